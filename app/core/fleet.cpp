@@ -1,0 +1,551 @@
+#include "fleet.h"
+
+#include "database.h"
+#include "knownhosts.h"
+#include "ledger.h"
+#include "registry.h"
+#include "remote.h"
+#include "sshkeys.h"
+
+#include <QFileInfo>
+#include <QLoggingCategory>
+#include <QPointer>
+#include <QSqlError>
+#include <QSqlQuery>
+#include <QThreadPool>
+#include <QUuid>
+
+Q_LOGGING_CATEGORY(lcFleet, "gpudeck.fleet")
+
+namespace gpudeck {
+
+namespace {
+
+constexpr int kFastRefreshMs = 1000;
+constexpr int kSlowRefreshMs = 10000;
+constexpr int kDestroyPollMs = 500;
+constexpr int kDestroyConfirmMinutes = 10;
+
+QString keyOf(const QString& provider, const QString& id)
+{
+    return provider + QLatin1Char('/') + id;
+}
+
+QString keyOf(const Instance& i)
+{
+    return keyOf(i.provider, i.id);
+}
+
+} // namespace
+
+Fleet::Fleet(AppPaths paths, QObject* parent)
+    : QObject(parent)
+    , m_paths(std::move(paths))
+{
+    for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
+        ProviderContext ctx{m_paths.providerStateDir(e.id), m_paths.providerCacheDir(e.id),
+                            m_paths.helperDir};
+        std::unique_ptr<Provider> p = e.create(ctx);
+        p->setParent(nullptr);
+        m_providers.push_back(std::move(p));
+    }
+    m_refreshTimer.setSingleShot(true);
+    connect(&m_refreshTimer, &QTimer::timeout, this, [this] { refresh(); });
+}
+
+Fleet::~Fleet() = default;
+
+Result<void> Fleet::open()
+{
+    m_db = std::make_unique<Database>(m_paths.database());
+    Result<void> opened = m_db->open();
+    if (!opened.ok())
+        return opened;
+    m_ledger = std::make_unique<Ledger>(*m_db);
+
+    if (!QFileInfo::exists(m_paths.appKey())) {
+        Result<void> made = ssh::generateEd25519(m_paths.appKey(), QStringLiteral("gpudeck"));
+        if (!made.ok())
+            return made;
+    } else {
+        // OpenSSH-style tools refuse keys others can read; ours must stay 0600.
+        (void)ssh::tightenKeyPermissions(m_paths.appKey());
+    }
+
+    QSqlQuery q(m_db->connection());
+    if (q.exec(QStringLiteral("SELECT provider, instance_id, key_path FROM launched"))) {
+        while (q.next())
+            m_keyPaths.insert(keyOf(q.value(0).toString(), q.value(1).toString()), q.value(2).toString());
+    }
+    return {};
+}
+
+Ledger& Fleet::ledger() const
+{
+    return *m_ledger;
+}
+
+QList<Provider*> Fleet::providers() const
+{
+    QList<Provider*> out;
+    for (const auto& p : m_providers)
+        out << p.get();
+    return out;
+}
+
+Provider* Fleet::provider(const QString& id) const
+{
+    for (const auto& p : m_providers) {
+        if (p->id() == id)
+            return p.get();
+    }
+    return nullptr;
+}
+
+std::optional<Instance> Fleet::find(const QString& instanceId) const
+{
+    for (const Instance& i : m_instances) {
+        if (i.id == instanceId)
+            return i;
+    }
+    return std::nullopt;
+}
+
+QString Fleet::keyPathFor(const Instance& instance) const
+{
+    return m_keyPaths.value(keyOf(instance), m_paths.appKey());
+}
+
+LaunchTimeline Fleet::timeline(const Instance& instance) const
+{
+    return m_timelines.value(keyOf(instance));
+}
+
+QStringList Fleet::interruptedLaunches() const
+{
+    QStringList out;
+    QSqlQuery q(m_db->connection());
+    if (q.exec(QStringLiteral("SELECT provider, plan, name, requested_at FROM pending_launches"))) {
+        while (q.next())
+            out << QStringLiteral("%1 %2 \"%3\" requested at %4")
+                       .arg(q.value(0).toString(), q.value(1).toString(), q.value(2).toString(),
+                            q.value(3).toString());
+    }
+    return out;
+}
+
+void Fleet::refresh(std::function<void(QList<Error>)> done)
+{
+    if (m_refreshing && !done)
+        return;
+    m_refreshing = true;
+    struct State {
+        int pending = 0;
+        QList<Error> errors;
+        std::function<void(QList<Error>)> done;
+    };
+    auto state = std::make_shared<State>();
+    state->pending = static_cast<int>(m_providers.size());
+    state->done = std::move(done);
+    QPointer<Fleet> self(this);
+    for (const auto& p : m_providers) {
+        const QString pid = p->id();
+        p->listInstances([self, state, pid](Result<QList<Instance>> r) {
+            if (!self)
+                return;
+            if (r.ok()) {
+                self->merge(pid, r.value());
+            } else {
+                state->errors << r.error();
+                emit self->providerError(pid, r.error().message);
+            }
+            if (--state->pending == 0) {
+                self->m_refreshing = false;
+                emit self->instancesChanged();
+                self->scheduleRefresh();
+                if (state->done)
+                    state->done(state->errors);
+            }
+        });
+    }
+}
+
+void Fleet::setAutoRefresh(bool on)
+{
+    m_autoRefresh = on;
+    if (on)
+        scheduleRefresh();
+    else
+        m_refreshTimer.stop();
+}
+
+void Fleet::scheduleRefresh()
+{
+    if (!m_autoRefresh)
+        return;
+    const bool busy = std::any_of(m_instances.begin(), m_instances.end(),
+                                  [](const Instance& i) { return isTransitional(i.status); });
+    m_refreshTimer.start(busy ? kFastRefreshMs : kSlowRefreshMs);
+}
+
+void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
+{
+    QList<Instance> next;
+    for (const Instance& i : std::as_const(m_instances)) {
+        if (i.provider != providerId)
+            next << i;
+    }
+    next << listed;
+    m_instances = next;
+    for (const Instance& i : listed)
+        noteStatus(i);
+}
+
+void Fleet::upsert(const Instance& instance)
+{
+    for (Instance& i : m_instances) {
+        if (i.provider == instance.provider && i.id == instance.id) {
+            i = instance;
+            noteStatus(instance);
+            emit instancesChanged();
+            return;
+        }
+    }
+    m_instances << instance;
+    noteStatus(instance);
+    emit instancesChanged();
+}
+
+void Fleet::noteStatus(const Instance& i)
+{
+    LaunchTimeline& t = m_timelines[keyOf(i)];
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    bool changed = false;
+    auto mark = [&](QDateTime& field) {
+        if (!field.isValid()) {
+            field = now;
+            changed = true;
+        }
+    };
+    if (!t.requested.isValid()) {
+        t.requested = i.createdAt.isValid() ? i.createdAt : now;
+        changed = true;
+    }
+    switch (i.status) {
+    case InstanceStatus::Provisioning:
+        mark(t.provisioning);
+        break;
+    case InstanceStatus::Booting:
+        mark(t.booting);
+        break;
+    case InstanceStatus::Running:
+        mark(t.running);
+        if (!t.sshReady.isValid())
+            probeSsh(i);
+        break;
+    default:
+        break;
+    }
+    if (changed)
+        emit timelineChanged(i.id);
+}
+
+void Fleet::probeSsh(const Instance& instance)
+{
+    const QString k = keyOf(instance);
+    if (m_probing.contains(k))
+        return;
+    m_probing.insert(k);
+    const ssh::Endpoint ep = endpointFor(instance, keyPathFor(instance), m_paths);
+    QPointer<Fleet> self(this);
+    QThreadPool::globalInstance()->start([self, ep, k, id = instance.id] {
+        Result<int> r = runRemote(ep, QStringLiteral("true"), {});
+        QMetaObject::invokeMethod(
+            self.data(),
+            [self, r, k, id] {
+                if (!self)
+                    return;
+                self->m_probing.remove(k);
+                LaunchTimeline& t = self->m_timelines[k];
+                if (r.ok()) {
+                    t.sshReady = QDateTime::currentDateTimeUtc();
+                    t.sshError.clear();
+                } else {
+                    t.sshError = r.error().message;
+                }
+                emit self->timelineChanged(id);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
+{
+    struct State {
+        int pending = 0;
+        QList<Plan> plans;
+        QList<Error> errors;
+    };
+    auto state = std::make_shared<State>();
+    state->pending = static_cast<int>(m_providers.size());
+    for (const auto& p : m_providers) {
+        p->fetchCatalog([state, done](Result<Catalog> r) {
+            if (r.ok())
+                state->plans << r->plans;
+            else
+                state->errors << r.error();
+            if (--state->pending == 0)
+                done(state->plans, state->errors);
+        });
+    }
+}
+
+void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<Instance> done)
+{
+    Provider* p = provider(providerId);
+    if (!p) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("Unknown provider \"%1\".").arg(providerId)));
+        return;
+    }
+    if (!p->capabilities().launch) {
+        done(makeError(ErrorCode::Unsupported,
+                       QStringLiteral("%1 cannot launch machines.").arg(p->displayName())));
+        return;
+    }
+    Result<QString> pub = ssh::publicKeyLine(m_paths.appKey());
+    if (!pub.ok()) {
+        done(pub.error());
+        return;
+    }
+    request.sshPublicKeys.prepend(pub.value());
+    if (request.clientToken.isEmpty())
+        request.clientToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+
+    {
+        QSqlQuery q(m_db->connection());
+        q.prepare(QStringLiteral("INSERT INTO pending_launches (client_token, provider, plan, name,"
+                                 " requested_at) VALUES (?,?,?,?,?)"));
+        q.addBindValue(request.clientToken);
+        q.addBindValue(providerId);
+        q.addBindValue(request.planId);
+        q.addBindValue(request.name);
+        q.addBindValue(QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs));
+        if (!q.exec()) {
+            // Without the record a crash could hide a billing machine: do not send.
+            done(databaseError(QStringLiteral("record the launch"), q.lastError().text(),
+                               m_db->path()));
+            return;
+        }
+    }
+    const QString token = request.clientToken;
+    const QDateTime requestedAt = QDateTime::currentDateTimeUtc();
+    QPointer<Fleet> self(this);
+    p->launch(request, [self, token, requestedAt, providerId, done](Result<Instance> r) {
+        if (!self)
+            return;
+        QSqlQuery q(self->m_db->connection());
+        q.prepare(QStringLiteral("DELETE FROM pending_launches WHERE client_token = ?"));
+        q.addBindValue(token);
+        q.exec();
+        if (r.ok()) {
+            const Instance& i = r.value();
+            QSqlQuery ins(self->m_db->connection());
+            ins.prepare(QStringLiteral("INSERT OR REPLACE INTO launched (provider, instance_id,"
+                                       " key_path, launched_at) VALUES (?,?,?,?)"));
+            ins.addBindValue(providerId);
+            ins.addBindValue(i.id);
+            ins.addBindValue(self->m_paths.appKey());
+            ins.addBindValue(requestedAt.toString(Qt::ISODateWithMs));
+            ins.exec();
+            self->m_keyPaths.insert(keyOf(i), self->m_paths.appKey());
+            self->m_timelines[keyOf(i)].requested = requestedAt;
+            self->upsert(i);
+            self->scheduleRefresh();
+        }
+        done(std::move(r));
+    });
+}
+
+void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done)
+{
+    const std::optional<Instance> known = find(instanceId);
+    if (!known) {
+        done(makeError(ErrorCode::NotFound, QStringLiteral("No instance %1.").arg(instanceId)));
+        return;
+    }
+    Provider* p = provider(known->provider);
+    const QDateTime deadline = QDateTime::currentDateTimeUtc().addMSecs(timeoutMs);
+    QPointer<Fleet> self(this);
+    auto poll = std::make_shared<std::function<void()>>();
+    *poll = [self, p, instanceId, deadline, done, poll] {
+        if (!self)
+            return;
+        p->getInstance(instanceId, [self, deadline, done, poll](Result<Instance> r) {
+            if (!self)
+                return;
+            if (!r.ok()) {
+                done(r.error());
+                *poll = nullptr;
+                return;
+            }
+            self->upsert(r.value());
+            const Instance& i = r.value();
+            const LaunchTimeline t = self->timeline(i);
+            if (i.status == InstanceStatus::Error) {
+                done(makeError(ErrorCode::ProviderFailure,
+                               i.statusDetail.isEmpty() ? QStringLiteral("The machine failed to start.")
+                                                        : i.statusDetail));
+                *poll = nullptr;
+            } else if (i.status == InstanceStatus::Running && t.sshReady.isValid()) {
+                done(i);
+                *poll = nullptr;
+            } else if (QDateTime::currentDateTimeUtc() > deadline) {
+                done(makeError(ErrorCode::Timeout,
+                               t.sshError.isEmpty()
+                                   ? QStringLiteral("The machine is still %1; stopped waiting. It "
+                                                    "keeps starting (and billing): check it with "
+                                                    "`gpudeck-cli ls`.")
+                                         .arg(statusName(i.status))
+                                   : QStringLiteral("The machine runs but SSH does not answer: %1")
+                                         .arg(t.sshError)));
+                *poll = nullptr;
+            } else {
+                QTimer::singleShot(250, self.data(), [poll] {
+                    if (*poll)
+                        (*poll)();
+                });
+            }
+        });
+    };
+    (*poll)();
+}
+
+void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
+{
+    const std::optional<Instance> known = find(instanceId);
+    if (!known) {
+        done(makeError(ErrorCode::NotFound,
+                       QStringLiteral("No instance %1. Run `gpudeck-cli ls` to see your "
+                                      "instances.")
+                           .arg(instanceId)));
+        return;
+    }
+    Provider* p = provider(known->provider);
+    if (!p->capabilities().destroy) {
+        done(makeError(ErrorCode::Unsupported,
+                       QStringLiteral("%1 machines cannot be destroyed from GPUDeck.")
+                           .arg(p->displayName())));
+        return;
+    }
+    QPointer<Fleet> self(this);
+    // Fetch the latest state first: its run intervals are what the recap bills.
+    p->getInstance(instanceId, [self, p, known, done](Result<Instance> fresh) {
+        if (!self)
+            return;
+        if (!fresh.ok() && fresh.error().code != ErrorCode::NotFound) {
+            done(fresh.error());
+            return;
+        }
+        Instance last = fresh.ok() ? fresh.value() : *known;
+        last.status = InstanceStatus::Destroying;
+        self->upsert(last);
+        p->destroy(last.id, [self, last, done](Result<void> r) {
+            if (!self)
+                return;
+            if (!r.ok() && r.error().code != ErrorCode::NotFound) {
+                self->refresh();
+                done(r.error());
+                return;
+            }
+            self->pollDestroyed(last, QDateTime::currentDateTimeUtc().addSecs(kDestroyConfirmMinutes * 60),
+                                done);
+        });
+    });
+}
+
+void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done)
+{
+    Provider* p = provider(last.provider);
+    QPointer<Fleet> self(this);
+    p->getInstance(last.id, [self, last, deadline, done](Result<Instance> r) {
+        if (!self)
+            return;
+        const bool gone = (!r.ok() && r.error().code == ErrorCode::NotFound) ||
+                          (r.ok() && r->status == InstanceStatus::Destroyed);
+        if (!gone) {
+            if (QDateTime::currentDateTimeUtc() > deadline) {
+                done(makeError(ErrorCode::Timeout,
+                               QStringLiteral("%1 has not confirmed that %2 is gone after %3 "
+                                              "minutes. It may still bill: check the provider's "
+                                              "console.")
+                                   .arg(self->provider(last.provider)->displayName(), last.name)
+                                   .arg(kDestroyConfirmMinutes)));
+                return;
+            }
+            QTimer::singleShot(kDestroyPollMs, self.data(), [self, last, deadline, done] {
+                if (self)
+                    self->pollDestroyed(last, deadline, done);
+            });
+            return;
+        }
+        Recap recap;
+        recap.instance = last;
+        recap.instance.status = InstanceStatus::Destroyed;
+        recap.destroyedAt = QDateTime::currentDateTimeUtc();
+        recap.cost = costOf(last, recap.destroyedAt);
+        Result<void> saved = self->m_ledger->add(recap);
+        QSqlQuery q(self->m_db->connection());
+        q.prepare(QStringLiteral("DELETE FROM launched WHERE provider = ? AND instance_id = ?"));
+        q.addBindValue(last.provider);
+        q.addBindValue(last.id);
+        q.exec();
+        // The address (and on the Sandbox, the port) will belong to another machine next.
+        (void)ssh::forgetHost(self->m_paths.knownHosts(), last.host, last.sshPort);
+        const QString k = keyOf(last);
+        self->m_keyPaths.remove(k);
+        self->m_timelines.remove(k);
+        self->m_instances.removeIf([&](const Instance& i) { return keyOf(i) == k; });
+        emit self->instancesChanged();
+        if (!saved.ok()) {
+            qCWarning(lcFleet) << "recap not saved:" << saved.error().message;
+            Error e = saved.error();
+            e.message = QStringLiteral("%1 was destroyed, but its recap could not be saved: %2")
+                            .arg(last.name, e.message);
+            done(e);
+            return;
+        }
+        done(recap);
+    });
+}
+
+double Fleet::burnRateHourly() const
+{
+    double sum = 0;
+    for (const Instance& i : m_instances) {
+        if (billsCompute(i))
+            sum += i.priceHourly;
+    }
+    return sum;
+}
+
+qint64 Fleet::spendTodayCents() const
+{
+    const QDateTime midnight = QDateTime(QDate::currentDate(), QTime(0, 0)).toUTC();
+    qint64 cents = 0;
+    if (m_ledger) {
+        Result<qint64> spent = m_ledger->spentSinceCents(midnight);
+        if (spent.ok())
+            cents += spent.value();
+    }
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    for (const Instance& i : m_instances) {
+        // Accrued today = cost until now minus cost until midnight (for machines older than today).
+        const qint64 total = costOf(i, now).totalCents();
+        const qint64 before = i.createdAt < midnight ? costOf(i, midnight).totalCents() : 0;
+        cents += total - before;
+    }
+    return cents;
+}
+
+} // namespace gpudeck

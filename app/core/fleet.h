@@ -1,0 +1,102 @@
+#pragma once
+
+#include "billing.h"
+#include "paths.h"
+#include "provider.h"
+
+#include <QHash>
+#include <QObject>
+#include <QTimer>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace gpudeck {
+
+class Database;
+class Ledger;
+
+// Milestones of one machine's start, with the time GPUDeck first saw each.
+struct LaunchTimeline {
+    QDateTime requested;
+    QDateTime provisioning;
+    QDateTime booting;
+    QDateTime running;
+    QDateTime sshReady;
+    QString sshError; // why the SSH check failed, if it did
+};
+
+// The application core: every provider, every instance on them, launches and confirmed
+// destroys, the cost meter and the ledger. Used by the GUI and the CLI alike; no widgets.
+// Everything is asynchronous and runs on the thread that owns the Fleet.
+class Fleet final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(Fleet)
+public:
+    explicit Fleet(AppPaths paths, QObject* parent = nullptr);
+    ~Fleet() override;
+
+    // Opens the database and makes sure the app's own SSH key exists.
+    [[nodiscard]] Result<void> open();
+
+    [[nodiscard]] const AppPaths& paths() const { return m_paths; }
+    [[nodiscard]] Ledger& ledger() const;
+    [[nodiscard]] QList<Provider*> providers() const;
+    [[nodiscard]] Provider* provider(const QString& id) const;
+
+    [[nodiscard]] const QList<Instance>& instances() const { return m_instances; }
+    [[nodiscard]] std::optional<Instance> find(const QString& instanceId) const;
+    [[nodiscard]] QString keyPathFor(const Instance& instance) const;
+    [[nodiscard]] LaunchTimeline timeline(const Instance& instance) const;
+    // Launches that were sent but whose answer never arrived (GPUDeck crashed or was killed).
+    [[nodiscard]] QStringList interruptedLaunches() const;
+
+    // Asks every provider for its instances. `done` gets the errors of providers that failed.
+    void refresh(std::function<void(QList<Error>)> done = {});
+    // Keeps the list fresh: every second while something is changing, every 10 s otherwise.
+    void setAutoRefresh(bool on);
+
+    void fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done);
+
+    // Launches once: the request gets a client token, is recorded before it is sent, and is
+    // never retried here.
+    void launch(const QString& providerId, LaunchRequest request, Callback<Instance> done);
+    // Polls until the machine is running and answers SSH (or fails, or `timeoutMs` passes).
+    void waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done);
+    // Destroys and waits until the provider confirms the machine is gone; then writes the
+    // recap to the ledger and hands it over.
+    void destroy(const QString& instanceId, Callback<Recap> done);
+
+    // Sum of the hourly prices of machines billing compute now.
+    [[nodiscard]] double burnRateHourly() const;
+    // Recaps of machines destroyed today plus what live machines accrued since midnight.
+    [[nodiscard]] qint64 spendTodayCents() const;
+
+signals:
+    void instancesChanged();
+    void timelineChanged(const QString& instanceId);
+    void providerError(const QString& providerId, const QString& message);
+
+private:
+    void merge(const QString& providerId, const QList<Instance>& listed);
+    void upsert(const Instance& instance);
+    void noteStatus(const Instance& instance);
+    void probeSsh(const Instance& instance);
+    void pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done);
+    void scheduleRefresh();
+
+    AppPaths m_paths;
+    std::unique_ptr<Database> m_db;
+    std::unique_ptr<Ledger> m_ledger;
+    std::vector<std::unique_ptr<Provider>> m_providers;
+    QList<Instance> m_instances;
+    QHash<QString, LaunchTimeline> m_timelines;
+    QHash<QString, QString> m_keyPaths;
+    QSet<QString> m_probing;
+    QTimer m_refreshTimer;
+    bool m_refreshing = false;
+    bool m_autoRefresh = false;
+};
+
+} // namespace gpudeck

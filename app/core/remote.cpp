@@ -1,0 +1,30 @@
+#include "remote.h"
+
+#include "paths.h"
+
+namespace gpudeck {
+
+ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths)
+{
+    ssh::Endpoint ep;
+    ep.host = instance.host;
+    ep.port = instance.sshPort;
+    ep.user = instance.user;
+    ep.identityFile = keyPath;
+    ep.knownHostsFile = paths.knownHosts();
+    ep.expectedHostKeySha256 = instance.hostKeySha256;
+    return ep;
+}
+
+Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
+                      const ssh::Session::OutputFn& output, ssh::HostKeyPolicy policy,
+                      const std::atomic_bool* cancel)
+{
+    ssh::Session session;
+    Result<void> connected = session.connect(endpoint, policy);
+    if (!connected.ok())
+        return connected.error();
+    return session.exec(command, output, cancel);
+}
+
+} // namespace gpudeck

@@ -1,0 +1,18 @@
+// Every provider GPUDeck knows, one line each. A new provider is a folder beside sandbox/ and
+// one line here.
+#include "registry.h"
+#include "sandbox/sandboxprovider.h"
+
+namespace gpudeck {
+
+const ProviderRegistry& ProviderRegistry::builtin()
+{
+    static const ProviderRegistry registry = [] {
+        ProviderRegistry r;
+        r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
+        return r;
+    }();
+    return registry;
+}
+
+} // namespace gpudeck

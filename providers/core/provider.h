@@ -1,0 +1,66 @@
+#pragma once
+
+#include "result.h"
+#include "types.h"
+
+#include <QObject>
+
+#include <functional>
+
+namespace gpudeck {
+
+template <typename T> using Callback = std::function<void(Result<T>)>;
+
+// Where a provider may keep its own files. Filled in by the application from the XDG dirs.
+struct ProviderContext {
+    QString stateDir;  // private state, e.g. Sandbox machines (XDG_STATE_HOME/gpudeck/<id>)
+    QString cacheDir;  // fetched catalogs (XDG_CACHE_HOME/gpudeck/<id>)
+    QString helperDir; // where GPUDeck's helper programs live (next to the executable)
+};
+
+struct ProviderCapabilities {
+    bool launch = false;
+    bool destroy = false;
+    bool stopStart = false;
+    bool liveCatalog = false;
+    bool spot = false;
+    bool stoppedStillBills = false; // a powered-off machine keeps billing compute
+};
+
+// One cloud (or the Sandbox, or an SSH host list). Every operation is asynchronous: it returns
+// at once and calls `done` later on the thread that owns the provider, exactly once. Nothing
+// here blocks the caller. A launch is never retried by a provider: the caller decides, and the
+// request's clientToken lets providers that support it deduplicate.
+class Provider : public QObject {
+    Q_OBJECT
+public:
+    using QObject::QObject;
+    ~Provider() override;
+
+    [[nodiscard]] virtual QString id() const = 0;          // "sandbox", "lambda", ...
+    [[nodiscard]] virtual QString displayName() const = 0; // "Sandbox", "Lambda", ...
+    [[nodiscard]] virtual ProviderCapabilities capabilities() const = 0;
+    // One paragraph for the user: what GPUDeck can and cannot guard on this provider.
+    [[nodiscard]] virtual QString guardNote() const = 0;
+
+    virtual void fetchCatalog(Callback<Catalog> done) = 0;
+    virtual void listInstances(Callback<QList<Instance>> done) = 0;
+    // NotFound once the instance is gone: that is how a destroy is confirmed.
+    virtual void getInstance(const QString& id, Callback<Instance> done) = 0;
+    virtual void launch(const LaunchRequest& request, Callback<Instance> done) = 0;
+    virtual void stop(const QString& id, Callback<Instance> done);
+    virtual void start(const QString& id, Callback<Instance> done);
+    virtual void destroy(const QString& id, Callback<void> done) = 0;
+
+protected:
+    // Deliver a result from the event loop, never from inside the call that asked for it.
+    template <typename T> void deliver(Callback<T> done, Result<T> result)
+    {
+        QMetaObject::invokeMethod(
+            this, [done = std::move(done), r = std::move(result)]() mutable { done(std::move(r)); },
+            Qt::QueuedConnection);
+    }
+    [[nodiscard]] Error unsupported(const QString& what) const;
+};
+
+} // namespace gpudeck

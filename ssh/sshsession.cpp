@@ -1,0 +1,278 @@
+#include "sshsession.h"
+
+#include "knownhosts.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QLoggingCategory>
+
+#include <libssh/libssh.h>
+
+#include <memory>
+
+Q_LOGGING_CATEGORY(lcSsh, "gpudeck.ssh")
+
+namespace gpudeck::ssh {
+
+namespace {
+
+struct KeyDeleter {
+    void operator()(ssh_key k) const { ssh_key_free(k); }
+};
+using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
+
+struct ChannelDeleter {
+    void operator()(ssh_channel c) const
+    {
+        if (ssh_channel_is_open(c))
+            ssh_channel_close(c);
+        ssh_channel_free(c);
+    }
+};
+using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
+
+QString fingerprintOf(ssh_key key)
+{
+    unsigned char* hash = nullptr;
+    size_t len = 0;
+    if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != SSH_OK)
+        return {};
+    char* fp = ssh_get_fingerprint_hash(SSH_PUBLICKEY_HASH_SHA256, hash, len);
+    const QString out = QString::fromLatin1(fp);
+    ssh_string_free_char(fp);
+    ssh_clean_pubkey_hash(&hash);
+    return out;
+}
+
+} // namespace
+
+Session::Session()
+{
+    ssh_init(); // reference counted in libssh; pairs with ssh_finalize in the destructor
+}
+
+Session::~Session()
+{
+    disconnect();
+    ssh_finalize();
+}
+
+void Session::disconnect()
+{
+    if (m_session) {
+        ssh_disconnect(m_session);
+        ssh_free(m_session);
+        m_session = nullptr;
+    }
+}
+
+Error Session::sshError(ErrorCode code, const QString& message) const
+{
+    const QString detail = m_session ? QStringLiteral("libssh error %1: %2")
+                                           .arg(ssh_get_error_code(m_session))
+                                           .arg(QString::fromUtf8(ssh_get_error(m_session)))
+                                     : QString();
+    qCWarning(lcSsh).noquote() << m_where << message << detail;
+    return makeError(code, message, detail);
+}
+
+Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
+{
+    disconnect();
+    m_where = QStringLiteral("%1@%2:%3").arg(ep.user, ep.host).arg(ep.port);
+    m_session = ssh_new();
+    if (!m_session)
+        return makeError(ErrorCode::Internal, QStringLiteral("Could not start an SSH session."));
+    const QByteArray host = ep.host.toUtf8();
+    const QByteArray user = ep.user.toUtf8();
+    const QByteArray known = QFile::encodeName(ep.knownHostsFile);
+    const unsigned int port = static_cast<unsigned int>(ep.port);
+    const long timeout = ep.connectTimeoutSeconds;
+    const int noLog = SSH_LOG_NOLOG;
+    ssh_options_set(m_session, SSH_OPTIONS_HOST, host.constData());
+    ssh_options_set(m_session, SSH_OPTIONS_PORT, &port);
+    ssh_options_set(m_session, SSH_OPTIONS_USER, user.constData());
+    ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout);
+    ssh_options_set(m_session, SSH_OPTIONS_LOG_VERBOSITY, &noLog);
+    if (!ep.knownHostsFile.isEmpty()) {
+        QDir().mkpath(QFileInfo(ep.knownHostsFile).absolutePath());
+        ssh_options_set(m_session, SSH_OPTIONS_KNOWNHOSTS, known.constData());
+        // Only our file: the system-wide one must not vouch for or veto our machines.
+        ssh_options_set(m_session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    }
+
+    if (ssh_connect(m_session) != SSH_OK) {
+        const QString why = QString::fromUtf8(ssh_get_error(m_session));
+        const bool refused = why.contains(QLatin1String("refused"), Qt::CaseInsensitive);
+        const bool timedOut = why.contains(QLatin1String("timeout"), Qt::CaseInsensitive) ||
+                              why.contains(QLatin1String("timed out"), Qt::CaseInsensitive);
+        const QString msg =
+            refused ? QStringLiteral("%1:%2 refused the SSH connection. The machine may still be "
+                                     "booting or stopped, or nothing listens on port %2.")
+                          .arg(ep.host)
+                          .arg(ep.port)
+            : timedOut ? QStringLiteral("No answer from %1:%2 within %3 s. Check that the machine "
+                                        "is running and that a firewall allows SSH from your "
+                                        "address.")
+                             .arg(ep.host)
+                             .arg(ep.port)
+                             .arg(ep.connectTimeoutSeconds)
+                       : QStringLiteral("Could not connect to %1:%2: %3").arg(ep.host).arg(ep.port).arg(why);
+        Error e = sshError(timedOut ? ErrorCode::Timeout : ErrorCode::Network, msg);
+        disconnect();
+        return e;
+    }
+
+    Result<void> trusted = verifyHostKey(ep, policy);
+    if (!trusted.ok()) {
+        disconnect();
+        return trusted;
+    }
+
+    if (ep.identityFile.isEmpty()) {
+        Error e = makeError(ErrorCode::Ssh, QStringLiteral("No SSH key to log in to %1.").arg(m_where));
+        disconnect();
+        return e;
+    }
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_privkey_file(QFile::encodeName(ep.identityFile).constData(), nullptr,
+                                    nullptr, nullptr, &raw) != SSH_OK) {
+        Error e = makeError(ErrorCode::Ssh,
+                            QStringLiteral("Could not read the SSH key %1. Check that the file "
+                                           "exists, is a private key and is not passphrase-"
+                                           "protected.")
+                                .arg(ep.identityFile));
+        disconnect();
+        return e;
+    }
+    KeyPtr key(raw);
+    const int rc = ssh_userauth_publickey(m_session, nullptr, key.get());
+    if (rc != SSH_AUTH_SUCCESS) {
+        Error e = sshError(ErrorCode::Ssh,
+                           rc == SSH_AUTH_DENIED
+                               ? QStringLiteral("%1 refused the key %2. Check the login user and "
+                                                "that this key is authorised on the machine.")
+                                     .arg(m_where, ep.identityFile)
+                               : QStringLiteral("Authentication with %1 failed.").arg(m_where));
+        disconnect();
+        return e;
+    }
+    return {};
+}
+
+Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
+{
+    ssh_key raw = nullptr;
+    if (ssh_get_server_publickey(m_session, &raw) != SSH_OK)
+        return sshError(ErrorCode::Ssh, QStringLiteral("%1 sent no host key.").arg(m_where));
+    KeyPtr key(raw);
+    m_fingerprint = fingerprintOf(key.get());
+    const ssh_known_hosts_e state = ssh_session_is_known_server(m_session);
+
+    auto record = [&]() -> Result<void> {
+        if (ssh_session_update_known_hosts(m_session) != SSH_OK)
+            return sshError(ErrorCode::Io, QStringLiteral("Could not record the host key of %1 in "
+                                                          "%2.")
+                                               .arg(m_where, ep.knownHostsFile));
+        return {};
+    };
+
+    if (!ep.expectedHostKeySha256.isEmpty()) {
+        if (m_fingerprint != ep.expectedHostKeySha256)
+            return makeError(ErrorCode::Ssh,
+                             QStringLiteral("The host key of %1 (%2) is not the one the provider "
+                                            "reported (%3). Someone may be intercepting the "
+                                            "connection; GPUDeck will not connect.")
+                                 .arg(m_where, m_fingerprint, ep.expectedHostKeySha256));
+        if (state == SSH_KNOWN_HOSTS_OK)
+            return {};
+        // The provider vouches for this key: replace whatever an earlier machine at the same
+        // address left in known_hosts (clouds and the Sandbox reuse addresses and ports).
+        (void)forgetHost(ep.knownHostsFile, ep.host, ep.port);
+        return record();
+    }
+
+    switch (state) {
+    case SSH_KNOWN_HOSTS_OK:
+        return {};
+    case SSH_KNOWN_HOSTS_CHANGED:
+    case SSH_KNOWN_HOSTS_OTHER:
+        return makeError(
+            ErrorCode::Ssh,
+            QStringLiteral("The host key of %1 has CHANGED (now %2). This happens when the machine "
+                           "was rebuilt or its address now belongs to another machine, but it can "
+                           "also mean someone is intercepting the connection. GPUDeck will not "
+                           "connect. If you know why it changed, remove the old entry for %3 from "
+                           "%4 and connect again.")
+                .arg(m_where, m_fingerprint, knownHostsName(ep.host, ep.port), ep.knownHostsFile));
+    case SSH_KNOWN_HOSTS_UNKNOWN:
+    case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (policy == HostKeyPolicy::AcceptNew)
+            return record();
+        return makeError(ErrorCode::Ssh,
+                         QStringLiteral("The host key of %1 is not known yet (%2). Check the "
+                                        "fingerprint and accept it to connect.")
+                             .arg(m_where, m_fingerprint));
+    case SSH_KNOWN_HOSTS_ERROR:
+        break;
+    }
+    return sshError(ErrorCode::Ssh, QStringLiteral("Could not check the host key of %1 against %2.")
+                                        .arg(m_where, ep.knownHostsFile));
+}
+
+Result<int> Session::exec(const QString& command, const OutputFn& output,
+                          const std::atomic_bool* cancel)
+{
+    if (!m_session)
+        return makeError(ErrorCode::Internal, QStringLiteral("exec before connect"));
+    ChannelPtr ch(ssh_channel_new(m_session));
+    if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK)
+        return sshError(ErrorCode::Ssh, QStringLiteral("%1 would not open a session.").arg(m_where));
+    if (ssh_channel_request_exec(ch.get(), command.toUtf8().constData()) != SSH_OK)
+        return sshError(ErrorCode::Ssh, QStringLiteral("%1 would not run the command.").arg(m_where));
+
+    // 32 KiB matches libssh's own channel window chunking; larger reads gain nothing.
+    char buf[32768];
+    auto drain = [&](int isStderr) -> int {
+        int total = 0;
+        for (;;) {
+            const int n = ssh_channel_read_nonblocking(ch.get(), buf, sizeof buf, isStderr);
+            if (n == SSH_ERROR)
+                return SSH_ERROR;
+            if (n <= 0)
+                return total;
+            total += n;
+            if (output)
+                output(QByteArray(buf, n), isStderr != 0);
+        }
+    };
+    for (;;) {
+        if (cancel && cancel->load())
+            return makeError(ErrorCode::Cancelled, QStringLiteral("Cancelled."));
+        // Wait up to 100 ms for anything, so cancellation stays prompt.
+        const int n = ssh_channel_read_timeout(ch.get(), buf, sizeof buf, 0, 100);
+        if (n == SSH_ERROR)
+            return sshError(ErrorCode::Network,
+                            QStringLiteral("The connection to %1 dropped while the command ran.")
+                                .arg(m_where));
+        if (n > 0 && output)
+            output(QByteArray(buf, n), false);
+        if (drain(1) == SSH_ERROR || drain(0) == SSH_ERROR)
+            return sshError(ErrorCode::Network,
+                            QStringLiteral("The connection to %1 dropped while the command ran.")
+                                .arg(m_where));
+        if (ssh_channel_is_eof(ch.get()) || ssh_channel_is_closed(ch.get()))
+            break;
+    }
+    (void)drain(0);
+    (void)drain(1);
+    const int status = ssh_channel_get_exit_status(ch.get());
+    if (status < 0)
+        return sshError(ErrorCode::Ssh, QStringLiteral("%1 did not report the command's exit "
+                                                       "status (it may have been killed).")
+                                            .arg(m_where));
+    return status;
+}
+
+} // namespace gpudeck::ssh

@@ -1,0 +1,35 @@
+#pragma once
+
+#include <QString>
+#include <QTemporaryDir>
+
+namespace gpudeck::test {
+
+// Points every XDG folder (config, data, state, cache) at a fresh temporary directory for the
+// life of the object, so a test never touches the user's real GPUDeck state, and makes the
+// Sandbox fast (short provisioning and boot delays).
+class IsolatedEnvironment final {
+public:
+    IsolatedEnvironment();
+    ~IsolatedEnvironment();
+    [[nodiscard]] bool isValid() const { return m_dir.isValid(); }
+    [[nodiscard]] QString path() const { return m_dir.path(); }
+    [[nodiscard]] QString stateDir() const; // XDG_STATE_HOME/gpudeck
+
+private:
+    QTemporaryDir m_dir;
+};
+
+// ../shared (specs, captures, logs), from GPUDECK_SHARED_DIR; empty when it is absent.
+[[nodiscard]] QString sharedDir();
+// Where the built programs are (gpudeck-cli, gpudeck-simgpu), from GPUDECK_BIN_DIR.
+[[nodiscard]] QString binDir();
+
+} // namespace gpudeck::test
+
+// QSKIP with a clear message when ../shared is not there (a user's own clone).
+#define GPUDECK_REQUIRE_SHARED(dirVar)                                                             \
+    const QString dirVar = gpudeck::test::sharedDir();                                             \
+    if (dirVar.isEmpty())                                                                          \
+        QSKIP("../shared is absent (set GPUDECK_SHARED_DIR to the folder with the specs, "         \
+              "captures and logs); this test reads its files in place.");
