@@ -278,8 +278,11 @@ int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStr
     if (p.positionalArguments().size() != 1)
         return usage(err, QStringLiteral("usage: destroy ID --yes"));
     if (!p.isSet(QStringLiteral("yes")))
-        return usage(err, QStringLiteral("destroy deletes the machine and everything on its disk; "
-                                         "add --yes to confirm"));
+    {
+        err << "gpudeck-cli: destroy deletes the machine and everything on its disk; add --yes to "
+               "confirm\n";
+        return kExitUsage;
+    }
     const QString id = p.positionalArguments().first();
     (void)await<QList<Error>>([&](Callback<QList<Error>> done) {
         fleet.refresh([done](QList<Error> e) { done(e); });

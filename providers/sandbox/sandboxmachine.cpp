@@ -143,6 +143,7 @@ Timing Timing::fromEnvironment()
     t.provisionMs = envMs("GPUDECK_SANDBOX_PROVISION_MS", t.provisionMs);
     t.bootMs = envMs("GPUDECK_SANDBOX_BOOT_MS", t.bootMs);
     t.destroyMs = envMs("GPUDECK_SANDBOX_DESTROY_MS", t.destroyMs);
+    t.staleMs = envMs("GPUDECK_SANDBOX_STALE_MS", t.staleMs);
     return t;
 }
 
@@ -241,7 +242,7 @@ Instance SandboxStore::describe(const Record& r) const
         // sshd writes its pid file only once it listens, so a live, tagged pid means ready.
         if (pid > 0 && processAlive(pid) && commandLineContains(pid, dir + QStringLiteral("/sshd_config"))) {
             i.status = InstanceStatus::Running;
-        } else if (!machineProcesses(identityOf(i.id)).isEmpty() && now < r.bootBy.addSecs(30)) {
+        } else if (!machineProcesses(identityOf(i.id)).isEmpty() && now < r.bootBy.addMSecs(m_timing.staleMs)) {
             i.status = InstanceStatus::Booting;
         } else {
             i.status = InstanceStatus::Error;
@@ -650,7 +651,7 @@ QStringList SandboxStore::cleanupStale()
         if (!stale && r->state == kStateActive) {
             // Its server died (crash, reboot, kill) and nothing is booting it any more.
             stale = describe(r.value()).status == InstanceStatus::Error &&
-                    now > r->bootBy.addSecs(30);
+                    now > r->bootBy.addMSecs(m_timing.staleMs);
         }
         if (stale) {
             killMachineProcesses(identityOf(id), 2000);

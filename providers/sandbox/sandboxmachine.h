@@ -14,7 +14,11 @@ struct Timing {
     int provisionMs = 1500; // requested -> booting
     int bootMs = 1500;      // booting -> sshd listening
     int destroyMs = 800;    // destroying -> gone
-    // GPUDECK_SANDBOX_PROVISION_MS / _BOOT_MS / _DESTROY_MS override the defaults (tests, demos).
+    // How long past its boot deadline a machine whose server is gone counts as stale (removed
+    // at the next start) rather than still booting.
+    int staleMs = 30000;
+    // GPUDECK_SANDBOX_PROVISION_MS / _BOOT_MS / _DESTROY_MS / _STALE_MS override the defaults
+    // (tests, demos).
     static Timing fromEnvironment();
 };
 

@@ -22,6 +22,7 @@ IsolatedEnvironment::IsolatedEnvironment()
     qputenv("GPUDECK_SANDBOX_PROVISION_MS", "300");
     qputenv("GPUDECK_SANDBOX_BOOT_MS", "300");
     qputenv("GPUDECK_SANDBOX_DESTROY_MS", "100");
+    qputenv("GPUDECK_SANDBOX_STALE_MS", "1000");
     if (qEnvironmentVariableIsEmpty("GPUDECK_HELPER_DIR") && !binDir().isEmpty())
         qputenv("GPUDECK_HELPER_DIR", QFile::encodeName(binDir()));
 }

@@ -1,0 +1,203 @@
+// gpudeck-cli end to end, as a script would use it: the real binary, a real Sandbox machine
+// (a real sshd), the simulated nvidia-smi over real SSH, destroy with recap, nothing left.
+#include "sandbox/processes.h"
+#include "sandbox/sandboxmachine.h"
+#include "testenv.h"
+
+#include <QDir>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTest>
+
+using namespace gpudeck;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+Run cli(const QStringList& args, int timeoutMs = 60000)
+{
+    QProcess p;
+    p.setProgram(test::binDir() + QStringLiteral("/gpudeck-cli"));
+    p.setArguments(args);
+    p.start();
+    Run r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out";
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+QStringList words(const char* line)
+{
+    return QString::fromLatin1(line).split(QLatin1Char(' '), Qt::SkipEmptyParts);
+}
+
+} // namespace
+
+class TestCli final : public QObject {
+    Q_OBJECT
+private slots:
+    void init();
+    void cleanup();
+    void plansJson();
+    void launchExecDestroy();
+    void usageErrors_data();
+    void usageErrors();
+    void destroyUnknownInstance();
+
+private:
+    std::unique_ptr<test::IsolatedEnvironment> m_env;
+};
+
+void TestCli::init()
+{
+    m_env = std::make_unique<test::IsolatedEnvironment>();
+}
+
+void TestCli::cleanup()
+{
+    const Run ls = cli({QStringLiteral("ls"), QStringLiteral("--json")});
+    for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
+        cli({QStringLiteral("destroy"), v[QStringLiteral("id")].toString(), QStringLiteral("--yes")});
+    m_env.reset();
+}
+
+void TestCli::plansJson()
+{
+    const Run r = cli({QStringLiteral("plans"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
+                       QStringLiteral("--json")});
+    QCOMPARE(r.code, 0);
+    const QJsonArray plans = QJsonDocument::fromJson(r.out).array();
+    QVERIFY(plans.size() >= 2);
+    QSet<QString> granularities;
+    for (const QJsonValue& v : plans) {
+        const QJsonObject p = v.toObject();
+        QCOMPARE(p[QStringLiteral("provider")].toString(), QStringLiteral("sandbox"));
+        QVERIFY(p[QStringLiteral("price_hourly_usd")].toDouble() > 0);
+        QVERIFY(p[QStringLiteral("gpu_count")].toInt() >= 1);
+        QVERIFY(p[QStringLiteral("name")].toString().contains(QLatin1String("Sandbox")));
+        granularities << p[QStringLiteral("billing")][QStringLiteral("granularity")].toString();
+    }
+    // Both billing rules are on offer, so the guard and the recap can be exercised.
+    QCOMPARE(granularities, QSet<QString>({QStringLiteral("second"), QStringLiteral("hour")}));
+}
+
+void TestCli::launchExecDestroy()
+{
+    Run r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
+                 QStringLiteral("--plan"), QStringLiteral("a100-1x"), QStringLiteral("--name"),
+                 QStringLiteral("cli-test"), QStringLiteral("--wait"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject launched = QJsonDocument::fromJson(r.out).object();
+    const QString id = launched[QStringLiteral("id")].toString();
+    QVERIFY(id.startsWith(QLatin1String("sbx-")));
+    QCOMPARE(launched[QStringLiteral("status")].toString(), QStringLiteral("running"));
+    QVERIFY(r.err.contains("SSH ready after"));
+
+    // ls --json tells a script everything it needs to connect by itself.
+    r = cli({QStringLiteral("ls"), QStringLiteral("--json")});
+    QCOMPARE(r.code, 0);
+    const QJsonArray all = QJsonDocument::fromJson(r.out).array();
+    QCOMPARE(all.size(), 1);
+    const QJsonObject inst = all.first().toObject();
+    QCOMPARE(inst[QStringLiteral("id")].toString(), id);
+    QCOMPARE(inst[QStringLiteral("host")].toString(), QStringLiteral("127.0.0.1"));
+    QVERIFY(inst[QStringLiteral("port")].toInt() > 1024);
+    QVERIFY(!inst[QStringLiteral("user")].toString().isEmpty());
+    const QString key = inst[QStringLiteral("key_path")].toString();
+    QVERIFY(key.startsWith(m_env->path()));
+    QVERIFY(QFileInfo::exists(key));
+    QCOMPARE(QFileInfo(key).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteOther),
+             QFile::Permissions());
+
+    r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("nvidia-smi"),
+             QStringLiteral("--query-gpu=name,memory.total"), QStringLiteral("--format=csv")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("name, memory.total [MiB]\nNVIDIA A100-SXM4-80GB, 81920 MiB\n"));
+
+    r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("exit 42")});
+    QCOMPARE(r.code, 42);
+
+    // The same sshd is reachable with plain OpenSSH and the key from ls --json.
+    QProcess ssh;
+    ssh.start(QStringLiteral("ssh"),
+              {QStringLiteral("-i"), key, QStringLiteral("-p"),
+               QString::number(inst[QStringLiteral("port")].toInt()), QStringLiteral("-o"),
+               QStringLiteral("StrictHostKeyChecking=no"), QStringLiteral("-o"),
+               QStringLiteral("UserKnownHostsFile=/dev/null"), QStringLiteral("-o"),
+               QStringLiteral("BatchMode=yes"), QStringLiteral("-o"), QStringLiteral("LogLevel=ERROR"),
+               inst[QStringLiteral("user")].toString() + QStringLiteral("@127.0.0.1"),
+               QStringLiteral("nvidia-smi -L")});
+    QVERIFY(ssh.waitForFinished(30000));
+    QCOMPARE(ssh.exitCode(), 0);
+    QVERIFY(ssh.readAllStandardOutput().startsWith("GPU 0: NVIDIA A100-SXM4-80GB (UUID: GPU-"));
+
+    r = cli({QStringLiteral("destroy"), id, QStringLiteral("--yes"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject recap = QJsonDocument::fromJson(r.out).object();
+    for (const char* field : {"wall_seconds", "billed_seconds", "price_hourly_usd", "compute_usd",
+                              "storage_usd", "total_usd"})
+        QVERIFY2(recap.contains(QLatin1String(field)), field);
+    QCOMPARE(recap[QStringLiteral("price_hourly_usd")].toDouble(), 1.29);
+    QCOMPARE(recap[QStringLiteral("billed_seconds")].toInt(), 60);
+    QCOMPARE(recap[QStringLiteral("compute_usd")].toDouble(), 0.02); // 1.29 $/h * 60 s = 2.15 cents
+    QCOMPARE(recap[QStringLiteral("total_usd")].toDouble(),
+             recap[QStringLiteral("compute_usd")].toDouble() + recap[QStringLiteral("storage_usd")].toDouble());
+
+    // Nothing is left: no process of the machine, no folder, no instance.
+    const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + id;
+    QVERIFY(!QFileInfo::exists(dir));
+    QCOMPARE(sandbox::machineProcesses({sandbox::SandboxStore::tagFor(id), dir}).size(), 0);
+    r = cli({QStringLiteral("ls"), QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 0);
+    r = cli({QStringLiteral("ledger"), QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
+}
+
+void TestCli::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("message");
+    QTest::newRow("no command") << QStringList() << QStringLiteral("Usage: gpudeck-cli");
+    QTest::newRow("unknown command") << words("fly") << QStringLiteral("unknown command \"fly\"");
+    QTest::newRow("launch without plan") << words("launch --provider sandbox")
+                                         << QStringLiteral("launch needs --provider and --plan");
+    QTest::newRow("unknown provider") << words("plans --provider nimbus")
+                                      << QStringLiteral("unknown provider \"nimbus\"");
+    QTest::newRow("destroy without --yes") << words("destroy sbx-00000000") << QStringLiteral("add --yes");
+    QTest::newRow("exec without command") << words("exec sbx-00000000") << QStringLiteral("exec ID -- CMD");
+    QTest::newRow("unknown plan") << words("launch --provider sandbox --plan x")
+                                  << QStringLiteral("The Sandbox has no plan \"x\"");
+}
+
+void TestCli::usageErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QString, message);
+    const Run r = cli(args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(QString::fromUtf8(r.err + r.out).contains(message), QByteArray(r.err + r.out).constData());
+}
+
+void TestCli::destroyUnknownInstance()
+{
+    const Run r = cli({QStringLiteral("destroy"), QStringLiteral("sbx-00000000"), QStringLiteral("--yes")});
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("No instance sbx-00000000"));
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "tst_cli.moc"

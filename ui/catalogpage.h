@@ -1,0 +1,46 @@
+#pragma once
+
+#include "types.h"
+
+#include <QWidget>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QDoubleSpinBox;
+class QTableView;
+
+namespace gpudeck {
+
+class CatalogFilter;
+class CatalogModel;
+
+// The Compare flow: every plan with its price, sortable and filterable, and Launch.
+class CatalogPage final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(CatalogPage)
+public:
+    explicit CatalogPage(QWidget* parent = nullptr);
+
+    void setPlans(const QList<Plan>& plans, const QStringList& problems);
+    [[nodiscard]] const QList<Plan>& plans() const;
+    // The selected plan (provider, plan id), or empties.
+    [[nodiscard]] std::pair<QString, QString> selectedPlan() const;
+    [[nodiscard]] QByteArray headerState() const;
+    void restoreHeaderState(const QByteArray& state);
+
+signals:
+    void launchRequested(const QString& providerId, const QString& planId);
+
+private:
+    CatalogModel* m_model = nullptr;
+    CatalogFilter* m_filter = nullptr;
+    QTableView* m_view = nullptr;
+    QLineEdit* m_search = nullptr;
+    QDoubleSpinBox* m_minVram = nullptr;
+    QDoubleSpinBox* m_maxPrice = nullptr;
+    QPushButton* m_launch = nullptr;
+    QLabel* m_status = nullptr;
+};
+
+} // namespace gpudeck

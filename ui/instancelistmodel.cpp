@@ -1,0 +1,70 @@
+#include "instancelistmodel.h"
+
+#include "billing.h"
+#include "fleet.h"
+#include "statusicons.h"
+
+namespace gpudeck {
+
+InstanceListModel::InstanceListModel(Fleet& fleet, QObject* parent)
+    : QAbstractListModel(parent)
+    , m_fleet(fleet)
+{
+    reload();
+}
+
+void InstanceListModel::reload()
+{
+    QStringList ids;
+    for (const Instance& i : m_fleet.instances())
+        ids << i.id;
+    if (ids == m_ids) {
+        tick();
+        return;
+    }
+    beginResetModel();
+    m_ids = ids;
+    endResetModel();
+}
+
+void InstanceListModel::tick()
+{
+    if (!m_ids.isEmpty())
+        emit dataChanged(index(0), index(static_cast<int>(m_ids.size()) - 1));
+}
+
+int InstanceListModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_ids.size());
+}
+
+QVariant InstanceListModel::data(const QModelIndex& index, int role) const
+{
+    if (!index.isValid() || index.row() >= m_ids.size())
+        return {};
+    const std::optional<Instance> i = m_fleet.find(m_ids.at(index.row()));
+    if (!i)
+        return {};
+    switch (role) {
+    case Qt::DisplayRole: {
+        const Cost c = costOf(*i, QDateTime::currentDateTimeUtc());
+        return QStringLiteral("%1\n%2 · %3 · %4")
+            .arg(i->name, statusText(i->status), formatHourly(i->priceHourly),
+                 formatCents(c.totalCents()));
+    }
+    case Qt::DecorationRole:
+        return statusIcon(i->status);
+    case Qt::ToolTipRole:
+        return QStringLiteral("%1 (%2) on %3, %4@%5:%6")
+            .arg(i->name, i->id, i->provider, i->user, i->host)
+            .arg(i->sshPort);
+    case InstanceIdRole:
+        return i->id;
+    case StatusRole:
+        return statusName(i->status);
+    default:
+        return {};
+    }
+}
+
+} // namespace gpudeck

@@ -1,0 +1,93 @@
+#include "instanceworkspace.h"
+
+#include "fleet.h"
+#include "overviewpage.h"
+
+#include <QLabel>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+namespace gpudeck {
+
+namespace {
+
+// A tab whose feature has not landed yet says so plainly, and says what works meanwhile.
+QWidget* notBuiltPage(const QString& objectName, const QString& what, const QString& meanwhile,
+                      QList<QLabel*>& sshHints, QWidget* parent)
+{
+    auto* page = new QWidget(parent);
+    page->setObjectName(objectName);
+    auto* title = new QLabel(QStringLiteral("<h3>%1</h3>").arg(what), page);
+    auto* text = new QLabel(meanwhile, page);
+    text->setWordWrap(true);
+    auto* hint = new QLabel(page);
+    hint->setObjectName(objectName + QStringLiteral("SshHint"));
+    hint->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    sshHints << hint;
+    auto* layout = new QVBoxLayout(page);
+    layout->addStretch();
+    layout->addWidget(title, 0, Qt::AlignHCenter);
+    layout->addWidget(text, 0, Qt::AlignHCenter);
+    layout->addWidget(hint, 0, Qt::AlignHCenter);
+    layout->addStretch(2);
+    return page;
+}
+
+} // namespace
+
+InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent)
+    : QWidget(parent)
+    , m_fleet(fleet)
+    , m_id(std::move(instanceId))
+{
+    setObjectName(QStringLiteral("workspace-") + m_id);
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("instanceTabs"));
+    m_tabs->setDocumentMode(true);
+    m_overview = new OverviewPage(m_tabs);
+    m_tabs->addTab(m_overview, QIcon(QStringLiteral(":/icons/overview.svg")), tr("Overview"));
+    m_tabs->addTab(notBuiltPage(QStringLiteral("terminalPage"),
+                                tr("The embedded terminal is not built yet."),
+                                tr("It comes with the terminal milestone. Until then, connect "
+                                   "from your own terminal:"),
+                                m_sshHints, m_tabs),
+                   QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Terminal"));
+    m_tabs->addTab(notBuiltPage(QStringLiteral("filesPage"),
+                                tr("The file browser is not built yet."),
+                                tr("Drag-and-drop upload comes with the file transfer milestone. "
+                                   "Until then, use scp or sftp with:"),
+                                m_sshHints, m_tabs),
+                   QIcon(QStringLiteral(":/icons/files.svg")), tr("Files"));
+    m_tabs->addTab(notBuiltPage(QStringLiteral("monitorPage"),
+                                tr("Live GPU monitoring is not built yet."),
+                                tr("Charts of nvidia-smi and training epochs come with the "
+                                   "monitoring milestone. Until then, run `watch nvidia-smi` "
+                                   "over:"),
+                                m_sshHints, m_tabs),
+                   QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    layout->addWidget(m_tabs);
+    connect(m_overview, &OverviewPage::destroyRequested, this,
+            [this] { emit destroyRequested(m_id); });
+    refresh();
+}
+
+void InstanceWorkspace::refresh()
+{
+    const std::optional<Instance> i = m_fleet.find(m_id);
+    if (!i)
+        return;
+    const QString key = m_fleet.keyPathFor(*i);
+    m_overview->show(*i, m_fleet.timeline(*i), key);
+    const QString cmd = QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
+    for (QLabel* hint : std::as_const(m_sshHints))
+        hint->setText(cmd);
+}
+
+void InstanceWorkspace::setDestroying(bool destroying)
+{
+    m_overview->setDestroying(destroying);
+}
+
+} // namespace gpudeck

@@ -1,0 +1,40 @@
+#pragma once
+
+#include "types.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+class QTabWidget;
+
+namespace gpudeck {
+
+class Fleet;
+class OverviewPage;
+
+// One instance's workspace: Overview, Terminal, Files and Monitor tabs.
+class InstanceWorkspace final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(InstanceWorkspace)
+public:
+    InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent = nullptr);
+
+    [[nodiscard]] const QString& instanceId() const { return m_id; }
+    // Re-read the instance from the fleet (status, costs, timeline).
+    void refresh();
+    // Shown while a destroy waits for the provider's confirmation.
+    void setDestroying(bool destroying);
+
+signals:
+    void destroyRequested(const QString& instanceId);
+
+private:
+    Fleet& m_fleet;
+    QString m_id;
+    QTabWidget* m_tabs = nullptr;
+    OverviewPage* m_overview = nullptr;
+    QList<QLabel*> m_sshHints;
+};
+
+} // namespace gpudeck

@@ -1,0 +1,156 @@
+#include "launchdialog.h"
+
+#include "billing.h"
+
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QLineEdit>
+#include <QPushButton>
+#include <QRegularExpressionValidator>
+#include <QSpinBox>
+#include <QVBoxLayout>
+
+namespace gpudeck {
+
+LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
+                           const QString& selectedPlan, QList<Provider*> providers,
+                           int estimateHours, QWidget* parent)
+    : QDialog(parent)
+    , m_plans(std::move(plans))
+    , m_providers(std::move(providers))
+{
+    setObjectName(QStringLiteral("launchDialog"));
+    setWindowTitle(tr("Launch a machine"));
+    setAttribute(Qt::WA_DeleteOnClose);
+
+    m_plan = new QComboBox(this);
+    m_plan->setObjectName(QStringLiteral("planCombo"));
+    for (const Plan& p : std::as_const(m_plans))
+        m_plan->addItem(QStringLiteral("%1 — %2").arg(p.name, formatHourly(p.onDemandHourly)),
+                        QStringList{p.provider, p.id});
+    m_region = new QComboBox(this);
+    m_region->setObjectName(QStringLiteral("regionCombo"));
+    m_name = new QLineEdit(this);
+    m_name->setObjectName(QStringLiteral("nameEdit"));
+    m_name->setPlaceholderText(tr("e.g. bert-finetune"));
+    m_name->setValidator(new QRegularExpressionValidator(
+        QRegularExpression(QStringLiteral("[A-Za-z0-9][A-Za-z0-9._-]{0,62}")), m_name));
+    m_hours = new QSpinBox(this);
+    m_hours->setObjectName(QStringLiteral("hoursSpin"));
+    m_hours->setRange(1, 24 * 30);
+    m_hours->setValue(estimateHours);
+    m_hours->setSuffix(tr(" h"));
+    m_price = new QLabel(this);
+    m_price->setObjectName(QStringLiteral("priceLabel"));
+    m_price->setTextFormat(Qt::RichText);
+    m_guard = new QLabel(this);
+    m_guard->setObjectName(QStringLiteral("guardNote"));
+    m_guard->setWordWrap(true);
+    m_guard->setForegroundRole(QPalette::PlaceholderText);
+    m_problem = new QLabel(this);
+    m_problem->setObjectName(QStringLiteral("launchProblem"));
+    m_problem->setWordWrap(true);
+    m_problem->hide();
+
+    auto* form = new QFormLayout;
+    form->addRow(tr("&Plan:"), m_plan);
+    form->addRow(tr("&Region:"), m_region);
+    form->addRow(tr("&Name:"), m_name);
+    form->addRow(tr("Estimate for:"), m_hours);
+    form->addRow(tr("Price:"), m_price);
+
+    m_buttons = new QDialogButtonBox(QDialogButtonBox::Cancel, this);
+    QPushButton* launch = m_buttons->addButton(tr("&Launch"), QDialogButtonBox::AcceptRole);
+    launch->setObjectName(QStringLiteral("confirmLaunchButton"));
+    launch->setIcon(QIcon(QStringLiteral(":/icons/launch.svg")));
+    launch->setDefault(true);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(m_guard);
+    layout->addWidget(m_problem);
+    layout->addWidget(m_buttons);
+
+    connect(m_plan, &QComboBox::currentIndexChanged, this, &LaunchDialog::planChanged);
+    connect(m_hours, &QSpinBox::valueChanged, this, &LaunchDialog::updateEstimate);
+    connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_buttons, &QDialogButtonBox::accepted, this, [this, launch] {
+        if (!m_name->text().isEmpty() && !m_name->hasAcceptableInput()) {
+            m_problem->setText(tr("Use letters, digits, dots, dashes and underscores for the name."));
+            m_problem->show();
+            return;
+        }
+        launch->setEnabled(false); // one launch per dialog, whatever happens next
+        emit launchRequested(providerId(), request());
+        accept();
+    });
+
+    for (int i = 0; i < m_plans.size(); ++i) {
+        if (m_plans.at(i).provider == selectedProvider && m_plans.at(i).id == selectedPlan)
+            m_plan->setCurrentIndex(i);
+    }
+    planChanged();
+    m_name->setFocus();
+}
+
+const Plan* LaunchDialog::currentPlan() const
+{
+    const int i = m_plan->currentIndex();
+    return i >= 0 && i < m_plans.size() ? &m_plans.at(i) : nullptr;
+}
+
+QString LaunchDialog::providerId() const
+{
+    const Plan* p = currentPlan();
+    return p ? p->provider : QString();
+}
+
+LaunchRequest LaunchDialog::request() const
+{
+    LaunchRequest r;
+    if (const Plan* p = currentPlan())
+        r.planId = p->id;
+    r.region = m_region->currentData().toString();
+    r.name = m_name->text();
+    return r;
+}
+
+int LaunchDialog::estimateHours() const
+{
+    return m_hours->value();
+}
+
+void LaunchDialog::planChanged()
+{
+    const Plan* p = currentPlan();
+    m_region->clear();
+    if (!p)
+        return;
+    for (const QString& r : p->regions)
+        m_region->addItem(r, r);
+    QString note;
+    for (Provider* provider : std::as_const(m_providers)) {
+        if (provider->id() == p->provider)
+            note = provider->guardNote();
+    }
+    m_guard->setText(note);
+    updateEstimate();
+}
+
+void LaunchDialog::updateEstimate()
+{
+    const Plan* p = currentPlan();
+    if (!p)
+        return;
+    const int hours = m_hours->value();
+    m_price->setText(tr("<b>%1</b> &nbsp;·&nbsp; %2 h ≈ <b>%3</b><br><small>billed %4; an "
+                        "estimate from today's price</small>")
+                         .arg(formatHourly(p->onDemandHourly))
+                         .arg(hours)
+                         .arg(formatCents(estimateCents(p->onDemandHourly, p->billing, hours)))
+                         .arg(p->billing.describe()));
+}
+
+} // namespace gpudeck

@@ -1,0 +1,48 @@
+#pragma once
+
+#include "provider.h"
+
+#include <QDialog>
+
+class QComboBox;
+class QDialogButtonBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+
+namespace gpudeck {
+
+// Name, plan, region and the price for N hours, before anything is sent. The Launch button
+// works once: a second click cannot send a second launch.
+class LaunchDialog final : public QDialog {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(LaunchDialog)
+public:
+    LaunchDialog(QList<Plan> plans, const QString& selectedProvider, const QString& selectedPlan,
+                 QList<Provider*> providers, int estimateHours, QWidget* parent = nullptr);
+
+    [[nodiscard]] QString providerId() const;
+    [[nodiscard]] LaunchRequest request() const;
+    [[nodiscard]] int estimateHours() const;
+
+signals:
+    void launchRequested(const QString& providerId, const gpudeck::LaunchRequest& request);
+
+private:
+    void planChanged();
+    void updateEstimate();
+    [[nodiscard]] const Plan* currentPlan() const;
+
+    QList<Plan> m_plans;
+    QList<Provider*> m_providers;
+    QComboBox* m_plan = nullptr;
+    QComboBox* m_region = nullptr;
+    QLineEdit* m_name = nullptr;
+    QSpinBox* m_hours = nullptr;
+    QLabel* m_price = nullptr;
+    QLabel* m_guard = nullptr;
+    QLabel* m_problem = nullptr;
+    QDialogButtonBox* m_buttons = nullptr;
+};
+
+} // namespace gpudeck

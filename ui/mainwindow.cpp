@@ -1,0 +1,434 @@
+#include "mainwindow.h"
+
+#include "billing.h"
+#include "catalogpage.h"
+#include "fleet.h"
+#include "instancelistmodel.h"
+#include "instanceworkspace.h"
+#include "launchdialog.h"
+#include "prompter.h"
+#include "recapdialog.h"
+#include "settings.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QLabel>
+#include <QListView>
+#include <QListWidget>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QSystemTrayIcon>
+#include <QTabBar>
+#include <QTabWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace gpudeck {
+
+MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
+    : QMainWindow(parent)
+    , m_fleet(fleet)
+    , m_settings(settings)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    setWindowTitle(QStringLiteral("GPUDeck"));
+    setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
+
+    m_tabs = new QTabWidget(this);
+    m_tabs->setObjectName(QStringLiteral("workspaceTabs"));
+    m_tabs->setTabsClosable(true);
+    m_tabs->setDocumentMode(true);
+    m_catalog = new CatalogPage(m_tabs);
+    m_tabs->addTab(m_catalog, QIcon(QStringLiteral(":/icons/provider.svg")), tr("Catalog"));
+    m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr); // the catalog stays
+    connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) {
+        if (index > 0)
+            delete m_tabs->widget(index);
+    });
+    connect(m_catalog, &CatalogPage::launchRequested, this, &MainWindow::showLaunchDialog);
+
+    buildSidebar();
+    buildActions();
+    buildStatusBar();
+    buildTray();
+
+    if (!restoreGeometry(m_settings.windowGeometry()))
+        resize(1180, 720);
+    restoreState(m_settings.windowState());
+    m_catalog->restoreHeaderState(m_settings.catalogHeaderState());
+
+    connect(&m_fleet, &Fleet::instancesChanged, this, &MainWindow::instancesChanged);
+    connect(&m_fleet, &Fleet::timelineChanged, this, [this](const QString& id) {
+        if (auto w = m_workspaces.value(id))
+            w->refresh();
+    });
+    connect(&m_fleet, &Fleet::providerError, this, [this](const QString& provider, const QString& msg) {
+        statusBar()->showMessage(tr("%1: %2").arg(provider, msg), 15000);
+    });
+    // Costs and uptimes tick once a second; nothing else is repainted by it.
+    m_tick.setInterval(1000);
+    connect(&m_tick, &QTimer::timeout, this, &MainWindow::tick);
+    m_tick.start();
+
+    loadCatalog();
+    instancesChanged();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildSidebar()
+{
+    auto* side = new QWidget(this);
+    side->setObjectName(QStringLiteral("sidebar"));
+    auto* providersTitle = new QLabel(tr("<b>Providers</b>"), side);
+    m_providers = new QListWidget(side);
+    m_providers->setObjectName(QStringLiteral("providerList"));
+    for (Provider* p : m_fleet.providers()) {
+        auto* item = new QListWidgetItem(
+            QIcon(p->id() == QLatin1String("sandbox") ? QStringLiteral(":/icons/sandbox.svg")
+                                                      : QStringLiteral(":/icons/provider.svg")),
+            p->capabilities().launch ? p->displayName()
+                                     : tr("%1 (no launch)").arg(p->displayName()),
+            m_providers);
+        item->setToolTip(p->guardNote());
+        item->setData(Qt::UserRole, p->id());
+    }
+    m_providers->setMaximumHeight(m_providers->sizeHintForRow(0) * (m_providers->count() + 1) + 8);
+    auto* instancesTitle = new QLabel(tr("<b>Instances</b>"), side);
+    m_instanceModel = new InstanceListModel(m_fleet, this);
+    m_instances = new QListView(side);
+    m_instances->setObjectName(QStringLiteral("instanceList"));
+    m_instances->setModel(m_instanceModel);
+    m_instances->setIconSize(QSize(12, 12));
+    m_instances->setSpacing(2);
+    m_instances->setUniformItemSizes(true);
+    connect(m_instances, &QListView::activated, this, [this](const QModelIndex& i) {
+        openWorkspace(i.data(InstanceListModel::InstanceIdRole).toString());
+    });
+    connect(m_instances, &QListView::clicked, this, [this](const QModelIndex& i) {
+        openWorkspace(i.data(InstanceListModel::InstanceIdRole).toString());
+    });
+
+    auto* layout = new QVBoxLayout(side);
+    layout->setContentsMargins(6, 6, 0, 6);
+    layout->addWidget(providersTitle);
+    layout->addWidget(m_providers);
+    layout->addWidget(instancesTitle);
+    layout->addWidget(m_instances, 1);
+
+    auto* split = new QSplitter(this);
+    split->setObjectName(QStringLiteral("mainSplitter"));
+    split->addWidget(side);
+    split->addWidget(m_tabs);
+    split->setStretchFactor(1, 1);
+    split->setSizes({260, 920});
+    setCentralWidget(split);
+}
+
+void MainWindow::buildActions()
+{
+    auto* launch = new QAction(QIcon(QStringLiteral(":/icons/launch.svg")), tr("&Launch…"), this);
+    launch->setObjectName(QStringLiteral("launchAction"));
+    launch->setShortcut(QKeySequence::New);
+    launch->setToolTip(tr("Launch a machine from the selected plan (Ctrl+N)"));
+    connect(launch, &QAction::triggered, this, [this] {
+        const auto [provider, plan] = m_catalog->selectedPlan();
+        showLaunchDialog(provider, plan);
+    });
+    m_destroyAction = new QAction(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
+    m_destroyAction->setObjectName(QStringLiteral("destroyAction"));
+    m_destroyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Delete));
+    m_destroyAction->setToolTip(tr("Destroy the selected instance (Ctrl+Del)"));
+    connect(m_destroyAction, &QAction::triggered, this, [this] {
+        const QString id = selectedInstanceId();
+        if (!id.isEmpty())
+            destroyInstance(id);
+    });
+    auto* refresh = new QAction(QIcon(QStringLiteral(":/icons/refresh.svg")), tr("&Refresh"), this);
+    refresh->setObjectName(QStringLiteral("refreshAction"));
+    refresh->setShortcut(QKeySequence::Refresh);
+    connect(refresh, &QAction::triggered, this, [this] {
+        loadCatalog();
+        m_fleet.refresh();
+    });
+    auto* quit = new QAction(tr("&Quit"), this);
+    quit->setShortcut(QKeySequence::Quit);
+    connect(quit, &QAction::triggered, this, &QWidget::close);
+
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(refresh);
+    file->addSeparator();
+    file->addAction(quit);
+    QMenu* instance = menuBar()->addMenu(tr("&Instance"));
+    instance->addAction(launch);
+    instance->addAction(m_destroyAction);
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About GPUDeck"), this, [this] {
+        QMessageBox::about(this, tr("About GPUDeck"),
+                           tr("<b>GPUDeck %1</b><p>Rent cloud GPUs by the hour without forgetting "
+                              "them.</p>")
+                               .arg(QStringLiteral(GPUDECK_VERSION)));
+    });
+
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setMovable(false);
+    bar->addAction(launch);
+    bar->addAction(m_destroyAction);
+    bar->addAction(refresh);
+}
+
+void MainWindow::buildStatusBar()
+{
+    m_burnRate = new QLabel(this);
+    m_burnRate->setObjectName(QStringLiteral("burnRateLabel"));
+    m_burnRate->setToolTip(tr("What your running machines cost per hour, together"));
+    m_spendToday = new QLabel(this);
+    m_spendToday->setObjectName(QStringLiteral("spendTodayLabel"));
+    m_spendToday->setToolTip(tr("Destroyed today plus accrued today by live machines (estimate)"));
+    statusBar()->addPermanentWidget(m_burnRate);
+    statusBar()->addPermanentWidget(m_spendToday);
+}
+
+void MainWindow::buildTray()
+{
+    if (!QSystemTrayIcon::isSystemTrayAvailable())
+        return;
+    m_tray = new QSystemTrayIcon(windowIcon(), this);
+    auto* menu = new QMenu(this);
+    menu->addAction(tr("Show GPUDeck"), this, [this] {
+        showNormal();
+        raise();
+        activateWindow();
+    });
+    menu->addAction(tr("Quit"), this, &QWidget::close);
+    m_tray->setContextMenu(menu);
+    connect(m_tray, &QSystemTrayIcon::activated, this, [this](QSystemTrayIcon::ActivationReason r) {
+        if (r == QSystemTrayIcon::Trigger) {
+            showNormal();
+            raise();
+            activateWindow();
+        }
+    });
+    m_tray->show();
+}
+
+void MainWindow::loadCatalog()
+{
+    QPointer<MainWindow> self(this);
+    m_fleet.fetchCatalog([self](QList<Plan> plans, QList<Error> errors) {
+        if (!self)
+            return;
+        QStringList problems;
+        for (const Error& e : errors)
+            problems << e.message;
+        self->m_catalog->setPlans(plans, problems);
+    });
+}
+
+void MainWindow::instancesChanged()
+{
+    const QString selected = selectedInstanceId();
+    m_instanceModel->reload();
+    for (int row = 0; row < m_instanceModel->rowCount(); ++row) {
+        const QModelIndex i = m_instanceModel->index(row);
+        if (i.data(InstanceListModel::InstanceIdRole).toString() == selected)
+            m_instances->setCurrentIndex(i);
+    }
+    for (auto it = m_workspaces.begin(); it != m_workspaces.end(); ++it) {
+        if (it.value())
+            it.value()->refresh();
+    }
+    tick();
+}
+
+void MainWindow::tick()
+{
+    m_instanceModel->tick();
+    if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
+        w->refresh();
+    const double rate = m_fleet.burnRateHourly();
+    m_burnRate->setText(tr("Burning %1").arg(formatHourly(rate)));
+    m_spendToday->setText(tr("Today %1").arg(formatCents(m_fleet.spendTodayCents())));
+    m_destroyAction->setEnabled(!selectedInstanceId().isEmpty());
+    if (m_tray)
+        m_tray->setToolTip(tr("GPUDeck — %1 machines, %2")
+                               .arg(m_fleet.instances().size())
+                               .arg(formatHourly(rate)));
+}
+
+QString MainWindow::selectedInstanceId() const
+{
+    if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
+        return w->instanceId();
+    const QModelIndex i = m_instances->currentIndex();
+    return i.isValid() ? i.data(InstanceListModel::InstanceIdRole).toString() : QString();
+}
+
+InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
+{
+    if (instanceId.isEmpty() || !m_fleet.find(instanceId))
+        return nullptr;
+    InstanceWorkspace* w = m_workspaces.value(instanceId);
+    if (!w) {
+        w = new InstanceWorkspace(m_fleet, instanceId, m_tabs);
+        connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
+        const std::optional<Instance> i = m_fleet.find(instanceId);
+        m_tabs->addTab(w, QIcon(QStringLiteral(":/icons/overview.svg")), i->name);
+        m_workspaces.insert(instanceId, w);
+    }
+    m_tabs->setCurrentWidget(w);
+    return w;
+}
+
+void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId)
+{
+    QList<Plan> launchable;
+    for (const Plan& p : m_catalog->plans()) {
+        Provider* provider = m_fleet.provider(p.provider);
+        if (provider && provider->capabilities().launch)
+            launchable << p;
+    }
+    if (launchable.isEmpty()) {
+        Prompter::instance().showError(this, tr("Launch"),
+                                       makeError(ErrorCode::Unsupported,
+                                                 tr("No configured provider can launch machines.")));
+        return;
+    }
+    auto* dialog = new LaunchDialog(launchable, providerId, planId, m_fleet.providers(),
+                                    m_settings.launchEstimateHours(), this);
+    connect(dialog, &LaunchDialog::launchRequested, this,
+            [this, dialog](const QString& provider, const LaunchRequest& request) {
+                m_settings.setLaunchEstimateHours(dialog->estimateHours());
+                statusBar()->showMessage(tr("Launching %1…").arg(request.name));
+                QPointer<MainWindow> self(this);
+                m_fleet.launch(provider, request, [self](Result<Instance> r) {
+                    if (!self)
+                        return;
+                    if (!r.ok()) {
+                        self->statusBar()->clearMessage();
+                        Prompter::instance().showError(self, tr("Launch failed"), r.error());
+                        return;
+                    }
+                    self->statusBar()->showMessage(
+                        tr("%1 launched; billing has started at %2")
+                            .arg(r->name, formatHourly(r->priceHourly)),
+                        10000);
+                    self->openWorkspace(r->id);
+                });
+            });
+    dialog->open();
+}
+
+void MainWindow::destroyInstance(const QString& instanceId)
+{
+    const std::optional<Instance> i = m_fleet.find(instanceId);
+    if (!i || m_destroying.contains(instanceId))
+        return;
+    const QString question =
+        tr("Destroy %1 (%2)?\n\nThe machine and everything on its disk are deleted for good: "
+           "files in the home folder, checkpoints, installed packages. Download what you need "
+           "first.\n\nIt has cost %3 so far at %4.")
+            .arg(i->name, i->id, formatCents(costOf(*i, QDateTime::currentDateTimeUtc()).totalCents()),
+                 formatHourly(i->priceHourly));
+    if (!Prompter::instance().confirm(this, tr("Destroy machine"), question, tr("Destroy")))
+        return;
+    m_destroying.insert(instanceId);
+    if (auto w = m_workspaces.value(instanceId))
+        w->setDestroying(true);
+    statusBar()->showMessage(tr("Destroying %1; waiting for the provider to confirm…").arg(i->name));
+    QPointer<MainWindow> self(this);
+    m_fleet.destroy(instanceId, [self, instanceId](Result<Recap> r) {
+        if (!self)
+            return;
+        self->m_destroying.remove(instanceId);
+        if (!r.ok()) {
+            if (auto w = self->m_workspaces.value(instanceId))
+                w->setDestroying(false);
+            self->statusBar()->clearMessage();
+            Prompter::instance().showError(self, tr("Destroy failed"), r.error());
+            return;
+        }
+        if (auto w = self->m_workspaces.take(instanceId))
+            delete w.data();
+        self->statusBar()->showMessage(tr("%1 destroyed; total %2")
+                                           .arg(r->instance.name, formatCents(r->cost.totalCents())),
+                                       10000);
+        self->showRecap(r.value());
+    });
+}
+
+void MainWindow::showRecap(const Recap& recap)
+{
+    if (m_quitting)
+        return;
+    auto* dialog = new RecapDialog(recap, this);
+    dialog->show();
+    emit recapShown(recap.instance.id);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_settings.setWindowGeometry(saveGeometry());
+    m_settings.setWindowState(saveState());
+    m_settings.setCatalogHeaderState(m_catalog->headerState());
+    if (m_readyToClose || m_quitting) {
+        event->setAccepted(m_readyToClose);
+        return;
+    }
+    QStringList sandboxes;
+    for (const Instance& i : m_fleet.instances()) {
+        if (i.provider == QLatin1String("sandbox") && i.status != InstanceStatus::Destroying)
+            sandboxes << i.id;
+    }
+    if (sandboxes.isEmpty() || !m_settings.destroySandboxOnQuit()) {
+        m_readyToClose = true;
+        event->accept();
+        return;
+    }
+    if (!Prompter::instance().confirm(
+            this, tr("Quit GPUDeck"),
+            (sandboxes.size() == 1
+                 ? tr("Quitting destroys your Sandbox machine: it is a local test server that "
+                      "stops with GPUDeck, and its files are deleted.")
+                 : tr("Quitting destroys your %1 Sandbox machines: they are local test servers "
+                      "that stop with GPUDeck, and their files are deleted.")
+                       .arg(sandboxes.size())),
+            tr("Destroy and quit"))) {
+        event->ignore();
+        return;
+    }
+    event->ignore();
+    quitDestroyingSandboxes();
+}
+
+void MainWindow::quitDestroyingSandboxes()
+{
+    m_quitting = true;
+    statusBar()->showMessage(tr("Destroying Sandbox machines before quitting…"));
+    auto pending = std::make_shared<int>(0);
+    QPointer<MainWindow> self(this);
+    auto finishOne = [self, pending] {
+        if (--*pending == 0 && self) {
+            self->m_readyToClose = true;
+            self->close();
+        }
+    };
+    for (const Instance& i : m_fleet.instances()) {
+        if (i.provider != QLatin1String("sandbox"))
+            continue;
+        ++*pending;
+        m_fleet.destroy(i.id, [finishOne](Result<Recap>) { finishOne(); });
+    }
+    if (*pending == 0) {
+        m_readyToClose = true;
+        close();
+    }
+}
+
+} // namespace gpudeck

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <QHash>
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+class QLabel;
+class QListView;
+class QListWidget;
+class QSystemTrayIcon;
+class QTabWidget;
+
+namespace gpudeck {
+
+class CatalogPage;
+class Fleet;
+class InstanceListModel;
+class InstanceWorkspace;
+class Settings;
+struct Recap;
+
+// The main window: providers and instances on the left, the catalog and one workspace per
+// instance in the middle, burn rate and today's spend in the status bar, and a tray icon.
+class MainWindow final : public QMainWindow {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+public:
+    MainWindow(Fleet& fleet, Settings& settings, QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    // Opens (or shows) the workspace tab of an instance.
+    InstanceWorkspace* openWorkspace(const QString& instanceId);
+    void showLaunchDialog(const QString& providerId, const QString& planId);
+    // Confirms, destroys, waits for the provider, then shows the recap.
+    void destroyInstance(const QString& instanceId);
+
+signals:
+    void recapShown(const QString& instanceId);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void buildActions();
+    void buildSidebar();
+    void buildStatusBar();
+    void buildTray();
+    void loadCatalog();
+    void instancesChanged();
+    void tick();
+    void showRecap(const Recap& recap);
+    [[nodiscard]] QString selectedInstanceId() const;
+    void quitDestroyingSandboxes();
+
+    Fleet& m_fleet;
+    Settings& m_settings;
+    CatalogPage* m_catalog = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    QListWidget* m_providers = nullptr;
+    QListView* m_instances = nullptr;
+    InstanceListModel* m_instanceModel = nullptr;
+    QLabel* m_burnRate = nullptr;
+    QLabel* m_spendToday = nullptr;
+    QSystemTrayIcon* m_tray = nullptr;
+    QAction* m_destroyAction = nullptr;
+    QHash<QString, QPointer<InstanceWorkspace>> m_workspaces;
+    QSet<QString> m_destroying;
+    QTimer m_tick;
+    bool m_quitting = false;
+    bool m_readyToClose = false;
+};
+
+} // namespace gpudeck

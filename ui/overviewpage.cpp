@@ -1,0 +1,151 @@
+#include "overviewpage.h"
+
+#include "statusicons.h"
+
+#include <QFormLayout>
+#include <QGroupBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QPushButton>
+#include <QVBoxLayout>
+
+namespace gpudeck {
+
+QString sshCommandFor(const Instance& i, const QString& keyPath)
+{
+    return QStringLiteral("ssh -i %1 -p %2 %3@%4").arg(keyPath).arg(i.sshPort).arg(i.user, i.host);
+}
+
+namespace {
+
+QString stepLine(const QString& name, const QDateTime& at, const QDateTime& start, bool current)
+{
+    if (!at.isValid())
+        return current ? QStringLiteral("<b>%1…</b>").arg(name)
+                       : QStringLiteral("<span style='color:gray'>%1</span>").arg(name);
+    return QStringLiteral("✓ %1 <small>+%2 s</small>")
+        .arg(name, QString::number(start.msecsTo(at) / 1000.0, 'f', 1));
+}
+
+} // namespace
+
+OverviewPage::OverviewPage(QWidget* parent)
+    : QWidget(parent)
+{
+    setObjectName(QStringLiteral("overviewPage"));
+    m_title = field("overviewTitle");
+    QFont big = m_title->font();
+    big.setPointSizeF(big.pointSizeF() * 1.4);
+    big.setBold(true);
+    m_title->setFont(big);
+    m_status = field("overviewStatus");
+    m_address = field("overviewAddress");
+    m_user = field("overviewUser");
+    m_sshCommand = field("overviewSshCommand");
+    m_sshCommand->setWordWrap(true);
+    m_plan = field("overviewPlan");
+    m_rate = field("overviewRate");
+    m_billing = field("overviewBilling");
+    m_uptime = field("overviewUptime");
+    m_cost = field("overviewCost");
+    m_timeline = field("overviewTimeline");
+    m_timeline->setTextFormat(Qt::RichText);
+
+    auto* machine = new QGroupBox(tr("Machine"), this);
+    auto* mform = new QFormLayout(machine);
+    mform->addRow(tr("Status:"), m_status);
+    mform->addRow(tr("Address:"), m_address);
+    mform->addRow(tr("Login user:"), m_user);
+    mform->addRow(tr("Connect:"), m_sshCommand);
+    mform->addRow(tr("Plan:"), m_plan);
+
+    auto* money = new QGroupBox(tr("Cost"), this);
+    auto* cform = new QFormLayout(money);
+    cform->addRow(tr("Rate:"), m_rate);
+    cform->addRow(tr("Billing rule:"), m_billing);
+    cform->addRow(tr("Uptime:"), m_uptime);
+    cform->addRow(tr("Cost so far:"), m_cost);
+
+    auto* launch = new QGroupBox(tr("Launch progress"), this);
+    auto* lbox = new QVBoxLayout(launch);
+    lbox->addWidget(m_timeline);
+
+    m_destroy = new QPushButton(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
+    m_destroy->setObjectName(QStringLiteral("destroyButton"));
+    m_destroy->setToolTip(tr("Delete this machine and its disk; shows the cost recap"));
+    connect(m_destroy, &QPushButton::clicked, this, &OverviewPage::destroyRequested);
+
+    auto* buttons = new QHBoxLayout;
+    buttons->addStretch();
+    buttons->addWidget(m_destroy);
+
+    auto* columns = new QHBoxLayout;
+    columns->addWidget(machine, 3);
+    auto* right = new QVBoxLayout;
+    right->addWidget(money);
+    right->addWidget(launch);
+    columns->addLayout(right, 2);
+
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(m_title);
+    layout->addLayout(columns);
+    layout->addStretch();
+    layout->addLayout(buttons);
+}
+
+QLabel* OverviewPage::field(const char* objectName)
+{
+    auto* l = new QLabel(this);
+    l->setObjectName(QString::fromLatin1(objectName));
+    l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    return l;
+}
+
+void OverviewPage::setDestroying(bool destroying)
+{
+    m_destroying = destroying;
+    m_destroy->setEnabled(!destroying);
+    if (destroying)
+        m_status->setText(tr("Destroying… waiting for the provider to confirm"));
+}
+
+void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath)
+{
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    const Cost c = costOf(i, now);
+    m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));
+    if (!m_destroying) {
+        QString status = statusText(i.status);
+        if (i.status == InstanceStatus::Running)
+            status += t.sshReady.isValid() ? tr(" · SSH ready")
+                      : t.sshError.isEmpty() ? tr(" · checking SSH…")
+                                             : tr(" · SSH not answering: %1").arg(t.sshError);
+        if (!i.statusDetail.isEmpty())
+            status += QStringLiteral("\n") + i.statusDetail;
+        m_status->setText(status);
+    }
+    m_address->setText(QStringLiteral("%1:%2").arg(i.host).arg(i.sshPort));
+    m_user->setText(i.user);
+    m_sshCommand->setText(sshCommandFor(i, keyPath));
+    m_plan->setText(QStringLiteral("%1 · %2× %3 · %4").arg(i.planId).arg(i.gpuCount).arg(i.gpuModel, i.region));
+    m_rate->setText(formatHourly(i.priceHourly));
+    m_billing->setText(i.billing.describe());
+    m_uptime->setText(formatDuration(c.runningSeconds));
+    m_cost->setText(tr("%1 <small>(billed %2; estimate from the launch-time price)</small>")
+                        .arg(formatCents(c.totalCents()), formatDuration(c.billedSeconds)));
+    m_cost->setTextFormat(Qt::RichText);
+    m_destroy->setEnabled(!m_destroying && i.status != InstanceStatus::Destroying);
+
+    const QDateTime start = t.requested.isValid() ? t.requested : i.createdAt;
+    const bool ready = t.sshReady.isValid();
+    QStringList steps{
+        stepLine(tr("Requested"), start, start, false),
+        stepLine(tr("Provisioning"), t.provisioning, start, i.status == InstanceStatus::Provisioning),
+        stepLine(tr("Booting"), t.booting, start, i.status == InstanceStatus::Booting),
+        stepLine(tr("Running"), t.running, start, false),
+        stepLine(tr("SSH ready"), t.sshReady, start, i.status == InstanceStatus::Running && !ready),
+    };
+    m_timeline->setText(steps.join(QStringLiteral("<br>")));
+}
+
+} // namespace gpudeck

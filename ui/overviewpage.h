@@ -1,0 +1,46 @@
+#pragma once
+
+#include "fleet.h"
+
+#include <QWidget>
+
+class QLabel;
+class QPushButton;
+
+namespace gpudeck {
+
+// Status, address, login, uptime, cost so far and the launch timeline of one instance.
+class OverviewPage final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(OverviewPage)
+public:
+    explicit OverviewPage(QWidget* parent = nullptr);
+
+    void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath);
+    void setDestroying(bool destroying);
+
+signals:
+    void destroyRequested();
+
+private:
+    QLabel* field(const char* objectName);
+
+    QLabel* m_title = nullptr;
+    QLabel* m_status = nullptr;
+    QLabel* m_address = nullptr;
+    QLabel* m_user = nullptr;
+    QLabel* m_sshCommand = nullptr;
+    QLabel* m_plan = nullptr;
+    QLabel* m_rate = nullptr;
+    QLabel* m_billing = nullptr;
+    QLabel* m_uptime = nullptr;
+    QLabel* m_cost = nullptr;
+    QLabel* m_timeline = nullptr;
+    QPushButton* m_destroy = nullptr;
+    bool m_destroying = false;
+};
+
+// Sets the text of an SSH hint label for an instance: the command to connect from a terminal.
+[[nodiscard]] QString sshCommandFor(const Instance& instance, const QString& keyPath);
+
+} // namespace gpudeck

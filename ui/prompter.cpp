@@ -1,0 +1,50 @@
+#include "prompter.h"
+
+#include <QMessageBox>
+#include <QPushButton>
+
+namespace gpudeck {
+
+Prompter& Prompter::instance()
+{
+    static Prompter p;
+    return p;
+}
+
+void Prompter::clear()
+{
+    m_answers.clear();
+    m_questions.clear();
+    m_errors.clear();
+}
+
+bool Prompter::confirm(QWidget* parent, const QString& title, const QString& text,
+                       const QString& acceptLabel)
+{
+    m_questions << text;
+    if (m_scripted) {
+        if (m_answers.isEmpty()) {
+            qWarning("Prompter: unexpected question with no scripted answer: %s", qPrintable(text));
+            return false;
+        }
+        return m_answers.takeFirst();
+    }
+    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::Cancel, parent);
+    QPushButton* accept = box.addButton(acceptLabel, QMessageBox::DestructiveRole);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return box.clickedButton() == accept;
+}
+
+void Prompter::showError(QWidget* parent, const QString& title, const Error& error)
+{
+    m_errors << error.message;
+    if (m_scripted)
+        return;
+    QMessageBox box(QMessageBox::Critical, title, error.message, QMessageBox::Ok, parent);
+    if (!error.detail.isEmpty())
+        box.setDetailedText(error.detail);
+    box.exec();
+}
+
+} // namespace gpudeck

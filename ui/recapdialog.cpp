@@ -1,0 +1,56 @@
+#include "recapdialog.h"
+
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QLabel>
+#include <QVBoxLayout>
+
+namespace gpudeck {
+
+RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
+    : QDialog(parent)
+{
+    setObjectName(QStringLiteral("recapDialog"));
+    setAttribute(Qt::WA_DeleteOnClose);
+    setWindowTitle(tr("Cost recap — %1").arg(r.instance.name));
+
+    auto value = [this](const char* name, const QString& text) {
+        auto* l = new QLabel(text, this);
+        l->setObjectName(QString::fromLatin1(name));
+        l->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        return l;
+    };
+    auto* heading = new QLabel(tr("<b>%1</b> (%2 on %3) is destroyed; %4 confirmed it.")
+                                   .arg(r.instance.name.toHtmlEscaped(), r.instance.id,
+                                        r.instance.planId, r.instance.provider),
+                               this);
+    heading->setWordWrap(true);
+    auto* form = new QFormLayout;
+    form->addRow(tr("Wall time:"), value("recapWall", formatDuration(r.cost.wallSeconds)));
+    form->addRow(tr("Running time:"), value("recapRunning", formatDuration(r.cost.runningSeconds)));
+    form->addRow(tr("Billed time:"),
+                 value("recapBilled", tr("%1 (%2)").arg(formatDuration(r.cost.billedSeconds),
+                                                        r.instance.billing.describe())));
+    form->addRow(tr("Rate:"), value("recapRate", formatHourly(r.instance.priceHourly)));
+    form->addRow(tr("Compute:"), value("recapCompute", formatCents(r.cost.computeCents)));
+    form->addRow(tr("Storage:"), value("recapStorage", formatCents(r.cost.storageCents)));
+    QLabel* total = value("recapTotal", formatCents(r.cost.totalCents()));
+    QFont bold = total->font();
+    bold.setBold(true);
+    total->setFont(bold);
+    form->addRow(tr("Total:"), total);
+    auto* note = new QLabel(tr("An estimate from the launch-time price and the provider's billing "
+                               "rule; saved in the ledger."),
+                            this);
+    note->setWordWrap(true);
+    note->setForegroundRole(QPalette::PlaceholderText);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(heading);
+    layout->addLayout(form);
+    layout->addWidget(note);
+    layout->addWidget(buttons);
+}
+
+} // namespace gpudeck

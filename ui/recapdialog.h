@@ -1,0 +1,18 @@
+#pragma once
+
+#include "billing.h"
+
+#include <QDialog>
+
+namespace gpudeck {
+
+// What a destroyed machine cost: wall time, billed time under the provider's rule, rate,
+// compute, storage and total. Non-modal; the same figures are in the ledger.
+class RecapDialog final : public QDialog {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RecapDialog)
+public:
+    explicit RecapDialog(const Recap& recap, QWidget* parent = nullptr);
+};
+
+} // namespace gpudeck
