@@ -76,6 +76,10 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
 
     loadCatalog();
     instancesChanged();
+    // Find every instance on every provider now, including ones launched elsewhere, and keep
+    // the list fresh while the window is open.
+    m_fleet.refresh();
+    m_fleet.setAutoRefresh(true);
 }
 
 MainWindow::~MainWindow() = default;

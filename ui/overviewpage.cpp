@@ -18,8 +18,13 @@ QString sshCommandFor(const Instance& i, const QString& keyPath)
 
 namespace {
 
-QString stepLine(const QString& name, const QDateTime& at, const QDateTime& start, bool current)
+// One line of the launch timeline. A step passed between two looks (fast providers) gets its
+// tick without a time.
+QString stepLine(const QString& name, const QDateTime& at, const QDateTime& start, bool current,
+                 bool passed)
 {
+    if (!at.isValid() && passed)
+        return QStringLiteral("✓ %1").arg(name);
     if (!at.isValid())
         return current ? QStringLiteral("<b>%1…</b>").arg(name)
                        : QStringLiteral("<span style='color:gray'>%1</span>").arg(name);
@@ -138,12 +143,15 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
 
     const QDateTime start = t.requested.isValid() ? t.requested : i.createdAt;
     const bool ready = t.sshReady.isValid();
+    const bool running = t.running.isValid();
     QStringList steps{
-        stepLine(tr("Requested"), start, start, false),
-        stepLine(tr("Provisioning"), t.provisioning, start, i.status == InstanceStatus::Provisioning),
-        stepLine(tr("Booting"), t.booting, start, i.status == InstanceStatus::Booting),
-        stepLine(tr("Running"), t.running, start, false),
-        stepLine(tr("SSH ready"), t.sshReady, start, i.status == InstanceStatus::Running && !ready),
+        stepLine(tr("Requested"), start, start, false, true),
+        stepLine(tr("Provisioning"), t.provisioning, start,
+                 i.status == InstanceStatus::Provisioning, t.booting.isValid() || running),
+        stepLine(tr("Booting"), t.booting, start, i.status == InstanceStatus::Booting, running),
+        stepLine(tr("Running"), t.running, start, false, ready),
+        stepLine(tr("SSH ready"), t.sshReady, start, i.status == InstanceStatus::Running && !ready,
+                 false),
     };
     m_timeline->setText(steps.join(QStringLiteral("<br>")));
 }

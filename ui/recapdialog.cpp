@@ -20,7 +20,8 @@ RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
         l->setTextInteractionFlags(Qt::TextSelectableByMouse);
         return l;
     };
-    auto* heading = new QLabel(tr("<b>%1</b> (%2 on %3) is destroyed; %4 confirmed it.")
+    auto* heading = new QLabel(tr("<b>%1</b> (%2, %3 on %4) is destroyed; the provider confirmed "
+                                  "it is gone.")
                                    .arg(r.instance.name.toHtmlEscaped(), r.instance.id,
                                         r.instance.planId, r.instance.provider),
                                this);

@@ -83,9 +83,6 @@ int main(int argc, char* argv[])
     }
     window.show();
 
-    // Find every instance on every provider now, including ones launched elsewhere.
-    fleet.refresh();
-    fleet.setAutoRefresh(true);
     const QStringList interrupted = fleet.interruptedLaunches();
     if (!interrupted.isEmpty()) {
         QTimer::singleShot(0, &window, [&window, interrupted] {

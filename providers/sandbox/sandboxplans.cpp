@@ -55,7 +55,7 @@ Plan plan(const char* id, const char* name, const char* gpu, int count, double v
 QList<Plan> plans()
 {
     return {
-        plan("t4-1x", "Sandbox T4 ×1", "NVIDIA Tesla T4", 1, 16, 4, 16, 100, 0.35, 0.11, perSecond()),
+        plan("t4-1x", "Sandbox T4 ×1", "Tesla T4", 1, 16, 4, 16, 100, 0.35, 0.11, perSecond()),
         plan("a10-1x-hourly", "Sandbox A10 ×1 (hourly)", "NVIDIA A10", 1, 24, 8, 32, 200, 0.75,
              std::nullopt, hourlyRoundedUp()),
         plan("l4-2x", "Sandbox L4 ×2", "NVIDIA L4", 2, 24, 16, 64, 250, 1.10, 0.44, perSecond()),

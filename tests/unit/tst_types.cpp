@@ -72,7 +72,7 @@ void TestTypes::instanceRoundTrip()
     i.priceHourly = 0.35;
     i.diskGb = 100;
     i.gpuCount = 1;
-    i.gpuModel = QStringLiteral("NVIDIA Tesla T4");
+    i.gpuModel = QStringLiteral("Tesla T4");
     i.createdAt = QDateTime(QDate(2026, 11, 22), QTime(10, 0), Qt::UTC);
     i.startedAt = i.createdAt;
     i.runIntervals = {{i.createdAt, i.createdAt.addSecs(60)}, {i.createdAt.addSecs(120), QDateTime()}};

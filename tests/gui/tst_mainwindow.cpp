@@ -1,0 +1,247 @@
+// The skeleton flow in the real main window: catalog -> launch dialog -> running instance with
+// SSH ready -> destroy (confirmed) -> recap, on a real Sandbox machine.
+#include "catalogmodel.h"
+#include "fleet.h"
+#include "guitestmain.h"
+#include "instancelistmodel.h"
+#include "ledger.h"
+#include "mainwindow.h"
+#include "prompter.h"
+#include "resources.h"
+#include "settings.h"
+#include "testenv.h"
+
+#include <QAbstractItemModelTester>
+#include <QDialog>
+#include <QDoubleSpinBox>
+#include <QSignalSpy>
+#include <QDir>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QPushButton>
+#include <QSpinBox>
+#include <QTabWidget>
+#include <QTableView>
+
+using namespace gpudeck;
+
+class TestMainWindow final : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void launchFromCatalogThenDestroyShowsRecap();
+    void cancelledDestroyKeepsTheMachine();
+    void catalogFilters();
+    void geometryIsRemembered();
+
+private:
+    void screenshot(QWidget* w, const QString& name);
+    // Launches through the catalog and the dialog; sets *id (test fails otherwise).
+    void launchViaDialog(const QString& planId, const QString& name, QString* id);
+
+    std::unique_ptr<test::IsolatedEnvironment> m_env;
+    std::unique_ptr<Fleet> m_fleet;
+    std::unique_ptr<Settings> m_settings;
+    std::unique_ptr<MainWindow> m_window;
+};
+
+void TestMainWindow::initTestCase()
+{
+    initResources();
+    Prompter::instance().setScripted(true);
+}
+
+void TestMainWindow::init()
+{
+    Prompter::instance().clear();
+    m_env = std::make_unique<test::IsolatedEnvironment>();
+    m_fleet = std::make_unique<Fleet>(AppPaths::standard());
+    QVERIFY(m_fleet->open().ok());
+    m_settings = std::make_unique<Settings>(m_fleet->paths());
+    m_window = std::make_unique<MainWindow>(*m_fleet, *m_settings);
+    m_window->resize(1280, 760);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+}
+
+void TestMainWindow::cleanup()
+{
+    Prompter::instance().queueAnswer(true); // "destroy the Sandbox machines and quit?"
+    m_window->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 20000);
+    m_window.reset();
+    m_settings.reset();
+    m_fleet.reset();
+    m_env.reset();
+}
+
+void TestMainWindow::screenshot(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        return;
+    QDir().mkpath(dir);
+    QVERIFY(w->grab().save(dir + QLatin1Char('/') + name));
+}
+
+void TestMainWindow::launchViaDialog(const QString& planId, const QString& name, QString* id)
+{
+    auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    QVERIFY(view);
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 5000);
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        const QModelIndex i = view->model()->index(row, 0);
+        if (i.data(CatalogModel::PlanIdRole).toString() == planId)
+            view->selectRow(row);
+    }
+    auto* launch = m_window->findChild<QPushButton*>(QStringLiteral("catalogLaunchButton"));
+    QVERIFY(launch && launch->isEnabled());
+    QTest::mouseClick(launch, Qt::LeftButton);
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(dialog = m_window->findChild<QDialog*>(QStringLiteral("launchDialog")), 2000);
+    auto* nameEdit = dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit"));
+    QTest::keyClicks(nameEdit, name);
+    auto* confirm = dialog->findChild<QPushButton*>(QStringLiteral("confirmLaunchButton"));
+    // Clicking twice must not launch twice.
+    QTest::mouseClick(confirm, Qt::LeftButton);
+    QTest::mouseClick(confirm, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(!(*id = [&] {
+                                 for (const Instance& i : m_fleet->instances())
+                                     if (i.name == name)
+                                         return i.id;
+                                 return QString();
+                             }())
+                                  .isEmpty(),
+                             10000);
+}
+
+void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
+{
+    auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    QVERIFY(view);
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
+    screenshot(m_window.get(), QStringLiteral("catalog.png"));
+
+    // The dialog shows the price per hour and for N hours before anything is sent.
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        if (view->model()->index(row, 0).data(CatalogModel::PlanIdRole) == QStringLiteral("l4-2x"))
+            view->selectRow(row);
+    }
+    QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("catalogLaunchButton")), Qt::LeftButton);
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY(dialog = m_window->findChild<QDialog*>(QStringLiteral("launchDialog")));
+    auto* hours = dialog->findChild<QSpinBox*>(QStringLiteral("hoursSpin"));
+    hours->setValue(10);
+    const QString price = dialog->findChild<QLabel*>(QStringLiteral("priceLabel"))->text();
+    QVERIFY2(price.contains(QLatin1String("$1.10/h")) && price.contains(QLatin1String("$11.00")),
+             qPrintable(price));
+    screenshot(dialog, QStringLiteral("launch-dialog.png"));
+    dialog->reject();
+    QTRY_VERIFY(!m_window->findChild<QDialog*>(QStringLiteral("launchDialog")));
+    QVERIFY(m_fleet->instances().isEmpty());
+
+    QString id;
+    launchViaDialog(QStringLiteral("l4-2x"), QStringLiteral("bert-finetune"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_fleet->instances().size(), 1);
+
+    // The workspace opens and follows the launch to "SSH ready".
+    auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("workspaceTabs"));
+    QWidget* workspace = m_window->findChild<QWidget*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    QCOMPARE(tabs->currentWidget(), workspace);
+    auto* status = workspace->findChild<QLabel*>(QStringLiteral("overviewStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 30000);
+    const Instance inst = *m_fleet->find(id);
+    QCOMPARE(workspace->findChild<QLabel*>(QStringLiteral("overviewAddress"))->text(),
+             QStringLiteral("127.0.0.1:%1").arg(inst.sshPort));
+    QCOMPARE(workspace->findChild<QLabel*>(QStringLiteral("overviewUser"))->text(), inst.user);
+    QVERIFY(workspace->findChild<QLabel*>(QStringLiteral("overviewCost"))->text().startsWith(QLatin1String("$0.0")));
+    // The tabs that are not built yet say so, with a way to connect meanwhile.
+    auto* terminalHint = workspace->findChild<QLabel*>(QStringLiteral("terminalPageSshHint"));
+    QVERIFY(terminalHint->text().contains(QStringLiteral("-p %1").arg(inst.sshPort)));
+
+    // The sidebar lists it with status and cost; the status bar shows the burn rate.
+    auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
+    QCOMPARE(list->model()->rowCount(), 1);
+    QVERIFY(list->model()->index(0, 0).data().toString().contains(QLatin1String("Running")));
+    QTRY_COMPARE(m_window->findChild<QLabel*>(QStringLiteral("burnRateLabel"))->text(),
+                 QStringLiteral("Burning $1.10/h"));
+    QTest::qWait(1200); // let the meter tick once, for the screenshot
+    screenshot(m_window.get(), QStringLiteral("main-window-running.png"));
+
+    // Destroy: the confirmation names what is lost; the recap comes after the provider confirms.
+    Prompter::instance().queueAnswer(true);
+    QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
+    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("destroyButton")), Qt::LeftButton);
+    QVERIFY(Prompter::instance().questionsAsked().last().contains(QLatin1String("everything on its disk")));
+    QTRY_COMPARE_WITH_TIMEOUT(recapShown.size(), 1, 20000);
+    QDialog* recap = m_window->findChild<QDialog*>(QStringLiteral("recapDialog"));
+    QVERIFY(recap);
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapRate"))->text(), QStringLiteral("$1.10/h"));
+    QVERIFY(recap->findChild<QLabel*>(QStringLiteral("recapBilled"))->text().startsWith(QLatin1String("1 min 00 s")));
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapCompute"))->text(), QStringLiteral("$0.02"));
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapTotal"))->text(), QStringLiteral("$0.02"));
+    screenshot(recap, QStringLiteral("recap.png"));
+    QVERIFY(Prompter::instance().errorsShown().isEmpty());
+    QCOMPARE(m_fleet->ledger().all()->size(), 1);
+    QVERIFY(m_fleet->instances().isEmpty());
+    QCOMPARE(list->model()->rowCount(), 0);
+    QVERIFY(!m_window->findChild<QWidget*>(QStringLiteral("workspace-") + id));
+    QVERIFY(!QFileInfo::exists(m_env->stateDir() + QStringLiteral("/sandbox/") + id));
+    recap->close();
+}
+
+void TestMainWindow::cancelledDestroyKeepsTheMachine()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-me"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    Prompter::instance().queueAnswer(false);
+    m_window->destroyInstance(id);
+    QTest::qWait(300);
+    QVERIFY(m_fleet->find(id));
+    QCOMPARE(m_fleet->ledger().all()->size(), 0);
+    // Quitting with a Sandbox machine asks, then destroys it (cleanup() answers yes).
+}
+
+void TestMainWindow::catalogFilters()
+{
+    auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
+    QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTest::keyClicks(m_window->findChild<QLineEdit*>(QStringLiteral("catalogSearch")), QStringLiteral("a100"));
+    QCOMPARE(view->model()->rowCount(), 2);
+    m_window->findChild<QLineEdit*>(QStringLiteral("catalogSearch"))->clear();
+    auto* vram = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("minVramSpin"));
+    vram->setValue(24);
+    QCOMPARE(view->model()->rowCount(), 5); // the 16 GB T4 is out
+    auto* price = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("maxPriceSpin"));
+    price->setValue(1.0);
+    QCOMPARE(view->model()->rowCount(), 1); // only the A10 (24 GB, $0.75/h)
+    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(), QStringLiteral("a10-1x-hourly"));
+    // Sorting by price is numeric: $23.92 sorts after $1.29.
+    price->setValue(0);
+    vram->setValue(0);
+    view->sortByColumn(CatalogModel::PriceCol, Qt::DescendingOrder);
+    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(), QStringLiteral("h100-8x"));
+}
+
+void TestMainWindow::geometryIsRemembered()
+{
+    m_window->resize(1000, 650);
+    QTest::qWait(50);
+    m_window->close();
+    QTRY_VERIFY(!m_window->isVisible());
+    MainWindow again(*m_fleet, *m_settings);
+    QCOMPARE(again.size(), QSize(1000, 650));
+    m_window->show();
+}
+
+GPUDECK_GUITEST_MAIN(TestMainWindow)
+#include "tst_mainwindow.moc"
