@@ -36,16 +36,17 @@ struct Error {
     std::optional<int> retryAfterSeconds;
 };
 
-[[nodiscard]] inline Error makeError(ErrorCode code, QString message, QString detail = {})
-{
+[[nodiscard]] inline Error makeError(ErrorCode code, QString message, QString detail = {}) {
     return Error{code, std::move(message), std::move(detail), std::nullopt};
 }
 
 // A value or an Error. Small on purpose: check ok(), then read value() or error().
 template <typename T> class [[nodiscard]] Result {
 public:
-    Result(T value) : m_data(std::move(value)) {}
-    Result(Error error) : m_data(std::move(error)) {}
+    Result(T value)
+        : m_data(std::move(value)) {}
+    Result(Error error)
+        : m_data(std::move(error)) {}
 
     bool ok() const { return std::holds_alternative<T>(m_data); }
     explicit operator bool() const { return ok(); }
@@ -62,7 +63,8 @@ private:
 template <> class [[nodiscard]] Result<void> {
 public:
     Result() = default;
-    Result(Error error) : m_error(std::move(error)) {}
+    Result(Error error)
+        : m_error(std::move(error)) {}
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }

@@ -19,12 +19,12 @@ using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
 
 } // namespace
 
-Result<void> generateEd25519(const QString& privatePath, const QString& comment)
-{
+Result<void> generateEd25519(const QString& privatePath, const QString& comment) {
     const QFileInfo info(privatePath);
     if (!QDir().mkpath(info.absolutePath()))
-        return makeError(ErrorCode::Io, QStringLiteral("Could not create the folder %1 for SSH keys.")
-                                            .arg(info.absolutePath()));
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("Could not create the folder %1 for SSH keys.")
+                             .arg(info.absolutePath()));
     QFile::setPermissions(info.absolutePath(),
                           QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
     ssh_key raw = nullptr;
@@ -33,14 +33,17 @@ Result<void> generateEd25519(const QString& privatePath, const QString& comment)
     KeyPtr key(raw);
     const QByteArray priv = QFile::encodeName(privatePath);
     QFile::remove(privatePath);
-    if (ssh_pki_export_privkey_file(key.get(), nullptr, nullptr, nullptr, priv.constData()) != SSH_OK)
-        return makeError(ErrorCode::Io, QStringLiteral("Could not write the SSH key %1.").arg(privatePath));
+    if (ssh_pki_export_privkey_file(key.get(), nullptr, nullptr, nullptr, priv.constData()) !=
+        SSH_OK)
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("Could not write the SSH key %1.").arg(privatePath));
     Result<void> tight = tightenKeyPermissions(privatePath);
     if (!tight.ok())
         return tight;
     char* b64 = nullptr;
     if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK)
-        return makeError(ErrorCode::Internal, QStringLiteral("Could not export the SSH public key."));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("Could not export the SSH public key."));
     const QByteArray line = QByteArray("ssh-ed25519 ") + b64 + ' ' + comment.toUtf8() + '\n';
     ssh_string_free_char(b64);
     QFile pub(privatePath + QStringLiteral(".pub"));
@@ -49,8 +52,7 @@ Result<void> generateEd25519(const QString& privatePath, const QString& comment)
     return {};
 }
 
-Result<QString> publicKeyLine(const QString& privatePath)
-{
+Result<QString> publicKeyLine(const QString& privatePath) {
     QFile pub(privatePath + QStringLiteral(".pub"));
     if (pub.open(QIODevice::ReadOnly)) {
         const QString line = QString::fromUtf8(pub.readAll()).trimmed();
@@ -66,19 +68,19 @@ Result<QString> publicKeyLine(const QString& privatePath)
     KeyPtr key(raw);
     char* b64 = nullptr;
     if (ssh_pki_export_pubkey_base64(key.get(), &b64) != SSH_OK)
-        return makeError(ErrorCode::Internal, QStringLiteral("Could not export the SSH public key."));
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("Could not export the SSH public key."));
     const QString line = QString::fromLatin1(ssh_key_type_to_char(ssh_key_type(key.get()))) +
                          QLatin1Char(' ') + QString::fromLatin1(b64);
     ssh_string_free_char(b64);
     return line;
 }
 
-Result<void> tightenKeyPermissions(const QString& privatePath)
-{
+Result<void> tightenKeyPermissions(const QString& privatePath) {
     if (!QFile::setPermissions(privatePath, QFile::ReadOwner | QFile::WriteOwner))
-        return makeError(ErrorCode::Io,
-                         QStringLiteral("Could not restrict the permissions of %1 to 0600.")
-                             .arg(privatePath));
+        return makeError(
+            ErrorCode::Io,
+            QStringLiteral("Could not restrict the permissions of %1 to 0600.").arg(privatePath));
     return {};
 }
 

@@ -23,8 +23,7 @@ struct KeyDeleter {
 using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
 
 struct ChannelDeleter {
-    void operator()(ssh_channel c) const
-    {
+    void operator()(ssh_channel c) const {
         if (ssh_channel_is_open(c))
             ssh_channel_close(c);
         ssh_channel_free(c);
@@ -32,8 +31,7 @@ struct ChannelDeleter {
 };
 using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
 
-QString fingerprintOf(ssh_key key)
-{
+QString fingerprintOf(ssh_key key) {
     unsigned char* hash = nullptr;
     size_t len = 0;
     if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != SSH_OK)
@@ -47,19 +45,16 @@ QString fingerprintOf(ssh_key key)
 
 } // namespace
 
-Session::Session()
-{
+Session::Session() {
     ssh_init(); // reference counted in libssh; pairs with ssh_finalize in the destructor
 }
 
-Session::~Session()
-{
+Session::~Session() {
     disconnect();
     ssh_finalize();
 }
 
-void Session::disconnect()
-{
+void Session::disconnect() {
     if (m_session) {
         ssh_disconnect(m_session);
         ssh_free(m_session);
@@ -67,8 +62,7 @@ void Session::disconnect()
     }
 }
 
-Error Session::sshError(ErrorCode code, const QString& message) const
-{
+Error Session::sshError(ErrorCode code, const QString& message) const {
     const QString detail = m_session ? QStringLiteral("libssh error %1: %2")
                                            .arg(ssh_get_error_code(m_session))
                                            .arg(QString::fromUtf8(ssh_get_error(m_session)))
@@ -77,8 +71,7 @@ Error Session::sshError(ErrorCode code, const QString& message) const
     return makeError(code, message, detail);
 }
 
-Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
-{
+Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy) {
     disconnect();
     m_where = QStringLiteral("%1@%2:%3").arg(ep.user, ep.host).arg(ep.port);
     m_session = ssh_new();
@@ -118,7 +111,10 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
                              .arg(ep.host)
                              .arg(ep.port)
                              .arg(ep.connectTimeoutSeconds)
-                       : QStringLiteral("Could not connect to %1:%2: %3").arg(ep.host).arg(ep.port).arg(why);
+                       : QStringLiteral("Could not connect to %1:%2: %3")
+                             .arg(ep.host)
+                             .arg(ep.port)
+                             .arg(why);
         Error e = sshError(timedOut ? ErrorCode::Timeout : ErrorCode::Network, msg);
         disconnect();
         return e;
@@ -131,7 +127,8 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
     }
 
     if (ep.identityFile.isEmpty()) {
-        Error e = makeError(ErrorCode::Ssh, QStringLiteral("No SSH key to log in to %1.").arg(m_where));
+        Error e =
+            makeError(ErrorCode::Ssh, QStringLiteral("No SSH key to log in to %1.").arg(m_where));
         disconnect();
         return e;
     }
@@ -161,8 +158,7 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
     return {};
 }
 
-Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
-{
+Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy) {
     ssh_key raw = nullptr;
     if (ssh_get_server_publickey(m_session, &raw) != SSH_OK)
         return sshError(ErrorCode::Ssh, QStringLiteral("%1 sent no host key.").arg(m_where));
@@ -222,15 +218,16 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
 }
 
 Result<int> Session::exec(const QString& command, const OutputFn& output,
-                          const std::atomic_bool* cancel)
-{
+                          const std::atomic_bool* cancel) {
     if (!m_session)
         return makeError(ErrorCode::Internal, QStringLiteral("exec before connect"));
     ChannelPtr ch(ssh_channel_new(m_session));
     if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK)
-        return sshError(ErrorCode::Ssh, QStringLiteral("%1 would not open a session.").arg(m_where));
+        return sshError(ErrorCode::Ssh,
+                        QStringLiteral("%1 would not open a session.").arg(m_where));
     if (ssh_channel_request_exec(ch.get(), command.toUtf8().constData()) != SSH_OK)
-        return sshError(ErrorCode::Ssh, QStringLiteral("%1 would not run the command.").arg(m_where));
+        return sshError(ErrorCode::Ssh,
+                        QStringLiteral("%1 would not run the command.").arg(m_where));
 
     // 32 KiB matches libssh's own channel window chunking; larger reads gain nothing.
     char buf[32768];
@@ -253,15 +250,15 @@ Result<int> Session::exec(const QString& command, const OutputFn& output,
         // Wait up to 100 ms for anything, so cancellation stays prompt.
         const int n = ssh_channel_read_timeout(ch.get(), buf, sizeof buf, 0, 100);
         if (n == SSH_ERROR)
-            return sshError(ErrorCode::Network,
-                            QStringLiteral("The connection to %1 dropped while the command ran.")
-                                .arg(m_where));
+            return sshError(
+                ErrorCode::Network,
+                QStringLiteral("The connection to %1 dropped while the command ran.").arg(m_where));
         if (n > 0 && output)
             output(QByteArray(buf, n), false);
         if (drain(1) == SSH_ERROR || drain(0) == SSH_ERROR)
-            return sshError(ErrorCode::Network,
-                            QStringLiteral("The connection to %1 dropped while the command ran.")
-                                .arg(m_where));
+            return sshError(
+                ErrorCode::Network,
+                QStringLiteral("The connection to %1 dropped while the command ran.").arg(m_where));
         if (ssh_channel_is_eof(ch.get()) || ssh_channel_is_closed(ch.get()))
             break;
     }

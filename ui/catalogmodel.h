@@ -14,8 +14,23 @@ class CatalogModel final : public QAbstractTableModel {
     Q_DISABLE_COPY_MOVE(CatalogModel)
 public:
     // Price columns come right after the GPU: they are what people compare.
-    enum Column { ProviderCol, PlanCol, GpuCol, GpuCountCol, VramCol, PriceCol, SpotCol, PerGpuCol,
-                  VcpusCol, RamCol, DiskCol, RegionsCol, BillingCol, FetchedCol, ColumnCount };
+    enum Column {
+        ProviderCol,
+        PlanCol,
+        GpuCol,
+        GpuCountCol,
+        VramCol,
+        PriceCol,
+        SpotCol,
+        PerGpuCol,
+        VcpusCol,
+        RamCol,
+        DiskCol,
+        RegionsCol,
+        BillingCol,
+        FetchedCol,
+        ColumnCount
+    };
     static constexpr int SortRole = Qt::UserRole;
     static constexpr int PlanIdRole = Qt::UserRole + 1;
     static constexpr int ProviderIdRole = Qt::UserRole + 2;

@@ -14,8 +14,7 @@
 namespace gpudeck {
 
 CatalogPage::CatalogPage(QWidget* parent)
-    : QWidget(parent)
-{
+    : QWidget(parent) {
     setObjectName(QStringLiteral("catalogPage"));
     m_model = new CatalogModel(this);
     m_filter = new CatalogFilter(this);
@@ -88,8 +87,7 @@ CatalogPage::CatalogPage(QWidget* parent)
     connect(m_view, &QTableView::activated, this, launchSelected);
 }
 
-void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems)
-{
+void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems) {
     m_model->setPlans(plans);
     m_view->resizeColumnsToContents();
     QDateTime newest;
@@ -99,34 +97,32 @@ void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems
     }
     QString text = plans.size() == 1 ? tr("1 plan") : tr("%1 plans").arg(plans.size());
     if (newest.isValid())
-        text += tr(", prices as of %1").arg(newest.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
+        text += tr(", prices as of %1")
+                    .arg(newest.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     text += tr(". Double-click a plan to launch it.");
     for (const QString& p : problems)
         text += QStringLiteral("\n⚠ ") + p;
     m_status->setText(text);
 }
 
-const QList<Plan>& CatalogPage::plans() const
-{
+const QList<Plan>& CatalogPage::plans() const {
     return m_model->plans();
 }
 
-std::pair<QString, QString> CatalogPage::selectedPlan() const
-{
+std::pair<QString, QString> CatalogPage::selectedPlan() const {
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     if (rows.isEmpty())
         return {};
     const QModelIndex i = rows.first();
-    return {i.data(CatalogModel::ProviderIdRole).toString(), i.data(CatalogModel::PlanIdRole).toString()};
+    return {i.data(CatalogModel::ProviderIdRole).toString(),
+            i.data(CatalogModel::PlanIdRole).toString()};
 }
 
-QByteArray CatalogPage::headerState() const
-{
+QByteArray CatalogPage::headerState() const {
     return m_view->horizontalHeader()->saveState();
 }
 
-void CatalogPage::restoreHeaderState(const QByteArray& state)
-{
+void CatalogPage::restoreHeaderState(const QByteArray& state) {
     if (!state.isEmpty())
         m_view->horizontalHeader()->restoreState(state);
 }

@@ -13,8 +13,7 @@ namespace {
 
 // A tab whose feature has not landed yet says so plainly, and says what works meanwhile.
 QWidget* notBuiltPage(const QString& objectName, const QString& what, const QString& meanwhile,
-                      QList<QLabel*>& sshHints, QWidget* parent)
-{
+                      QList<QLabel*>& sshHints, QWidget* parent) {
     auto* page = new QWidget(parent);
     page->setObjectName(objectName);
     auto* title = new QLabel(QStringLiteral("<h3>%1</h3>").arg(what), page);
@@ -38,8 +37,7 @@ QWidget* notBuiltPage(const QString& objectName, const QString& what, const QStr
 InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
-    , m_id(std::move(instanceId))
-{
+    , m_id(std::move(instanceId)) {
     setObjectName(QStringLiteral("workspace-") + m_id);
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("instanceTabs"));
@@ -73,20 +71,19 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
     refresh();
 }
 
-void InstanceWorkspace::refresh()
-{
+void InstanceWorkspace::refresh() {
     const std::optional<Instance> i = m_fleet.find(m_id);
     if (!i)
         return;
     const QString key = m_fleet.keyPathFor(*i);
     m_overview->show(*i, m_fleet.timeline(*i), key);
-    const QString cmd = QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
+    const QString cmd =
+        QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
     for (QLabel* hint : std::as_const(m_sshHints))
         hint->setText(cmd);
 }
 
-void InstanceWorkspace::setDestroying(bool destroying)
-{
+void InstanceWorkspace::setDestroying(bool destroying) {
     m_overview->setDestroying(destroying);
 }
 

@@ -19,8 +19,7 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
                            int estimateHours, QWidget* parent)
     : QDialog(parent)
     , m_plans(std::move(plans))
-    , m_providers(std::move(providers))
-{
+    , m_providers(std::move(providers)) {
     setObjectName(QStringLiteral("launchDialog"));
     setWindowTitle(tr("Launch a machine"));
     setAttribute(Qt::WA_DeleteOnClose);
@@ -78,7 +77,8 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this, launch] {
         if (!m_name->text().isEmpty() && !m_name->hasAcceptableInput()) {
-            m_problem->setText(tr("Use letters, digits, dots, dashes and underscores for the name."));
+            m_problem->setText(
+                tr("Use letters, digits, dots, dashes and underscores for the name."));
             m_problem->show();
             return;
         }
@@ -95,20 +95,17 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     m_name->setFocus();
 }
 
-const Plan* LaunchDialog::currentPlan() const
-{
+const Plan* LaunchDialog::currentPlan() const {
     const int i = m_plan->currentIndex();
     return i >= 0 && i < m_plans.size() ? &m_plans.at(i) : nullptr;
 }
 
-QString LaunchDialog::providerId() const
-{
+QString LaunchDialog::providerId() const {
     const Plan* p = currentPlan();
     return p ? p->provider : QString();
 }
 
-LaunchRequest LaunchDialog::request() const
-{
+LaunchRequest LaunchDialog::request() const {
     LaunchRequest r;
     if (const Plan* p = currentPlan())
         r.planId = p->id;
@@ -117,13 +114,11 @@ LaunchRequest LaunchDialog::request() const
     return r;
 }
 
-int LaunchDialog::estimateHours() const
-{
+int LaunchDialog::estimateHours() const {
     return m_hours->value();
 }
 
-void LaunchDialog::planChanged()
-{
+void LaunchDialog::planChanged() {
     const Plan* p = currentPlan();
     m_region->clear();
     if (!p)
@@ -139,8 +134,7 @@ void LaunchDialog::planChanged()
     updateEstimate();
 }
 
-void LaunchDialog::updateEstimate()
-{
+void LaunchDialog::updateEstimate() {
     const Plan* p = currentPlan();
     if (!p)
         return;

@@ -32,8 +32,7 @@ namespace gpudeck {
 MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     : QMainWindow(parent)
     , m_fleet(fleet)
-    , m_settings(settings)
-{
+    , m_settings(settings) {
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("GPUDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
@@ -66,9 +65,10 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
         if (auto w = m_workspaces.value(id))
             w->refresh();
     });
-    connect(&m_fleet, &Fleet::providerError, this, [this](const QString& provider, const QString& msg) {
-        statusBar()->showMessage(tr("%1: %2").arg(provider, msg), 15000);
-    });
+    connect(&m_fleet, &Fleet::providerError, this,
+            [this](const QString& provider, const QString& msg) {
+                statusBar()->showMessage(tr("%1: %2").arg(provider, msg), 15000);
+            });
     // Costs and uptimes tick once a second; nothing else is repainted by it.
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::tick);
@@ -84,8 +84,7 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::buildSidebar()
-{
+void MainWindow::buildSidebar() {
     auto* side = new QWidget(this);
     side->setObjectName(QStringLiteral("sidebar"));
     auto* providersTitle = new QLabel(tr("<b>Providers</b>"), side);
@@ -133,8 +132,7 @@ void MainWindow::buildSidebar()
     setCentralWidget(split);
 }
 
-void MainWindow::buildActions()
-{
+void MainWindow::buildActions() {
     auto* launch = new QAction(QIcon(QStringLiteral(":/icons/launch.svg")), tr("&Launch…"), this);
     launch->setObjectName(QStringLiteral("launchAction"));
     launch->setShortcut(QKeySequence::New);
@@ -143,7 +141,8 @@ void MainWindow::buildActions()
         const auto [provider, plan] = m_catalog->selectedPlan();
         showLaunchDialog(provider, plan);
     });
-    m_destroyAction = new QAction(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
+    m_destroyAction =
+        new QAction(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
     m_destroyAction->setObjectName(QStringLiteral("destroyAction"));
     m_destroyAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Delete));
     m_destroyAction->setToolTip(tr("Destroy the selected instance (Ctrl+Del)"));
@@ -187,8 +186,7 @@ void MainWindow::buildActions()
     bar->addAction(refresh);
 }
 
-void MainWindow::buildStatusBar()
-{
+void MainWindow::buildStatusBar() {
     m_burnRate = new QLabel(this);
     m_burnRate->setObjectName(QStringLiteral("burnRateLabel"));
     m_burnRate->setToolTip(tr("What your running machines cost per hour, together"));
@@ -199,8 +197,7 @@ void MainWindow::buildStatusBar()
     statusBar()->addPermanentWidget(m_spendToday);
 }
 
-void MainWindow::buildTray()
-{
+void MainWindow::buildTray() {
     if (!QSystemTrayIcon::isSystemTrayAvailable())
         return;
     m_tray = new QSystemTrayIcon(windowIcon(), this);
@@ -222,8 +219,7 @@ void MainWindow::buildTray()
     m_tray->show();
 }
 
-void MainWindow::loadCatalog()
-{
+void MainWindow::loadCatalog() {
     QPointer<MainWindow> self(this);
     m_fleet.fetchCatalog([self](QList<Plan> plans, QList<Error> errors) {
         if (!self)
@@ -235,8 +231,7 @@ void MainWindow::loadCatalog()
     });
 }
 
-void MainWindow::instancesChanged()
-{
+void MainWindow::instancesChanged() {
     const QString selected = selectedInstanceId();
     m_instanceModel->reload();
     for (int row = 0; row < m_instanceModel->rowCount(); ++row) {
@@ -251,8 +246,7 @@ void MainWindow::instancesChanged()
     tick();
 }
 
-void MainWindow::tick()
-{
+void MainWindow::tick() {
     m_instanceModel->tick();
     if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
         w->refresh();
@@ -266,16 +260,14 @@ void MainWindow::tick()
                                .arg(formatHourly(rate)));
 }
 
-QString MainWindow::selectedInstanceId() const
-{
+QString MainWindow::selectedInstanceId() const {
     if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
         return w->instanceId();
     const QModelIndex i = m_instances->currentIndex();
     return i.isValid() ? i.data(InstanceListModel::InstanceIdRole).toString() : QString();
 }
 
-InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
-{
+InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId) {
     if (instanceId.isEmpty() || !m_fleet.find(instanceId))
         return nullptr;
     InstanceWorkspace* w = m_workspaces.value(instanceId);
@@ -290,8 +282,7 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
     return w;
 }
 
-void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId)
-{
+void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId) {
     QList<Plan> launchable;
     for (const Plan& p : m_catalog->plans()) {
         Provider* provider = m_fleet.provider(p.provider);
@@ -299,9 +290,9 @@ void MainWindow::showLaunchDialog(const QString& providerId, const QString& plan
             launchable << p;
     }
     if (launchable.isEmpty()) {
-        Prompter::instance().showError(this, tr("Launch"),
-                                       makeError(ErrorCode::Unsupported,
-                                                 tr("No configured provider can launch machines.")));
+        Prompter::instance().showError(
+            this, tr("Launch"),
+            makeError(ErrorCode::Unsupported, tr("No configured provider can launch machines.")));
         return;
     }
     auto* dialog = new LaunchDialog(launchable, providerId, planId, m_fleet.providers(),
@@ -319,18 +310,16 @@ void MainWindow::showLaunchDialog(const QString& providerId, const QString& plan
                         Prompter::instance().showError(self, tr("Launch failed"), r.error());
                         return;
                     }
-                    self->statusBar()->showMessage(
-                        tr("%1 launched; billing has started at %2")
-                            .arg(r->name, formatHourly(r->priceHourly)),
-                        10000);
+                    self->statusBar()->showMessage(tr("%1 launched; billing has started at %2")
+                                                       .arg(r->name, formatHourly(r->priceHourly)),
+                                                   10000);
                     self->openWorkspace(r->id);
                 });
             });
     dialog->open();
 }
 
-void MainWindow::destroyInstance(const QString& instanceId)
-{
+void MainWindow::destroyInstance(const QString& instanceId) {
     const std::optional<Instance> i = m_fleet.find(instanceId);
     if (!i || m_destroying.contains(instanceId))
         return;
@@ -338,14 +327,16 @@ void MainWindow::destroyInstance(const QString& instanceId)
         tr("Destroy %1 (%2)?\n\nThe machine and everything on its disk are deleted for good: "
            "files in the home folder, checkpoints, installed packages. Download what you need "
            "first.\n\nIt has cost %3 so far at %4.")
-            .arg(i->name, i->id, formatCents(costOf(*i, QDateTime::currentDateTimeUtc()).totalCents()),
+            .arg(i->name, i->id,
+                 formatCents(costOf(*i, QDateTime::currentDateTimeUtc()).totalCents()),
                  formatHourly(i->priceHourly));
     if (!Prompter::instance().confirm(this, tr("Destroy machine"), question, tr("Destroy")))
         return;
     m_destroying.insert(instanceId);
     if (auto w = m_workspaces.value(instanceId))
         w->setDestroying(true);
-    statusBar()->showMessage(tr("Destroying %1; waiting for the provider to confirm…").arg(i->name));
+    statusBar()->showMessage(
+        tr("Destroying %1; waiting for the provider to confirm…").arg(i->name));
     QPointer<MainWindow> self(this);
     m_fleet.destroy(instanceId, [self, instanceId](Result<Recap> r) {
         if (!self)
@@ -360,15 +351,14 @@ void MainWindow::destroyInstance(const QString& instanceId)
         }
         if (auto w = self->m_workspaces.take(instanceId))
             delete w.data();
-        self->statusBar()->showMessage(tr("%1 destroyed; total %2")
-                                           .arg(r->instance.name, formatCents(r->cost.totalCents())),
-                                       10000);
+        self->statusBar()->showMessage(
+            tr("%1 destroyed; total %2").arg(r->instance.name, formatCents(r->cost.totalCents())),
+            10000);
         self->showRecap(r.value());
     });
 }
 
-void MainWindow::showRecap(const Recap& recap)
-{
+void MainWindow::showRecap(const Recap& recap) {
     if (m_quitting)
         return;
     auto* dialog = new RecapDialog(recap, this);
@@ -376,8 +366,7 @@ void MainWindow::showRecap(const Recap& recap)
     emit recapShown(recap.instance.id);
 }
 
-void MainWindow::closeEvent(QCloseEvent* event)
-{
+void MainWindow::closeEvent(QCloseEvent* event) {
     m_settings.setWindowGeometry(saveGeometry());
     m_settings.setWindowState(saveState());
     m_settings.setCatalogHeaderState(m_catalog->headerState());
@@ -411,8 +400,7 @@ void MainWindow::closeEvent(QCloseEvent* event)
     quitDestroyingSandboxes();
 }
 
-void MainWindow::quitDestroyingSandboxes()
-{
+void MainWindow::quitDestroyingSandboxes() {
     m_quitting = true;
     statusBar()->showMessage(tr("Destroying Sandbox machines before quitting…"));
     auto pending = std::make_shared<int>(0);

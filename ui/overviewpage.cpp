@@ -11,8 +11,7 @@
 
 namespace gpudeck {
 
-QString sshCommandFor(const Instance& i, const QString& keyPath)
-{
+QString sshCommandFor(const Instance& i, const QString& keyPath) {
     return QStringLiteral("ssh -i %1 -p %2 %3@%4").arg(keyPath).arg(i.sshPort).arg(i.user, i.host);
 }
 
@@ -21,8 +20,7 @@ namespace {
 // One line of the launch timeline. A step passed between two looks (fast providers) gets its
 // tick without a time.
 QString stepLine(const QString& name, const QDateTime& at, const QDateTime& start, bool current,
-                 bool passed)
-{
+                 bool passed) {
     if (!at.isValid() && passed)
         return QStringLiteral("✓ %1").arg(name);
     if (!at.isValid())
@@ -35,8 +33,7 @@ QString stepLine(const QString& name, const QDateTime& at, const QDateTime& star
 } // namespace
 
 OverviewPage::OverviewPage(QWidget* parent)
-    : QWidget(parent)
-{
+    : QWidget(parent) {
     setObjectName(QStringLiteral("overviewPage"));
     m_title = field("overviewTitle");
     QFont big = m_title->font();
@@ -75,7 +72,8 @@ OverviewPage::OverviewPage(QWidget* parent)
     auto* lbox = new QVBoxLayout(launch);
     lbox->addWidget(m_timeline);
 
-    m_destroy = new QPushButton(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
+    m_destroy =
+        new QPushButton(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this);
     m_destroy->setObjectName(QStringLiteral("destroyButton"));
     m_destroy->setToolTip(tr("Delete this machine and its disk; shows the cost recap"));
     connect(m_destroy, &QPushButton::clicked, this, &OverviewPage::destroyRequested);
@@ -98,31 +96,28 @@ OverviewPage::OverviewPage(QWidget* parent)
     layout->addLayout(buttons);
 }
 
-QLabel* OverviewPage::field(const char* objectName)
-{
+QLabel* OverviewPage::field(const char* objectName) {
     auto* l = new QLabel(this);
     l->setObjectName(QString::fromLatin1(objectName));
     l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return l;
 }
 
-void OverviewPage::setDestroying(bool destroying)
-{
+void OverviewPage::setDestroying(bool destroying) {
     m_destroying = destroying;
     m_destroy->setEnabled(!destroying);
     if (destroying)
         m_status->setText(tr("Destroying… waiting for the provider to confirm"));
 }
 
-void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath)
-{
+void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath) {
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const Cost c = costOf(i, now);
     m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));
     if (!m_destroying) {
         QString status = statusText(i.status);
         if (i.status == InstanceStatus::Running)
-            status += t.sshReady.isValid() ? tr(" · SSH ready")
+            status += t.sshReady.isValid()   ? tr(" · SSH ready")
                       : t.sshError.isEmpty() ? tr(" · checking SSH…")
                                              : tr(" · SSH not answering: %1").arg(t.sshError);
         if (!i.statusDetail.isEmpty())
@@ -132,7 +127,8 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
     m_address->setText(QStringLiteral("%1:%2").arg(i.host).arg(i.sshPort));
     m_user->setText(i.user);
     m_sshCommand->setText(sshCommandFor(i, keyPath));
-    m_plan->setText(QStringLiteral("%1 · %2× %3 · %4").arg(i.planId).arg(i.gpuCount).arg(i.gpuModel, i.region));
+    m_plan->setText(
+        QStringLiteral("%1 · %2× %3 · %4").arg(i.planId).arg(i.gpuCount).arg(i.gpuModel, i.region));
     m_rate->setText(formatHourly(i.priceHourly));
     m_billing->setText(i.billing.describe());
     m_uptime->setText(formatDuration(c.runningSeconds));

@@ -4,8 +4,7 @@
 
 namespace gpudeck {
 
-QIcon statusIcon(InstanceStatus s)
-{
+QIcon statusIcon(InstanceStatus s) {
     switch (s) {
     case InstanceStatus::Running:
         return QIcon(QStringLiteral(":/icons/instance-running.svg"));
@@ -19,8 +18,7 @@ QIcon statusIcon(InstanceStatus s)
     }
 }
 
-QString statusText(InstanceStatus s)
-{
+QString statusText(InstanceStatus s) {
     switch (s) {
     case InstanceStatus::Requested:
         return QCoreApplication::translate("status", "Requested…");

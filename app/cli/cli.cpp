@@ -39,8 +39,7 @@ const char* const kUsage =
     "$XDG_CACHE_HOME under gpudeck/); the GUI sees the same instances.\n";
 
 // Waits in a local event loop for one asynchronous Fleet call.
-template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call)
-{
+template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call) {
     std::optional<Result<T>> result;
     QEventLoop loop;
     call([&](Result<T> r) {
@@ -52,14 +51,13 @@ template <typename T> Result<T> await(const std::function<void(Callback<T>)>& ca
     return std::move(*result);
 }
 
-QString json(const QJsonValue& v)
-{
-    const QJsonDocument doc = v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
+QString json(const QJsonValue& v) {
+    const QJsonDocument doc =
+        v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
     return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
 }
 
-int fail(QTextStream& err, const Error& e)
-{
+int fail(QTextStream& err, const Error& e) {
     err << "gpudeck-cli: " << e.message << '\n';
     if (e.retryAfterSeconds)
         err << "Try again in " << *e.retryAfterSeconds << " s.\n";
@@ -67,16 +65,15 @@ int fail(QTextStream& err, const Error& e)
     return e.code == ErrorCode::InvalidInput ? kExitUsage : kExitError;
 }
 
-int usage(QTextStream& err, const QString& problem)
-{
+int usage(QTextStream& err, const QString& problem) {
     err << "gpudeck-cli: " << problem << "\n\n" << kUsage;
     err.flush();
     return kExitUsage;
 }
 
 // Parses the options of one command; returns false (and has printed why) on bad input.
-bool parse(QCommandLineParser& p, const QString& command, const QStringList& args, QTextStream& err)
-{
+bool parse(QCommandLineParser& p, const QString& command, const QStringList& args,
+           QTextStream& err) {
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     if (!p.parse(QStringList{QStringLiteral("gpudeck-cli ") + command} + args)) {
         usage(err, p.errorText());
@@ -85,13 +82,11 @@ bool parse(QCommandLineParser& p, const QString& command, const QStringList& arg
     return true;
 }
 
-QString padded(const QString& s, int width)
-{
+QString padded(const QString& s, int width) {
     return s.leftJustified(width, QLatin1Char(' '), true);
 }
 
-QJsonObject instanceJson(const Fleet& fleet, const Instance& i)
-{
+QJsonObject instanceJson(const Fleet& fleet, const Instance& i) {
     QJsonObject o = i.toJson();
     o.insert(QStringLiteral("key_path"), fleet.keyPathFor(i));
     const Cost c = costOf(i, QDateTime::currentDateTimeUtc());
@@ -100,10 +95,10 @@ QJsonObject instanceJson(const Fleet& fleet, const Instance& i)
     return o;
 }
 
-int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
+int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("provider"), QStringLiteral("Only this provider."), QStringLiteral("P")});
+    p.addOption(
+        {QStringLiteral("provider"), QStringLiteral("Only this provider."), QStringLiteral("P")});
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     if (!parse(p, QStringLiteral("plans"), args, err))
         return kExitUsage;
@@ -144,8 +139,7 @@ int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     return errors.isEmpty() ? 0 : kExitError;
 }
 
-int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
+int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
     QCommandLineParser p;
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     if (!parse(p, QStringLiteral("ls"), args, err))
@@ -168,8 +162,8 @@ int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& 
         for (const Instance& i : fleet.instances()) {
             out << padded(i.id, 14) << padded(i.name, 20) << padded(statusName(i.status), 13)
                 << padded(QStringLiteral("%1@%2:%3").arg(i.user, i.host).arg(i.sshPort), 36)
-                << padded(formatHourly(i.priceHourly), 10) << formatCents(costOf(i, now).totalCents())
-                << '\n';
+                << padded(formatHourly(i.priceHourly), 10)
+                << formatCents(costOf(i, now).totalCents()) << '\n';
         }
         if (fleet.instances().isEmpty())
             out << "(no instances)\n";
@@ -177,8 +171,7 @@ int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& 
     return errors.isEmpty() ? 0 : kExitError;
 }
 
-int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
+int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
     QCommandLineParser p;
     p.addOption({QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("P")});
     p.addOption({QStringLiteral("plan"), QStringLiteral("Plan id."), QStringLiteral("ID")});
@@ -195,8 +188,8 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     req.region = p.value(QStringLiteral("region"));
     req.name = p.value(QStringLiteral("name"));
     const QString providerId = p.value(QStringLiteral("provider"));
-    Result<Instance> launched = await<Instance>(
-        [&](Callback<Instance> done) { fleet.launch(providerId, req, done); });
+    Result<Instance> launched =
+        await<Instance>([&](Callback<Instance> done) { fleet.launch(providerId, req, done); });
     if (!launched.ok())
         return fail(err, launched.error());
     Instance inst = launched.value();
@@ -210,8 +203,8 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
             return fail(err, ready.error());
         inst = ready.value();
         const LaunchTimeline t = fleet.timeline(inst);
-        err << "SSH ready after " << QString::number(t.requested.msecsTo(t.sshReady) / 1000.0, 'f', 1)
-            << " s.\n";
+        err << "SSH ready after "
+            << QString::number(t.requested.msecsTo(t.sshReady) / 1000.0, 'f', 1) << " s.\n";
     }
     if (p.isSet(QStringLiteral("json")))
         out << json(instanceJson(fleet, inst));
@@ -220,16 +213,14 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     return 0;
 }
 
-int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err)
-{
+int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err) {
     const qsizetype dashes = args.indexOf(QStringLiteral("--"));
     if (args.isEmpty() || dashes != 1 || dashes + 1 >= args.size())
         return usage(err, QStringLiteral("usage: exec ID -- CMD..."));
     const QString id = args.first();
     const QString command = args.mid(dashes + 1).join(QLatin1Char(' ')); // as ssh joins them
-    (void)await<QList<Error>>([&](Callback<QList<Error>> done) {
-        fleet.refresh([done](QList<Error> e) { done(e); });
-    });
+    (void)await<QList<Error>>(
+        [&](Callback<QList<Error>> done) { fleet.refresh([done](QList<Error> e) { done(e); }); });
     const std::optional<Instance> inst = fleet.find(id);
     if (!inst)
         return fail(err, makeError(ErrorCode::NotFound,
@@ -242,20 +233,19 @@ int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err)
                                                   "--wait) or start it.")
                                        .arg(id, statusName(inst->status))));
     err.flush();
-    Result<int> status = runRemote(
-        endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()), command,
-        [](const QByteArray& data, bool isStderr) {
-            std::FILE* f = isStderr ? stderr : stdout;
-            std::fwrite(data.constData(), 1, static_cast<size_t>(data.size()), f);
-            std::fflush(f);
-        });
+    Result<int> status =
+        runRemote(endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()), command,
+                  [](const QByteArray& data, bool isStderr) {
+                      std::FILE* f = isStderr ? stderr : stdout;
+                      std::fwrite(data.constData(), 1, static_cast<size_t>(data.size()), f);
+                      std::fflush(f);
+                  });
     if (!status.ok())
         return fail(err, status.error());
     return status.value();
 }
 
-void printRecap(const Recap& r, QTextStream& out)
-{
+void printRecap(const Recap& r, QTextStream& out) {
     out << "Destroyed " << r.instance.id << " (" << r.instance.name << ")\n"
         << "  wall time     " << formatDuration(r.cost.wallSeconds) << '\n'
         << "  billed time   " << formatDuration(r.cost.billedSeconds) << " ("
@@ -267,26 +257,24 @@ void printRecap(const Recap& r, QTextStream& out)
         << " (estimate from the launch-time price)\n";
 }
 
-int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
+int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
     QCommandLineParser p;
-    p.addOption({QStringLiteral("yes"), QStringLiteral("Confirm: the machine and its disk are deleted.")});
+    p.addOption(
+        {QStringLiteral("yes"), QStringLiteral("Confirm: the machine and its disk are deleted.")});
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
     if (!parse(p, QStringLiteral("destroy"), args, err))
         return kExitUsage;
     if (p.positionalArguments().size() != 1)
         return usage(err, QStringLiteral("usage: destroy ID --yes"));
-    if (!p.isSet(QStringLiteral("yes")))
-    {
+    if (!p.isSet(QStringLiteral("yes"))) {
         err << "gpudeck-cli: destroy deletes the machine and everything on its disk; add --yes to "
                "confirm\n";
         return kExitUsage;
     }
     const QString id = p.positionalArguments().first();
-    (void)await<QList<Error>>([&](Callback<QList<Error>> done) {
-        fleet.refresh([done](QList<Error> e) { done(e); });
-    });
+    (void)await<QList<Error>>(
+        [&](Callback<QList<Error>> done) { fleet.refresh([done](QList<Error> e) { done(e); }); });
     Result<Recap> recap = await<Recap>([&](Callback<Recap> done) { fleet.destroy(id, done); });
     if (!recap.ok())
         return fail(err, recap.error());
@@ -297,11 +285,11 @@ int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStr
     return 0;
 }
 
-int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
+int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
     QCommandLineParser p;
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
-    p.addOption({QStringLiteral("csv"), QStringLiteral("Write CSV to FILE."), QStringLiteral("FILE")});
+    p.addOption(
+        {QStringLiteral("csv"), QStringLiteral("Write CSV to FILE."), QStringLiteral("FILE")});
     if (!parse(p, QStringLiteral("ledger"), args, err))
         return kExitUsage;
     if (p.isSet(QStringLiteral("csv"))) {
@@ -332,10 +320,9 @@ int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
 
 } // namespace
 
-int run(const QStringList& args, QTextStream& out, QTextStream& err)
-{
-    if (args.isEmpty() || args.first() == QLatin1String("--help") || args.first() == QLatin1String("-h") ||
-        args.first() == QLatin1String("help")) {
+int run(const QStringList& args, QTextStream& out, QTextStream& err) {
+    if (args.isEmpty() || args.first() == QLatin1String("--help") ||
+        args.first() == QLatin1String("-h") || args.first() == QLatin1String("help")) {
         out << kUsage;
         return args.isEmpty() ? kExitUsage : 0;
     }
@@ -345,8 +332,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     const QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"), QStringLiteral("ls"),
-                                   QStringLiteral("launch"), QStringLiteral("exec"),
+    static const QStringList known{QStringLiteral("plans"),   QStringLiteral("ls"),
+                                   QStringLiteral("launch"),  QStringLiteral("exec"),
                                    QStringLiteral("destroy"), QStringLiteral("ledger")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));

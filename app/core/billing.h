@@ -28,9 +28,9 @@ struct Cost {
 // Cost of running a plan for `hours` (the launch dialog's estimate), in cents.
 [[nodiscard]] qint64 estimateCents(double hourlyUsd, const BillingRule& rule, double hours);
 
-[[nodiscard]] QString formatCents(qint64 cents);            // "$1,234.56"
-[[nodiscard]] QString formatHourly(double usdPerHour);      // "$1.29/h"
-[[nodiscard]] QString formatDuration(qint64 seconds);       // "2 h 05 min", "3 min 07 s"
+[[nodiscard]] QString formatCents(qint64 cents);       // "$1,234.56"
+[[nodiscard]] QString formatHourly(double usdPerHour); // "$1.29/h"
+[[nodiscard]] QString formatDuration(qint64 seconds);  // "2 h 05 min", "3 min 07 s"
 [[nodiscard]] double centsToUsd(qint64 cents);
 
 // A finished machine's recap: what it cost under its rule. Stored in the ledger.

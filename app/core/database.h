@@ -25,6 +25,7 @@ private:
 };
 
 // Turns a failed query into an Error that names the file (disk full, read-only, damaged).
-[[nodiscard]] Error databaseError(const QString& what, const QString& driverText, const QString& path);
+[[nodiscard]] Error databaseError(const QString& what, const QString& driverText,
+                                  const QString& path);
 
 } // namespace gpudeck

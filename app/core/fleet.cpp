@@ -26,13 +26,11 @@ constexpr int kSlowRefreshMs = 10000;
 constexpr int kDestroyPollMs = 500;
 constexpr int kDestroyConfirmMinutes = 10;
 
-QString keyOf(const QString& provider, const QString& id)
-{
+QString keyOf(const QString& provider, const QString& id) {
     return provider + QLatin1Char('/') + id;
 }
 
-QString keyOf(const Instance& i)
-{
+QString keyOf(const Instance& i) {
     return keyOf(i.provider, i.id);
 }
 
@@ -40,8 +38,7 @@ QString keyOf(const Instance& i)
 
 Fleet::Fleet(AppPaths paths, QObject* parent)
     : QObject(parent)
-    , m_paths(std::move(paths))
-{
+    , m_paths(std::move(paths)) {
     for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
         ProviderContext ctx{m_paths.providerStateDir(e.id), m_paths.providerCacheDir(e.id),
                             m_paths.helperDir};
@@ -55,8 +52,7 @@ Fleet::Fleet(AppPaths paths, QObject* parent)
 
 Fleet::~Fleet() = default;
 
-Result<void> Fleet::open()
-{
+Result<void> Fleet::open() {
     m_db = std::make_unique<Database>(m_paths.database());
     Result<void> opened = m_db->open();
     if (!opened.ok())
@@ -75,26 +71,24 @@ Result<void> Fleet::open()
     QSqlQuery q(m_db->connection());
     if (q.exec(QStringLiteral("SELECT provider, instance_id, key_path FROM launched"))) {
         while (q.next())
-            m_keyPaths.insert(keyOf(q.value(0).toString(), q.value(1).toString()), q.value(2).toString());
+            m_keyPaths.insert(keyOf(q.value(0).toString(), q.value(1).toString()),
+                              q.value(2).toString());
     }
     return {};
 }
 
-Ledger& Fleet::ledger() const
-{
+Ledger& Fleet::ledger() const {
     return *m_ledger;
 }
 
-QList<Provider*> Fleet::providers() const
-{
+QList<Provider*> Fleet::providers() const {
     QList<Provider*> out;
     for (const auto& p : m_providers)
         out << p.get();
     return out;
 }
 
-Provider* Fleet::provider(const QString& id) const
-{
+Provider* Fleet::provider(const QString& id) const {
     for (const auto& p : m_providers) {
         if (p->id() == id)
             return p.get();
@@ -102,8 +96,7 @@ Provider* Fleet::provider(const QString& id) const
     return nullptr;
 }
 
-std::optional<Instance> Fleet::find(const QString& instanceId) const
-{
+std::optional<Instance> Fleet::find(const QString& instanceId) const {
     for (const Instance& i : m_instances) {
         if (i.id == instanceId)
             return i;
@@ -111,18 +104,15 @@ std::optional<Instance> Fleet::find(const QString& instanceId) const
     return std::nullopt;
 }
 
-QString Fleet::keyPathFor(const Instance& instance) const
-{
+QString Fleet::keyPathFor(const Instance& instance) const {
     return m_keyPaths.value(keyOf(instance), m_paths.appKey());
 }
 
-LaunchTimeline Fleet::timeline(const Instance& instance) const
-{
+LaunchTimeline Fleet::timeline(const Instance& instance) const {
     return m_timelines.value(keyOf(instance));
 }
 
-QStringList Fleet::interruptedLaunches() const
-{
+QStringList Fleet::interruptedLaunches() const {
     QStringList out;
     QSqlQuery q(m_db->connection());
     if (q.exec(QStringLiteral("SELECT provider, plan, name, requested_at FROM pending_launches"))) {
@@ -134,8 +124,7 @@ QStringList Fleet::interruptedLaunches() const
     return out;
 }
 
-void Fleet::refresh(std::function<void(QList<Error>)> done)
-{
+void Fleet::refresh(std::function<void(QList<Error>)> done) {
     if (m_refreshing && !done)
         return;
     m_refreshing = true;
@@ -170,8 +159,7 @@ void Fleet::refresh(std::function<void(QList<Error>)> done)
     }
 }
 
-void Fleet::setAutoRefresh(bool on)
-{
+void Fleet::setAutoRefresh(bool on) {
     m_autoRefresh = on;
     if (on)
         scheduleRefresh();
@@ -179,8 +167,7 @@ void Fleet::setAutoRefresh(bool on)
         m_refreshTimer.stop();
 }
 
-void Fleet::scheduleRefresh()
-{
+void Fleet::scheduleRefresh() {
     if (!m_autoRefresh)
         return;
     const bool busy = std::any_of(m_instances.begin(), m_instances.end(),
@@ -188,8 +175,7 @@ void Fleet::scheduleRefresh()
     m_refreshTimer.start(busy ? kFastRefreshMs : kSlowRefreshMs);
 }
 
-void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
-{
+void Fleet::merge(const QString& providerId, const QList<Instance>& listed) {
     QList<Instance> next;
     for (const Instance& i : std::as_const(m_instances)) {
         if (i.provider != providerId)
@@ -201,8 +187,7 @@ void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
         noteStatus(i);
 }
 
-void Fleet::upsert(const Instance& instance)
-{
+void Fleet::upsert(const Instance& instance) {
     for (Instance& i : m_instances) {
         if (i.provider == instance.provider && i.id == instance.id) {
             i = instance;
@@ -216,8 +201,7 @@ void Fleet::upsert(const Instance& instance)
     emit instancesChanged();
 }
 
-void Fleet::noteStatus(const Instance& i)
-{
+void Fleet::noteStatus(const Instance& i) {
     LaunchTimeline& t = m_timelines[keyOf(i)];
     const QDateTime now = QDateTime::currentDateTimeUtc();
     bool changed = false;
@@ -250,8 +234,7 @@ void Fleet::noteStatus(const Instance& i)
         emit timelineChanged(i.id);
 }
 
-void Fleet::probeSsh(const Instance& instance)
-{
+void Fleet::probeSsh(const Instance& instance) {
     const QString k = keyOf(instance);
     if (m_probing.contains(k))
         return;
@@ -279,8 +262,7 @@ void Fleet::probeSsh(const Instance& instance)
     });
 }
 
-void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
-{
+void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done) {
     struct State {
         int pending = 0;
         QList<Plan> plans;
@@ -300,8 +282,7 @@ void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
     }
 }
 
-void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<Instance> done)
-{
+void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<Instance> done) {
     Provider* p = provider(providerId);
     if (!p) {
         done(makeError(ErrorCode::InvalidInput,
@@ -367,8 +348,7 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
     });
 }
 
-void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done)
-{
+void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done) {
     const std::optional<Instance> known = find(instanceId);
     if (!known) {
         done(makeError(ErrorCode::NotFound, QStringLiteral("No instance %1.").arg(instanceId)));
@@ -394,8 +374,9 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
             const LaunchTimeline t = self->timeline(i);
             if (i.status == InstanceStatus::Error) {
                 done(makeError(ErrorCode::ProviderFailure,
-                               i.statusDetail.isEmpty() ? QStringLiteral("The machine failed to start.")
-                                                        : i.statusDetail));
+                               i.statusDetail.isEmpty()
+                                   ? QStringLiteral("The machine failed to start.")
+                                   : i.statusDetail));
                 *poll = nullptr;
             } else if (i.status == InstanceStatus::Running && t.sshReady.isValid()) {
                 done(i);
@@ -421,8 +402,7 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
     (*poll)();
 }
 
-void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
-{
+void Fleet::destroy(const QString& instanceId, Callback<Recap> done) {
     const std::optional<Instance> known = find(instanceId);
     if (!known) {
         done(makeError(ErrorCode::NotFound,
@@ -433,9 +413,9 @@ void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
     }
     Provider* p = provider(known->provider);
     if (!p->capabilities().destroy) {
-        done(makeError(ErrorCode::Unsupported,
-                       QStringLiteral("%1 machines cannot be destroyed from GPUDeck.")
-                           .arg(p->displayName())));
+        done(makeError(
+            ErrorCode::Unsupported,
+            QStringLiteral("%1 machines cannot be destroyed from GPUDeck.").arg(p->displayName())));
         return;
     }
     QPointer<Fleet> self(this);
@@ -458,14 +438,13 @@ void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
                 done(r.error());
                 return;
             }
-            self->pollDestroyed(last, QDateTime::currentDateTimeUtc().addSecs(kDestroyConfirmMinutes * 60),
-                                done);
+            self->pollDestroyed(
+                last, QDateTime::currentDateTimeUtc().addSecs(kDestroyConfirmMinutes * 60), done);
         });
     });
 }
 
-void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done)
-{
+void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done) {
     Provider* p = provider(last.provider);
     QPointer<Fleet> self(this);
     p->getInstance(last.id, [self, last, deadline, done](Result<Instance> r) {
@@ -519,8 +498,7 @@ void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Rec
     });
 }
 
-double Fleet::burnRateHourly() const
-{
+double Fleet::burnRateHourly() const {
     double sum = 0;
     for (const Instance& i : m_instances) {
         if (billsCompute(i))
@@ -529,8 +507,7 @@ double Fleet::burnRateHourly() const
     return sum;
 }
 
-qint64 Fleet::spendTodayCents() const
-{
+qint64 Fleet::spendTodayCents() const {
     const QDateTime midnight = QDateTime(QDate::currentDate(), QTime(0, 0)).toUTC();
     qint64 cents = 0;
     if (m_ledger) {

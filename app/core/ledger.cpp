@@ -14,9 +14,9 @@ namespace gpudeck {
 
 namespace {
 
-QString csvField(const QString& s)
-{
-    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) && !s.contains(QLatin1Char('\n')))
+QString csvField(const QString& s) {
+    if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) &&
+        !s.contains(QLatin1Char('\n')))
         return s;
     QString q = s;
     q.replace(QLatin1Char('"'), QLatin1String("\"\""));
@@ -26,37 +26,33 @@ QString csvField(const QString& s)
 } // namespace
 
 Ledger::Ledger(Database& db)
-    : m_db(db)
-{
-}
+    : m_db(db) {}
 
-Result<void> Ledger::add(const Recap& r)
-{
+Result<void> Ledger::add(const Recap& r) {
     QSqlQuery q(m_db.connection());
     q.prepare(QStringLiteral(
         "INSERT INTO recaps (provider, instance_id, name, plan, region, created_at, destroyed_at,"
         " wall_seconds, running_seconds, billed_seconds, price_hourly_micros, compute_cents,"
         " storage_cents, total_cents, billing_rule) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"));
     const Instance& i = r.instance;
-    for (const QVariant& v : {QVariant(i.provider), QVariant(i.id), QVariant(i.name),
-                              QVariant(i.planId), QVariant(i.region),
-                              QVariant(i.createdAt.toString(Qt::ISODateWithMs)),
-                              QVariant(r.destroyedAt.toString(Qt::ISODateWithMs)),
-                              QVariant(r.cost.wallSeconds), QVariant(r.cost.runningSeconds),
-                              QVariant(r.cost.billedSeconds),
-                              QVariant(static_cast<qint64>(std::llround(i.priceHourly * 1e6))),
-                              QVariant(r.cost.computeCents), QVariant(r.cost.storageCents),
-                              QVariant(r.cost.totalCents()),
-                              QVariant(QString::fromUtf8(
-                                  QJsonDocument(i.billing.toJson()).toJson(QJsonDocument::Compact)))})
+    for (const QVariant& v :
+         {QVariant(i.provider), QVariant(i.id), QVariant(i.name), QVariant(i.planId),
+          QVariant(i.region), QVariant(i.createdAt.toString(Qt::ISODateWithMs)),
+          QVariant(r.destroyedAt.toString(Qt::ISODateWithMs)), QVariant(r.cost.wallSeconds),
+          QVariant(r.cost.runningSeconds), QVariant(r.cost.billedSeconds),
+          QVariant(static_cast<qint64>(std::llround(i.priceHourly * 1e6))),
+          QVariant(r.cost.computeCents), QVariant(r.cost.storageCents),
+          QVariant(r.cost.totalCents()),
+          QVariant(
+              QString::fromUtf8(QJsonDocument(i.billing.toJson()).toJson(QJsonDocument::Compact)))})
         q.addBindValue(v);
     if (!q.exec())
-        return databaseError(QStringLiteral("save the cost recap"), q.lastError().text(), m_db.path());
+        return databaseError(QStringLiteral("save the cost recap"), q.lastError().text(),
+                             m_db.path());
     return {};
 }
 
-Result<QList<Recap>> Ledger::all() const
-{
+Result<QList<Recap>> Ledger::all() const {
     QSqlQuery q(m_db.connection());
     if (!q.exec(QStringLiteral(
             "SELECT provider, instance_id, name, plan, region, created_at, destroyed_at,"
@@ -79,25 +75,24 @@ Result<QList<Recap>> Ledger::all() const
         r.instance.priceHourly = static_cast<double>(q.value(10).toLongLong()) / 1e6;
         r.cost.computeCents = q.value(11).toLongLong();
         r.cost.storageCents = q.value(12).toLongLong();
-        r.instance.billing =
-            BillingRule::fromJson(QJsonDocument::fromJson(q.value(13).toString().toUtf8()).object());
+        r.instance.billing = BillingRule::fromJson(
+            QJsonDocument::fromJson(q.value(13).toString().toUtf8()).object());
         out << r;
     }
     return out;
 }
 
-Result<qint64> Ledger::spentSinceCents(const QDateTime& since) const
-{
+Result<qint64> Ledger::spentSinceCents(const QDateTime& since) const {
     QSqlQuery q(m_db.connection());
-    q.prepare(QStringLiteral("SELECT COALESCE(SUM(total_cents), 0) FROM recaps WHERE destroyed_at >= ?"));
+    q.prepare(
+        QStringLiteral("SELECT COALESCE(SUM(total_cents), 0) FROM recaps WHERE destroyed_at >= ?"));
     q.addBindValue(since.toUTC().toString(Qt::ISODateWithMs));
     if (!q.exec() || !q.next())
         return databaseError(QStringLiteral("read the ledger"), q.lastError().text(), m_db.path());
     return q.value(0).toLongLong();
 }
 
-Result<void> Ledger::exportCsv(const QString& path) const
-{
+Result<void> Ledger::exportCsv(const QString& path) const {
     Result<QList<Recap>> recaps = all();
     if (!recaps.ok())
         return recaps.error();

@@ -4,8 +4,7 @@
 
 namespace gpudeck {
 
-ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths)
-{
+ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths) {
     ssh::Endpoint ep;
     ep.host = instance.host;
     ep.port = instance.sshPort;
@@ -18,8 +17,7 @@ ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, cons
 
 Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
                       const ssh::Session::OutputFn& output, ssh::HostKeyPolicy policy,
-                      const std::atomic_bool* cancel)
-{
+                      const std::atomic_bool* cancel) {
     ssh::Session session;
     Result<void> connected = session.connect(endpoint, policy);
     if (!connected.ok())

@@ -19,13 +19,10 @@ namespace {
 class StartupProbe final : public QObject {
 public:
     explicit StartupProbe(int idleMs)
-        : m_idleMs(idleMs)
-    {
-    }
+        : m_idleMs(idleMs) {}
 
 protected:
-    bool eventFilter(QObject* watched, QEvent* event) override
-    {
+    bool eventFilter(QObject* watched, QEvent* event) override {
         if (event->type() == QEvent::Paint && !m_painted) {
             m_painted = true;
             std::printf("first-paint\n");
@@ -52,15 +49,15 @@ private:
 
 } // namespace
 
-int main(int argc, char* argv[])
-{
+int main(int argc, char* argv[]) {
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("gpudeck"));
     QApplication::setApplicationDisplayName(QStringLiteral("GPUDeck"));
     QApplication::setApplicationVersion(QStringLiteral(GPUDECK_VERSION));
     QApplication::setDesktopFileName(QStringLiteral("io.github.gpudeck.GPUDeck"));
     if (qEnvironmentVariableIsEmpty("QT_LOGGING_RULES"))
-        QLoggingCategory::setFilterRules(QStringLiteral("gpudeck.*.info=false\ngpudeck.*.debug=false"));
+        QLoggingCategory::setFilterRules(
+            QStringLiteral("gpudeck.*.info=false\ngpudeck.*.debug=false"));
     gpudeck::initResources();
     QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
 

@@ -2,8 +2,7 @@
 
 namespace gpudeck {
 
-const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const
-{
+const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const {
     for (const Entry& e : m_entries) {
         if (e.id == id)
             return &e;

@@ -6,18 +6,15 @@ namespace gpudeck {
 
 namespace {
 
-QString isoOrEmpty(const QDateTime& t)
-{
+QString isoOrEmpty(const QDateTime& t) {
     return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
 }
 
-QDateTime parseIso(const QJsonValue& v)
-{
+QDateTime parseIso(const QJsonValue& v) {
     return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
 }
 
-const char* granularityName(BillingRule::Granularity g)
-{
+const char* granularityName(BillingRule::Granularity g) {
     switch (g) {
     case BillingRule::Granularity::Second:
         return "second";
@@ -30,15 +27,14 @@ const char* granularityName(BillingRule::Granularity g)
 }
 
 constexpr InstanceStatus kAllStatuses[] = {
-    InstanceStatus::Requested, InstanceStatus::Provisioning, InstanceStatus::Booting,
-    InstanceStatus::Running,   InstanceStatus::Stopping,     InstanceStatus::Stopped,
-    InstanceStatus::Destroying, InstanceStatus::Destroyed,   InstanceStatus::Error,
+    InstanceStatus::Requested,  InstanceStatus::Provisioning, InstanceStatus::Booting,
+    InstanceStatus::Running,    InstanceStatus::Stopping,     InstanceStatus::Stopped,
+    InstanceStatus::Destroying, InstanceStatus::Destroyed,    InstanceStatus::Error,
 };
 
 } // namespace
 
-int BillingRule::granularitySeconds() const
-{
+int BillingRule::granularitySeconds() const {
     switch (granularity) {
     case Granularity::Second:
         return 1;
@@ -50,8 +46,7 @@ int BillingRule::granularitySeconds() const
     return 1;
 }
 
-QString BillingRule::describe() const
-{
+QString BillingRule::describe() const {
     QString s;
     switch (granularity) {
     case Granularity::Second:
@@ -71,8 +66,7 @@ QString BillingRule::describe() const
     return s;
 }
 
-QJsonObject BillingRule::toJson() const
-{
+QJsonObject BillingRule::toJson() const {
     return {{QStringLiteral("granularity"), QString::fromLatin1(granularityName(granularity))},
             {QStringLiteral("minimum_seconds"), minimumSeconds},
             {QStringLiteral("stopped_bills_compute"), stoppedBillsCompute},
@@ -80,8 +74,7 @@ QJsonObject BillingRule::toJson() const
             {QStringLiteral("storage_usd_per_gb_month"), storageUsdPerGbMonth}};
 }
 
-BillingRule BillingRule::fromJson(const QJsonObject& o)
-{
+BillingRule BillingRule::fromJson(const QJsonObject& o) {
     BillingRule r;
     const QString g = o.value(QStringLiteral("granularity")).toString();
     if (g == QLatin1String("minute"))
@@ -95,13 +88,11 @@ BillingRule BillingRule::fromJson(const QJsonObject& o)
     return r;
 }
 
-double Plan::pricePerGpuHour() const
-{
+double Plan::pricePerGpuHour() const {
     return gpuCount > 0 ? onDemandHourly / gpuCount : onDemandHourly;
 }
 
-QJsonObject Plan::toJson() const
-{
+QJsonObject Plan::toJson() const {
     QJsonObject o{{QStringLiteral("provider"), provider},
                   {QStringLiteral("id"), id},
                   {QStringLiteral("name"), name},
@@ -122,8 +113,7 @@ QJsonObject Plan::toJson() const
     return o;
 }
 
-Plan Plan::fromJson(const QJsonObject& o)
-{
+Plan Plan::fromJson(const QJsonObject& o) {
     Plan p;
     p.provider = o.value(QStringLiteral("provider")).toString();
     p.id = o.value(QStringLiteral("id")).toString();
@@ -146,8 +136,7 @@ Plan Plan::fromJson(const QJsonObject& o)
     return p;
 }
 
-QString statusName(InstanceStatus s)
-{
+QString statusName(InstanceStatus s) {
     switch (s) {
     case InstanceStatus::Requested:
         return QStringLiteral("requested");
@@ -171,8 +160,7 @@ QString statusName(InstanceStatus s)
     return QStringLiteral("error");
 }
 
-std::optional<InstanceStatus> statusFromName(const QString& name)
-{
+std::optional<InstanceStatus> statusFromName(const QString& name) {
     for (InstanceStatus s : kAllStatuses) {
         if (statusName(s) == name)
             return s;
@@ -180,8 +168,7 @@ std::optional<InstanceStatus> statusFromName(const QString& name)
     return std::nullopt;
 }
 
-bool isTransitional(InstanceStatus s)
-{
+bool isTransitional(InstanceStatus s) {
     switch (s) {
     case InstanceStatus::Requested:
     case InstanceStatus::Provisioning:
@@ -194,8 +181,7 @@ bool isTransitional(InstanceStatus s)
     }
 }
 
-QJsonObject Instance::toJson() const
-{
+QJsonObject Instance::toJson() const {
     QJsonArray intervals;
     for (const RunInterval& iv : runIntervals)
         intervals.append(QJsonObject{{QStringLiteral("start"), isoOrEmpty(iv.start)},
@@ -221,8 +207,7 @@ QJsonObject Instance::toJson() const
             {QStringLiteral("run_intervals"), intervals}};
 }
 
-Instance Instance::fromJson(const QJsonObject& o)
-{
+Instance Instance::fromJson(const QJsonObject& o) {
     Instance i;
     i.id = o.value(QStringLiteral("id")).toString();
     i.name = o.value(QStringLiteral("name")).toString();
@@ -245,8 +230,8 @@ Instance Instance::fromJson(const QJsonObject& o)
     i.startedAt = parseIso(o.value(QStringLiteral("started_at")));
     for (const QJsonValue& v : o.value(QStringLiteral("run_intervals")).toArray()) {
         const QJsonObject iv = v.toObject();
-        i.runIntervals.append(
-            {parseIso(iv.value(QStringLiteral("start"))), parseIso(iv.value(QStringLiteral("end")))});
+        i.runIntervals.append({parseIso(iv.value(QStringLiteral("start"))),
+                               parseIso(iv.value(QStringLiteral("end")))});
     }
     return i;
 }

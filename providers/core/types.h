@@ -14,10 +14,10 @@ namespace gpudeck {
 struct BillingRule {
     enum class Granularity { Second, Minute, Hour };
     Granularity granularity = Granularity::Second;
-    int minimumSeconds = 0;             // minimum charge per start (e.g. 60 s on AWS, DO)
-    bool stoppedBillsCompute = false;   // Linode, DigitalOcean: powered off still costs
-    bool stoppedBillsStorage = true;    // disks bill while they exist
-    double storageUsdPerGbMonth = 0.0;  // 0 when storage is included in the plan price
+    int minimumSeconds = 0;            // minimum charge per start (e.g. 60 s on AWS, DO)
+    bool stoppedBillsCompute = false;  // Linode, DigitalOcean: powered off still costs
+    bool stoppedBillsStorage = true;   // disks bill while they exist
+    double storageUsdPerGbMonth = 0.0; // 0 when storage is included in the plan price
 
     [[nodiscard]] int granularitySeconds() const;
     [[nodiscard]] QString describe() const; // e.g. "per second, 60 s minimum"
@@ -63,7 +63,17 @@ struct Plan {
     bool operator==(const Plan&) const = default;
 };
 
-enum class InstanceStatus { Requested, Provisioning, Booting, Running, Stopping, Stopped, Destroying, Destroyed, Error };
+enum class InstanceStatus {
+    Requested,
+    Provisioning,
+    Booting,
+    Running,
+    Stopping,
+    Stopped,
+    Destroying,
+    Destroyed,
+    Error
+};
 
 [[nodiscard]] QString statusName(InstanceStatus s); // stable lowercase word for JSON and CLI
 [[nodiscard]] std::optional<InstanceStatus> statusFromName(const QString& name);
@@ -87,14 +97,14 @@ struct Instance {
     QString host;
     int sshPort = 22;
     QString user;
-    QString hostKeySha256; // "SHA256:..." when the provider tells us the host key
-    double priceHourly = 0;   // price at launch, USD/h
+    QString hostKeySha256;  // "SHA256:..." when the provider tells us the host key
+    double priceHourly = 0; // price at launch, USD/h
     double diskGb = 0;
     int gpuCount = 0;
     QString gpuModel;
     BillingRule billing;
     QDateTime createdAt;
-    QDateTime startedAt;   // last start
+    QDateTime startedAt;             // last start
     QList<RunInterval> runIntervals; // when the provider knows them (Sandbox does)
 
     [[nodiscard]] QJsonObject toJson() const;

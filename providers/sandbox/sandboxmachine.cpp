@@ -31,30 +31,26 @@ const QString kStateActive = QStringLiteral("active");
 const QString kStateStopped = QStringLiteral("stopped");
 const QString kStateDestroying = QStringLiteral("destroying");
 
-int envMs(const char* name, int fallback)
-{
+int envMs(const char* name, int fallback) {
     bool ok = false;
     const int v = qEnvironmentVariableIntValue(name, &ok);
     return ok && v >= 0 ? v : fallback;
 }
 
-QString findProgram(const QString& name, const QStringList& extraDirs)
-{
+QString findProgram(const QString& name, const QStringList& extraDirs) {
     QString found = QStandardPaths::findExecutable(name, extraDirs);
     if (found.isEmpty())
         found = QStandardPaths::findExecutable(name);
     return found;
 }
 
-QString sshdPath()
-{
-    return findProgram(QStringLiteral("sshd"),
-                       {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"),
-                        QStringLiteral("/sbin")});
+QString sshdPath() {
+    return findProgram(
+        QStringLiteral("sshd"),
+        {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"), QStringLiteral("/sbin")});
 }
 
-QString sftpServerPath()
-{
+QString sftpServerPath() {
     for (const char* p : {"/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server",
                           "/usr/libexec/sftp-server", "/usr/lib/ssh/sftp-server"}) {
         if (QFile::exists(QString::fromLatin1(p)))
@@ -63,8 +59,7 @@ QString sftpServerPath()
     return {};
 }
 
-Error missingOpenSsh(const QString& program)
-{
+Error missingOpenSsh(const QString& program) {
     return makeError(ErrorCode::MissingDependency,
                      QStringLiteral("The Sandbox runs each machine as a local OpenSSH server, but "
                                     "%1 is not installed. Install it with: sudo apt install "
@@ -72,15 +67,13 @@ Error missingOpenSsh(const QString& program)
                          .arg(program));
 }
 
-QString currentUser()
-{
+QString currentUser() {
     if (const passwd* pw = ::getpwuid(::getuid()))
         return QString::fromLocal8Bit(pw->pw_name);
     return qEnvironmentVariable("USER");
 }
 
-Result<QByteArray> run(const QString& program, const QStringList& args, int timeoutMs = 15000)
-{
+Result<QByteArray> run(const QString& program, const QStringList& args, int timeoutMs = 15000) {
     QProcess p;
     p.setProgram(program);
     p.setArguments(args);
@@ -91,17 +84,16 @@ Result<QByteArray> run(const QString& program, const QStringList& args, int time
         p.kill();
         p.waitForFinished(1000);
         const QString err = QString::fromLocal8Bit(p.readAllStandardError()).trimmed();
-        return makeError(ErrorCode::Internal,
-                         QStringLiteral("%1 failed: %2")
-                             .arg(QFileInfo(program).fileName(),
-                                  err.isEmpty() ? p.errorString() : err),
-                         QStringLiteral("%1 %2").arg(program, args.join(QLatin1Char(' '))));
+        return makeError(
+            ErrorCode::Internal,
+            QStringLiteral("%1 failed: %2")
+                .arg(QFileInfo(program).fileName(), err.isEmpty() ? p.errorString() : err),
+            QStringLiteral("%1 %2").arg(program, args.join(QLatin1Char(' '))));
     }
     return p.readAllStandardOutput();
 }
 
-bool writeFile(const QString& path, const QByteArray& content, QFile::Permissions perms)
-{
+bool writeFile(const QString& path, const QByteArray& content, QFile::Permissions perms) {
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
@@ -110,24 +102,21 @@ bool writeFile(const QString& path, const QByteArray& content, QFile::Permission
     return ok && f.setPermissions(perms);
 }
 
-Result<int> freeLoopbackPort()
-{
+Result<int> freeLoopbackPort() {
     QTcpServer probe;
     if (!probe.listen(QHostAddress::LocalHost, 0))
-        return makeError(ErrorCode::Io, QStringLiteral("No free port on 127.0.0.1: %1")
-                                            .arg(probe.errorString()));
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("No free port on 127.0.0.1: %1").arg(probe.errorString()));
     return static_cast<int>(probe.serverPort());
 }
 
-QString shellQuote(const QString& s)
-{
+QString shellQuote(const QString& s) {
     QString q = s;
     q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
     return QLatin1Char('\'') + q + QLatin1Char('\'');
 }
 
-QString lastLogLine(const QString& path)
-{
+QString lastLogLine(const QString& path) {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
@@ -137,8 +126,7 @@ QString lastLogLine(const QString& path)
 
 } // namespace
 
-Timing Timing::fromEnvironment()
-{
+Timing Timing::fromEnvironment() {
     Timing t;
     t.provisionMs = envMs("GPUDECK_SANDBOX_PROVISION_MS", t.provisionMs);
     t.bootMs = envMs("GPUDECK_SANDBOX_BOOT_MS", t.bootMs);
@@ -158,27 +146,21 @@ struct SandboxStore::Record {
 SandboxStore::SandboxStore(QString root, QString helperDir, Timing timing)
     : m_root(std::move(root))
     , m_helperDir(std::move(helperDir))
-    , m_timing(timing)
-{
-}
+    , m_timing(timing) {}
 
-QString SandboxStore::tagFor(const QString& id)
-{
+QString SandboxStore::tagFor(const QString& id) {
     return QStringLiteral("gpudeck-sandbox:") + id;
 }
 
-MachineIdentity SandboxStore::identityOf(const QString& id) const
-{
+MachineIdentity SandboxStore::identityOf(const QString& id) const {
     return {tagFor(id), machineDir(id)};
 }
 
-QString SandboxStore::machineDir(const QString& id) const
-{
+QString SandboxStore::machineDir(const QString& id) const {
     return m_root + QLatin1Char('/') + id;
 }
 
-Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const
-{
+Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const {
     static const QRegularExpression validId(QStringLiteral("^sbx-[0-9a-f]{8}$"));
     if (!validId.match(id).hasMatch())
         return makeError(ErrorCode::NotFound,
@@ -201,17 +183,18 @@ Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const
     r.state = o.value(QStringLiteral("state")).toString();
     r.provisionUntil = QDateTime::fromString(o.value(QStringLiteral("provision_until")).toString(),
                                              Qt::ISODateWithMs);
-    r.bootBy = QDateTime::fromString(o.value(QStringLiteral("boot_by")).toString(), Qt::ISODateWithMs);
+    r.bootBy =
+        QDateTime::fromString(o.value(QStringLiteral("boot_by")).toString(), Qt::ISODateWithMs);
     return r;
 }
 
-Result<void> SandboxStore::writeRecord(const Record& r) const
-{
-    const QJsonObject o{{QStringLiteral("instance"), r.instance.toJson()},
-                        {QStringLiteral("client_token"), r.clientToken},
-                        {QStringLiteral("state"), r.state},
-                        {QStringLiteral("provision_until"), r.provisionUntil.toString(Qt::ISODateWithMs)},
-                        {QStringLiteral("boot_by"), r.bootBy.toString(Qt::ISODateWithMs)}};
+Result<void> SandboxStore::writeRecord(const Record& r) const {
+    const QJsonObject o{
+        {QStringLiteral("instance"), r.instance.toJson()},
+        {QStringLiteral("client_token"), r.clientToken},
+        {QStringLiteral("state"), r.state},
+        {QStringLiteral("provision_until"), r.provisionUntil.toString(Qt::ISODateWithMs)},
+        {QStringLiteral("boot_by"), r.bootBy.toString(Qt::ISODateWithMs)}};
     const QString path = machineDir(r.instance.id) + QLatin1Char('/') + kRecordFile;
     // Write then rename, so a reader never sees half a record.
     const QString tmp = path + QStringLiteral(".tmp");
@@ -222,8 +205,7 @@ Result<void> SandboxStore::writeRecord(const Record& r) const
     return {};
 }
 
-Instance SandboxStore::describe(const Record& r) const
-{
+Instance SandboxStore::describe(const Record& r) const {
     Instance i = r.instance;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QString dir = machineDir(i.id);
@@ -240,9 +222,11 @@ Instance SandboxStore::describe(const Record& r) const
         if (pidFile.open(QIODevice::ReadOnly))
             pid = pidFile.readAll().trimmed().toLongLong();
         // sshd writes its pid file only once it listens, so a live, tagged pid means ready.
-        if (pid > 0 && processAlive(pid) && commandLineContains(pid, dir + QStringLiteral("/sshd_config"))) {
+        if (pid > 0 && processAlive(pid) &&
+            commandLineContains(pid, dir + QStringLiteral("/sshd_config"))) {
             i.status = InstanceStatus::Running;
-        } else if (!machineProcesses(identityOf(i.id)).isEmpty() && now < r.bootBy.addMSecs(m_timing.staleMs)) {
+        } else if (!machineProcesses(identityOf(i.id)).isEmpty() &&
+                   now < r.bootBy.addMSecs(m_timing.staleMs)) {
             i.status = InstanceStatus::Booting;
         } else {
             i.status = InstanceStatus::Error;
@@ -255,10 +239,10 @@ Instance SandboxStore::describe(const Record& r) const
     return i;
 }
 
-Result<QList<Instance>> SandboxStore::list()
-{
+Result<QList<Instance>> SandboxStore::list() {
     QList<Instance> out;
-    const QStringList ids = QDir(m_root).entryList({QStringLiteral("sbx-*")}, QDir::Dirs, QDir::Name);
+    const QStringList ids =
+        QDir(m_root).entryList({QStringLiteral("sbx-*")}, QDir::Dirs, QDir::Name);
     for (const QString& id : ids) {
         Result<Record> r = readRecord(id);
         if (r.ok())
@@ -267,8 +251,7 @@ Result<QList<Instance>> SandboxStore::list()
     return out;
 }
 
-Result<Instance> SandboxStore::get(const QString& id)
-{
+Result<Instance> SandboxStore::get(const QString& id) {
     Result<Record> r = readRecord(id);
     if (!r.ok())
         return r.error();
@@ -276,8 +259,7 @@ Result<Instance> SandboxStore::get(const QString& id)
 }
 
 Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
-                                          const LaunchRequest& request, int port) const
-{
+                                          const LaunchRequest& request, int port) const {
     const QString sshd = sshdPath();
     if (sshd.isEmpty())
         return missingOpenSsh(QStringLiteral("the OpenSSH server (sshd)"));
@@ -299,11 +281,11 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
     if (!QDir().mkpath(home) || !QDir().mkpath(bin) || !QDir().mkpath(dir + QStringLiteral("/run")))
         return makeError(ErrorCode::Io, QStringLiteral("Could not create %1.").arg(dir));
 
-    Result<QByteArray> keyed = run(keygen, {QStringLiteral("-q"), QStringLiteral("-t"),
-                                            QStringLiteral("ed25519"), QStringLiteral("-N"),
-                                            QString(), QStringLiteral("-C"),
-                                            QStringLiteral("gpudeck-sandbox"), QStringLiteral("-f"),
-                                            dir + QStringLiteral("/ssh_host_ed25519_key")});
+    Result<QByteArray> keyed =
+        run(keygen, {QStringLiteral("-q"), QStringLiteral("-t"), QStringLiteral("ed25519"),
+                     QStringLiteral("-N"), QString(), QStringLiteral("-C"),
+                     QStringLiteral("gpudeck-sandbox"), QStringLiteral("-f"),
+                     dir + QStringLiteral("/ssh_host_ed25519_key")});
     if (!keyed.ok())
         return keyed.error();
 
@@ -328,30 +310,33 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
                  shellQuote(bin))
             .toUtf8();
     const QByteArray profile =
-        QStringLiteral("# GPUDeck Sandbox machine\n"
-                       "export PATH=\"$GPUDECK_SANDBOX_DIR/bin:$PATH\"\n"
-                       "[ -n \"$BASH_VERSION\" ] && [ -f \"$HOME/.bashrc\" ] && . \"$HOME/.bashrc\"\n")
+        QStringLiteral(
+            "# GPUDeck Sandbox machine\n"
+            "export PATH=\"$GPUDECK_SANDBOX_DIR/bin:$PATH\"\n"
+            "[ -n \"$BASH_VERSION\" ] && [ -f \"$HOME/.bashrc\" ] && . \"$HOME/.bashrc\"\n")
             .toUtf8();
     const QByteArray bashrc = QStringLiteral("PS1='\\u@%1:\\w\\$ '\n").arg(request.name).toUtf8();
     const QByteArray readme =
-        QStringLiteral("This is a GPUDeck Sandbox machine: a local OpenSSH server with a simulated\n"
-                       "%1 x %2. Try:\n\n"
-                       "  nvidia-smi\n"
-                       "  gpudeck-demo-train --epochs 20 --log ~/train.log &\n")
+        QStringLiteral(
+            "This is a GPUDeck Sandbox machine: a local OpenSSH server with a simulated\n"
+            "%1 x %2. Try:\n\n"
+            "  nvidia-smi\n"
+            "  gpudeck-demo-train --epochs 20 --log ~/train.log &\n")
             .arg(plan.gpuCount)
             .arg(plan.gpuModel)
             .toUtf8();
     const SimulatedGpu gpu = simulatedGpu(plan);
-    const QByteArray gpuConf = QStringLiteral("model=%1\ncount=%2\nmemory_mib=%3\npower_limit_w=%4\n"
-                                              "max_sm_clock_mhz=%5\ndriver=535.129.03\ncuda=12.2\n"
-                                              "seed=%6\n")
-                                   .arg(gpu.model)
-                                   .arg(plan.gpuCount)
-                                   .arg(gpu.memoryMib)
-                                   .arg(gpu.powerLimitW)
-                                   .arg(gpu.maxSmClockMhz)
-                                   .arg(QRandomGenerator::global()->bounded(1, 1 << 30))
-                                   .toUtf8();
+    const QByteArray gpuConf =
+        QStringLiteral("model=%1\ncount=%2\nmemory_mib=%3\npower_limit_w=%4\n"
+                       "max_sm_clock_mhz=%5\ndriver=535.129.03\ncuda=12.2\n"
+                       "seed=%6\n")
+            .arg(gpu.model)
+            .arg(plan.gpuCount)
+            .arg(gpu.memoryMib)
+            .arg(gpu.powerLimitW)
+            .arg(gpu.maxSmClockMhz)
+            .arg(QRandomGenerator::global()->bounded(1, 1 << 30))
+            .toUtf8();
     QStringList config{
         QStringLiteral("ListenAddress 127.0.0.1"),
         QStringLiteral("Port %1").arg(port),
@@ -398,8 +383,8 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
             return makeError(ErrorCode::Io, QStringLiteral("sshd needs /run/sshd and it could not "
                                                            "be created."));
     }
-    Result<QByteArray> tested =
-        run(sshd, {QStringLiteral("-t"), QStringLiteral("-f"), dir + QStringLiteral("/sshd_config")});
+    Result<QByteArray> tested = run(
+        sshd, {QStringLiteral("-t"), QStringLiteral("-f"), dir + QStringLiteral("/sshd_config")});
     if (!tested.ok())
         return makeError(ErrorCode::ProviderFailure,
                          QStringLiteral("The Sandbox's SSH server refused its configuration: %1")
@@ -407,8 +392,7 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
     return {};
 }
 
-Result<void> SandboxStore::startServer(const Record& r, int delayMs) const
-{
+Result<void> SandboxStore::startServer(const Record& r, int delayMs) const {
     const QString dir = machineDir(r.instance.id);
     QProcess launcher;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -433,11 +417,10 @@ Result<void> SandboxStore::startServer(const Record& r, int delayMs) const
     return {};
 }
 
-Result<Instance> SandboxStore::launch(const LaunchRequest& req)
-{
+Result<Instance> SandboxStore::launch(const LaunchRequest& req) {
     const QList<Plan> all = plans();
-    const auto plan = std::find_if(all.begin(), all.end(),
-                                   [&](const Plan& p) { return p.id == req.planId; });
+    const auto plan =
+        std::find_if(all.begin(), all.end(), [&](const Plan& p) { return p.id == req.planId; });
     if (plan == all.end())
         return makeError(ErrorCode::InvalidInput,
                          QStringLiteral("The Sandbox has no plan \"%1\". Run `gpudeck-cli plans "
@@ -457,8 +440,9 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
                                         "letter or digit.")
                              .arg(req.name));
     if (req.sshPublicKeys.isEmpty())
-        return makeError(ErrorCode::InvalidInput,
-                         QStringLiteral("No SSH public key was given to authorise on the machine."));
+        return makeError(
+            ErrorCode::InvalidInput,
+            QStringLiteral("No SSH public key was given to authorise on the machine."));
 
     if (!QDir().mkpath(m_root))
         return makeError(ErrorCode::Io, QStringLiteral("Could not create %1.").arg(m_root));
@@ -500,8 +484,8 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
     }
     Result<QByteArray> fp =
         run(findProgram(QStringLiteral("ssh-keygen"), {}),
-            {QStringLiteral("-l"), QStringLiteral("-E"), QStringLiteral("sha256"), QStringLiteral("-f"),
-             dir + QStringLiteral("/ssh_host_ed25519_key.pub")});
+            {QStringLiteral("-l"), QStringLiteral("-E"), QStringLiteral("sha256"),
+             QStringLiteral("-f"), dir + QStringLiteral("/ssh_host_ed25519_key.pub")});
 
     const QDateTime now = QDateTime::currentDateTimeUtc();
     Record r;
@@ -545,8 +529,7 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
     return describe(r);
 }
 
-Result<Instance> SandboxStore::stop(const QString& id)
-{
+Result<Instance> SandboxStore::stop(const QString& id) {
     QLockFile lock(m_root + QStringLiteral("/.lock"));
     if (!lock.tryLock(10000))
         return makeError(ErrorCode::Timeout, QStringLiteral("The Sandbox is busy; try again."));
@@ -568,8 +551,7 @@ Result<Instance> SandboxStore::stop(const QString& id)
     return describe(rec);
 }
 
-Result<Instance> SandboxStore::start(const QString& id)
-{
+Result<Instance> SandboxStore::start(const QString& id) {
     QLockFile lock(m_root + QStringLiteral("/.lock"));
     if (!lock.tryLock(10000))
         return makeError(ErrorCode::Timeout, QStringLiteral("The Sandbox is busy; try again."));
@@ -594,8 +576,7 @@ Result<Instance> SandboxStore::start(const QString& id)
     return describe(rec);
 }
 
-Result<void> SandboxStore::destroy(const QString& id)
-{
+Result<void> SandboxStore::destroy(const QString& id) {
     {
         QLockFile lock(m_root + QStringLiteral("/.lock"));
         if (!lock.tryLock(10000))
@@ -625,18 +606,15 @@ Result<void> SandboxStore::destroy(const QString& id)
     return {};
 }
 
-void SandboxStore::removeMachine(const QString& id) const
-{
+void SandboxStore::removeMachine(const QString& id) const {
     QDir(machineDir(id)).removeRecursively();
 }
 
-void SandboxStore::cleanupStaleOnce()
-{
+void SandboxStore::cleanupStaleOnce() {
     std::call_once(m_cleaned, [this] { (void)cleanupStale(); });
 }
 
-QStringList SandboxStore::cleanupStale()
-{
+QStringList SandboxStore::cleanupStale() {
     QStringList removed;
     if (!QFileInfo::exists(m_root))
         return removed;

@@ -1,7 +1,7 @@
 #pragma once
 
-#include "result.h"
 #include "processes.h"
+#include "result.h"
 #include "types.h"
 
 #include <QString>

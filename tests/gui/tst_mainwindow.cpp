@@ -13,13 +13,13 @@
 
 #include <QAbstractItemModelTester>
 #include <QDialog>
-#include <QDoubleSpinBox>
-#include <QSignalSpy>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
 #include <QPushButton>
+#include <QSignalSpy>
 #include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
@@ -48,14 +48,12 @@ private:
     std::unique_ptr<MainWindow> m_window;
 };
 
-void TestMainWindow::initTestCase()
-{
+void TestMainWindow::initTestCase() {
     initResources();
     Prompter::instance().setScripted(true);
 }
 
-void TestMainWindow::init()
-{
+void TestMainWindow::init() {
     Prompter::instance().clear();
     m_env = std::make_unique<test::IsolatedEnvironment>();
     m_fleet = std::make_unique<Fleet>(AppPaths::standard());
@@ -67,8 +65,7 @@ void TestMainWindow::init()
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
 
-void TestMainWindow::cleanup()
-{
+void TestMainWindow::cleanup() {
     Prompter::instance().queueAnswer(true); // "destroy the Sandbox machines and quit?"
     m_window->close();
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 20000);
@@ -78,8 +75,7 @@ void TestMainWindow::cleanup()
     m_env.reset();
 }
 
-void TestMainWindow::screenshot(QWidget* w, const QString& name)
-{
+void TestMainWindow::screenshot(QWidget* w, const QString& name) {
     const QString dir = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
     if (dir.isEmpty())
         return;
@@ -87,8 +83,7 @@ void TestMainWindow::screenshot(QWidget* w, const QString& name)
     QVERIFY(w->grab().save(dir + QLatin1Char('/') + name));
 }
 
-void TestMainWindow::launchViaDialog(const QString& planId, const QString& name, QString* id)
-{
+void TestMainWindow::launchViaDialog(const QString& planId, const QString& name, QString* id) {
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QVERIFY(view);
     QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 5000);
@@ -101,25 +96,26 @@ void TestMainWindow::launchViaDialog(const QString& planId, const QString& name,
     QVERIFY(launch && launch->isEnabled());
     QTest::mouseClick(launch, Qt::LeftButton);
     QDialog* dialog = nullptr;
-    QTRY_VERIFY_WITH_TIMEOUT(dialog = m_window->findChild<QDialog*>(QStringLiteral("launchDialog")), 2000);
+    QTRY_VERIFY_WITH_TIMEOUT(dialog = m_window->findChild<QDialog*>(QStringLiteral("launchDialog")),
+                             2000);
     auto* nameEdit = dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit"));
     QTest::keyClicks(nameEdit, name);
     auto* confirm = dialog->findChild<QPushButton*>(QStringLiteral("confirmLaunchButton"));
     // Clicking twice must not launch twice.
     QTest::mouseClick(confirm, Qt::LeftButton);
     QTest::mouseClick(confirm, Qt::LeftButton);
-    QTRY_VERIFY_WITH_TIMEOUT(!(*id = [&] {
-                                 for (const Instance& i : m_fleet->instances())
-                                     if (i.name == name)
-                                         return i.id;
-                                 return QString();
-                             }())
+    QTRY_VERIFY_WITH_TIMEOUT(!(*id =
+                                   [&] {
+                                       for (const Instance& i : m_fleet->instances())
+                                           if (i.name == name)
+                                               return i.id;
+                                       return QString();
+                                   }())
                                   .isEmpty(),
                              10000);
 }
 
-void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
-{
+void TestMainWindow::launchFromCatalogThenDestroyShowsRecap() {
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QVERIFY(view);
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
@@ -130,7 +126,8 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
         if (view->model()->index(row, 0).data(CatalogModel::PlanIdRole) == QStringLiteral("l4-2x"))
             view->selectRow(row);
     }
-    QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("catalogLaunchButton")), Qt::LeftButton);
+    QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("catalogLaunchButton")),
+                      Qt::LeftButton);
     QDialog* dialog = nullptr;
     QTRY_VERIFY(dialog = m_window->findChild<QDialog*>(QStringLiteral("launchDialog")));
     auto* hours = dialog->findChild<QSpinBox*>(QStringLiteral("hoursSpin"));
@@ -160,7 +157,9 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     QCOMPARE(workspace->findChild<QLabel*>(QStringLiteral("overviewAddress"))->text(),
              QStringLiteral("127.0.0.1:%1").arg(inst.sshPort));
     QCOMPARE(workspace->findChild<QLabel*>(QStringLiteral("overviewUser"))->text(), inst.user);
-    QVERIFY(workspace->findChild<QLabel*>(QStringLiteral("overviewCost"))->text().startsWith(QLatin1String("$0.0")));
+    QVERIFY(workspace->findChild<QLabel*>(QStringLiteral("overviewCost"))
+                ->text()
+                .startsWith(QLatin1String("$0.0")));
     // The tabs that are not built yet say so, with a way to connect meanwhile.
     auto* terminalHint = workspace->findChild<QLabel*>(QStringLiteral("terminalPageSshHint"));
     QVERIFY(terminalHint->text().contains(QStringLiteral("-p %1").arg(inst.sshPort)));
@@ -177,15 +176,22 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     // Destroy: the confirmation names what is lost; the recap comes after the provider confirms.
     Prompter::instance().queueAnswer(true);
     QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
-    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("destroyButton")), Qt::LeftButton);
-    QVERIFY(Prompter::instance().questionsAsked().last().contains(QLatin1String("everything on its disk")));
+    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("destroyButton")),
+                      Qt::LeftButton);
+    QVERIFY(Prompter::instance().questionsAsked().last().contains(
+        QLatin1String("everything on its disk")));
     QTRY_COMPARE_WITH_TIMEOUT(recapShown.size(), 1, 20000);
     QDialog* recap = m_window->findChild<QDialog*>(QStringLiteral("recapDialog"));
     QVERIFY(recap);
-    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapRate"))->text(), QStringLiteral("$1.10/h"));
-    QVERIFY(recap->findChild<QLabel*>(QStringLiteral("recapBilled"))->text().startsWith(QLatin1String("1 min 00 s")));
-    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapCompute"))->text(), QStringLiteral("$0.02"));
-    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapTotal"))->text(), QStringLiteral("$0.02"));
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapRate"))->text(),
+             QStringLiteral("$1.10/h"));
+    QVERIFY(recap->findChild<QLabel*>(QStringLiteral("recapBilled"))
+                ->text()
+                .startsWith(QLatin1String("1 min 00 s")));
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapCompute"))->text(),
+             QStringLiteral("$0.02"));
+    QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapTotal"))->text(),
+             QStringLiteral("$0.02"));
     screenshot(recap, QStringLiteral("recap.png"));
     QVERIFY(Prompter::instance().errorsShown().isEmpty());
     QCOMPARE(m_fleet->ledger().all()->size(), 1);
@@ -196,8 +202,7 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     recap->close();
 }
 
-void TestMainWindow::cancelledDestroyKeepsTheMachine()
-{
+void TestMainWindow::cancelledDestroyKeepsTheMachine() {
     QString id;
     launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-me"), &id);
     if (QTest::currentTestFailed())
@@ -210,12 +215,13 @@ void TestMainWindow::cancelledDestroyKeepsTheMachine()
     // Quitting with a Sandbox machine asks, then destroys it (cleanup() answers yes).
 }
 
-void TestMainWindow::catalogFilters()
-{
+void TestMainWindow::catalogFilters() {
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
-    QAbstractItemModelTester tester(view->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
-    QTest::keyClicks(m_window->findChild<QLineEdit*>(QStringLiteral("catalogSearch")), QStringLiteral("a100"));
+    QAbstractItemModelTester tester(view->model(),
+                                    QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QTest::keyClicks(m_window->findChild<QLineEdit*>(QStringLiteral("catalogSearch")),
+                     QStringLiteral("a100"));
     QCOMPARE(view->model()->rowCount(), 2);
     m_window->findChild<QLineEdit*>(QStringLiteral("catalogSearch"))->clear();
     auto* vram = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("minVramSpin"));
@@ -224,16 +230,17 @@ void TestMainWindow::catalogFilters()
     auto* price = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("maxPriceSpin"));
     price->setValue(1.0);
     QCOMPARE(view->model()->rowCount(), 1); // only the A10 (24 GB, $0.75/h)
-    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(), QStringLiteral("a10-1x-hourly"));
+    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(),
+             QStringLiteral("a10-1x-hourly"));
     // Sorting by price is numeric: $23.92 sorts after $1.29.
     price->setValue(0);
     vram->setValue(0);
     view->sortByColumn(CatalogModel::PriceCol, Qt::DescendingOrder);
-    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(), QStringLiteral("h100-8x"));
+    QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(),
+             QStringLiteral("h100-8x"));
 }
 
-void TestMainWindow::geometryIsRemembered()
-{
+void TestMainWindow::geometryIsRemembered() {
     m_window->resize(1000, 650);
     QTest::qWait(50);
     m_window->close();

@@ -21,8 +21,7 @@ struct Run {
     QByteArray err;
 };
 
-Run cli(const QStringList& args, int timeoutMs = 60000)
-{
+Run cli(const QStringList& args, int timeoutMs = 60000) {
     QProcess p;
     p.setProgram(test::binDir() + QStringLiteral("/gpudeck-cli"));
     p.setArguments(args);
@@ -40,8 +39,7 @@ Run cli(const QStringList& args, int timeoutMs = 60000)
     return r;
 }
 
-QStringList words(const char* line)
-{
+QStringList words(const char* line) {
     return QString::fromLatin1(line).split(QLatin1Char(' '), Qt::SkipEmptyParts);
 }
 
@@ -62,23 +60,21 @@ private:
     std::unique_ptr<test::IsolatedEnvironment> m_env;
 };
 
-void TestCli::init()
-{
+void TestCli::init() {
     m_env = std::make_unique<test::IsolatedEnvironment>();
 }
 
-void TestCli::cleanup()
-{
+void TestCli::cleanup() {
     const Run ls = cli({QStringLiteral("ls"), QStringLiteral("--json")});
     for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
-        cli({QStringLiteral("destroy"), v[QStringLiteral("id")].toString(), QStringLiteral("--yes")});
+        cli({QStringLiteral("destroy"), v[QStringLiteral("id")].toString(),
+             QStringLiteral("--yes")});
     m_env.reset();
 }
 
-void TestCli::plansJson()
-{
-    const Run r = cli({QStringLiteral("plans"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
-                       QStringLiteral("--json")});
+void TestCli::plansJson() {
+    const Run r = cli({QStringLiteral("plans"), QStringLiteral("--provider"),
+                       QStringLiteral("sandbox"), QStringLiteral("--json")});
     QCOMPARE(r.code, 0);
     const QJsonArray plans = QJsonDocument::fromJson(r.out).array();
     QVERIFY(plans.size() >= 2);
@@ -95,8 +91,7 @@ void TestCli::plansJson()
     QCOMPARE(granularities, QSet<QString>({QStringLiteral("second"), QStringLiteral("hour")}));
 }
 
-void TestCli::launchExecDestroy()
-{
+void TestCli::launchExecDestroy() {
     Run r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
                  QStringLiteral("--plan"), QStringLiteral("a100-1x"), QStringLiteral("--name"),
                  QStringLiteral("cli-test"), QStringLiteral("--wait"), QStringLiteral("--json")});
@@ -120,7 +115,8 @@ void TestCli::launchExecDestroy()
     const QString key = inst[QStringLiteral("key_path")].toString();
     QVERIFY(key.startsWith(m_env->path()));
     QVERIFY(QFileInfo::exists(key));
-    QCOMPARE(QFileInfo(key).permissions() & (QFile::ReadGroup | QFile::ReadOther | QFile::WriteOther),
+    QCOMPARE(QFileInfo(key).permissions() &
+                 (QFile::ReadGroup | QFile::ReadOther | QFile::WriteOther),
              QFile::Permissions());
 
     r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("nvidia-smi"),
@@ -138,7 +134,8 @@ void TestCli::launchExecDestroy()
                QString::number(inst[QStringLiteral("port")].toInt()), QStringLiteral("-o"),
                QStringLiteral("StrictHostKeyChecking=no"), QStringLiteral("-o"),
                QStringLiteral("UserKnownHostsFile=/dev/null"), QStringLiteral("-o"),
-               QStringLiteral("BatchMode=yes"), QStringLiteral("-o"), QStringLiteral("LogLevel=ERROR"),
+               QStringLiteral("BatchMode=yes"), QStringLiteral("-o"),
+               QStringLiteral("LogLevel=ERROR"),
                inst[QStringLiteral("user")].toString() + QStringLiteral("@127.0.0.1"),
                QStringLiteral("nvidia-smi -L")});
     QVERIFY(ssh.waitForFinished(30000));
@@ -155,7 +152,8 @@ void TestCli::launchExecDestroy()
     QCOMPARE(recap[QStringLiteral("billed_seconds")].toInt(), 60);
     QCOMPARE(recap[QStringLiteral("compute_usd")].toDouble(), 0.02); // 1.29 $/h * 60 s = 2.15 cents
     QCOMPARE(recap[QStringLiteral("total_usd")].toDouble(),
-             recap[QStringLiteral("compute_usd")].toDouble() + recap[QStringLiteral("storage_usd")].toDouble());
+             recap[QStringLiteral("compute_usd")].toDouble() +
+                 recap[QStringLiteral("storage_usd")].toDouble());
 
     // Nothing is left: no process of the machine, no folder, no instance.
     const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + id;
@@ -167,34 +165,35 @@ void TestCli::launchExecDestroy()
     QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
 }
 
-void TestCli::usageErrors_data()
-{
+void TestCli::usageErrors_data() {
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("no command") << QStringList() << QStringLiteral("Usage: gpudeck-cli");
     QTest::newRow("unknown command") << words("fly") << QStringLiteral("unknown command \"fly\"");
     QTest::newRow("launch without plan") << words("launch --provider sandbox")
                                          << QStringLiteral("launch needs --provider and --plan");
-    QTest::newRow("unknown provider") << words("plans --provider nimbus")
-                                      << QStringLiteral("unknown provider \"nimbus\"");
-    QTest::newRow("destroy without --yes") << words("destroy sbx-00000000") << QStringLiteral("add --yes");
-    QTest::newRow("exec without command") << words("exec sbx-00000000") << QStringLiteral("exec ID -- CMD");
+    QTest::newRow("unknown provider")
+        << words("plans --provider nimbus") << QStringLiteral("unknown provider \"nimbus\"");
+    QTest::newRow("destroy without --yes")
+        << words("destroy sbx-00000000") << QStringLiteral("add --yes");
+    QTest::newRow("exec without command")
+        << words("exec sbx-00000000") << QStringLiteral("exec ID -- CMD");
     QTest::newRow("unknown plan") << words("launch --provider sandbox --plan x")
                                   << QStringLiteral("The Sandbox has no plan \"x\"");
 }
 
-void TestCli::usageErrors()
-{
+void TestCli::usageErrors() {
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const Run r = cli(args);
     QCOMPARE(r.code, 2);
-    QVERIFY2(QString::fromUtf8(r.err + r.out).contains(message), QByteArray(r.err + r.out).constData());
+    QVERIFY2(QString::fromUtf8(r.err + r.out).contains(message),
+             QByteArray(r.err + r.out).constData());
 }
 
-void TestCli::destroyUnknownInstance()
-{
-    const Run r = cli({QStringLiteral("destroy"), QStringLiteral("sbx-00000000"), QStringLiteral("--yes")});
+void TestCli::destroyUnknownInstance() {
+    const Run r =
+        cli({QStringLiteral("destroy"), QStringLiteral("sbx-00000000"), QStringLiteral("--yes")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("No instance sbx-00000000"));
 }

@@ -2,8 +2,8 @@
 #include "fleet.h"
 #include "knownhosts.h"
 #include "ledger.h"
-#include "sandbox/processes.h"
 #include "remote.h"
+#include "sandbox/processes.h"
 #include "sandbox/sandboxmachine.h"
 #include "sshkeys.h"
 #include "testenv.h"
@@ -19,8 +19,7 @@ using namespace gpudeck;
 
 namespace {
 
-template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call)
-{
+template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call) {
     std::optional<Result<T>> result;
     QEventLoop loop;
     call([&](Result<T> r) {
@@ -58,8 +57,7 @@ private:
     std::unique_ptr<Fleet> m_fleet;
 };
 
-void TestSandbox::init()
-{
+void TestSandbox::init() {
     m_env = std::make_unique<test::IsolatedEnvironment>();
     QVERIFY(m_env->isValid());
     m_fleet = std::make_unique<Fleet>(AppPaths::standard());
@@ -67,8 +65,7 @@ void TestSandbox::init()
     QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message));
 }
 
-void TestSandbox::cleanup()
-{
+void TestSandbox::cleanup() {
     // Whatever a failed test left running goes now.
     for (const Instance& i : m_fleet->instances())
         (void)await<Recap>([&](Callback<Recap> done) { m_fleet->destroy(i.id, done); });
@@ -76,8 +73,7 @@ void TestSandbox::cleanup()
     m_env.reset();
 }
 
-Instance TestSandbox::launchReady(const QString& plan)
-{
+Instance TestSandbox::launchReady(const QString& plan) {
     LaunchRequest req;
     req.planId = plan;
     req.name = QStringLiteral("test-machine");
@@ -92,8 +88,7 @@ Instance TestSandbox::launchReady(const QString& plan)
     return ready.value();
 }
 
-void TestSandbox::launchExecDestroyLeavesNothing()
-{
+void TestSandbox::launchExecDestroyLeavesNothing() {
     const Instance inst = launchReady(QStringLiteral("l4-2x"));
     QCOMPARE(inst.status, InstanceStatus::Running);
     QCOMPARE(inst.host, QStringLiteral("127.0.0.1"));
@@ -107,12 +102,14 @@ void TestSandbox::launchExecDestroyLeavesNothing()
     // The simulated GPU over real SSH: two L4s, as the plan says.
     QByteArray out;
     QByteArray err;
-    Result<int> rc = runRemote(endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths()),
-                               QStringLiteral("nvidia-smi --query-gpu=name,memory.total --format=csv"),
-                               [&](const QByteArray& d, bool isErr) { (isErr ? err : out) += d; });
+    Result<int> rc =
+        runRemote(endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths()),
+                  QStringLiteral("nvidia-smi --query-gpu=name,memory.total --format=csv"),
+                  [&](const QByteArray& d, bool isErr) { (isErr ? err : out) += d; });
     QVERIFY2(rc.ok(), qPrintable(rc.ok() ? QString() : rc.error().message));
     QCOMPARE(rc.value(), 0);
-    QCOMPARE(out, QByteArray("name, memory.total [MiB]\nNVIDIA L4, 23034 MiB\nNVIDIA L4, 23034 MiB\n"));
+    QCOMPARE(out,
+             QByteArray("name, memory.total [MiB]\nNVIDIA L4, 23034 MiB\nNVIDIA L4, 23034 MiB\n"));
     QVERIFY(err.isEmpty());
 
     // The remote exit status comes back, and sessions start in the machine's own home.
@@ -130,7 +127,8 @@ void TestSandbox::launchExecDestroyLeavesNothing()
                    QStringLiteral("nohup sleep 300 >/dev/null 2>&1 &"), {});
     QVERIFY(rc.ok());
 
-    Result<Recap> recap = await<Recap>([&](Callback<Recap> done) { m_fleet->destroy(inst.id, done); });
+    Result<Recap> recap =
+        await<Recap>([&](Callback<Recap> done) { m_fleet->destroy(inst.id, done); });
     QVERIFY2(recap.ok(), qPrintable(recap.ok() ? QString() : recap.error().message));
     QCOMPARE(recap->instance.id, inst.id);
     QCOMPARE(recap->cost.billedSeconds, 60); // a short life bills the 60 s minimum
@@ -146,8 +144,7 @@ void TestSandbox::launchExecDestroyLeavesNothing()
     QVERIFY(!known.readAll().contains(ssh::knownHostsName(inst.host, inst.sshPort).toUtf8()));
 }
 
-void TestSandbox::launchIsIdempotentPerClientToken()
-{
+void TestSandbox::launchIsIdempotentPerClientToken() {
     LaunchRequest req;
     req.planId = QStringLiteral("t4-1x");
     req.clientToken = QStringLiteral("same-token");
@@ -164,19 +161,22 @@ void TestSandbox::launchIsIdempotentPerClientToken()
     QVERIFY(m_fleet->interruptedLaunches().isEmpty());
 }
 
-void TestSandbox::badRequestsAreRefusedWithReasons_data()
-{
+void TestSandbox::badRequestsAreRefusedWithReasons_data() {
     QTest::addColumn<QString>("plan");
     QTest::addColumn<QString>("region");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("mentions");
-    QTest::newRow("unknown plan") << QStringLiteral("v100-9x") << QStringLiteral("") << QStringLiteral("") << QStringLiteral("plans --provider sandbox");
-    QTest::newRow("unknown region") << QStringLiteral("t4-1x") << QStringLiteral("mars-1") << QStringLiteral("") << QStringLiteral("local-1, local-2");
-    QTest::newRow("bad name") << QStringLiteral("t4-1x") << QStringLiteral("") << QStringLiteral("../etc") << QStringLiteral("not a valid machine name");
+    QTest::newRow("unknown plan") << QStringLiteral("v100-9x") << QStringLiteral("")
+                                  << QStringLiteral("")
+                                  << QStringLiteral("plans --provider sandbox");
+    QTest::newRow("unknown region") << QStringLiteral("t4-1x") << QStringLiteral("mars-1")
+                                    << QStringLiteral("") << QStringLiteral("local-1, local-2");
+    QTest::newRow("bad name") << QStringLiteral("t4-1x") << QStringLiteral("")
+                              << QStringLiteral("../etc")
+                              << QStringLiteral("not a valid machine name");
 }
 
-void TestSandbox::badRequestsAreRefusedWithReasons()
-{
+void TestSandbox::badRequestsAreRefusedWithReasons() {
     QFETCH(QString, plan);
     QFETCH(QString, region);
     QFETCH(QString, name);
@@ -190,38 +190,41 @@ void TestSandbox::badRequestsAreRefusedWithReasons()
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::InvalidInput);
     QVERIFY2(r.error().message.contains(mentions), qPrintable(r.error().message));
-    QVERIFY(QDir(m_env->stateDir() + QStringLiteral("/sandbox")).entryList({QStringLiteral("sbx-*")}, QDir::Dirs).isEmpty());
+    QVERIFY(QDir(m_env->stateDir() + QStringLiteral("/sandbox"))
+                .entryList({QStringLiteral("sbx-*")}, QDir::Dirs)
+                .isEmpty());
     QVERIFY(m_fleet->interruptedLaunches().isEmpty());
 }
 
-void TestSandbox::stopAndStartKeepBillingIntervals()
-{
+void TestSandbox::stopAndStartKeepBillingIntervals() {
     const Instance inst = launchReady();
     Provider* p = m_fleet->provider(QStringLiteral("sandbox"));
     const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + inst.id;
     const sandbox::MachineIdentity identity{sandbox::SandboxStore::tagFor(inst.id), dir};
 
-    Result<Instance> stopped = await<Instance>([&](Callback<Instance> done) { p->stop(inst.id, done); });
+    Result<Instance> stopped =
+        await<Instance>([&](Callback<Instance> done) { p->stop(inst.id, done); });
     QVERIFY(stopped.ok());
     QCOMPARE(stopped->status, InstanceStatus::Stopped);
     QCOMPARE(sandbox::machineProcesses(identity).size(), 0);
     QCOMPARE(stopped->runIntervals.size(), 1);
     QVERIFY(stopped->runIntervals.first().end.isValid());
 
-    Result<Instance> started = await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
+    Result<Instance> started =
+        await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
     QVERIFY(started.ok());
     QCOMPARE(started->runIntervals.size(), 2);
     QTRY_COMPARE_WITH_TIMEOUT(
         await<Instance>([&](Callback<Instance> done) { p->getInstance(inst.id, done); })->status,
         InstanceStatus::Running, 15000);
     // Starting a running machine is a conflict, not a second server.
-    Result<Instance> again = await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
+    Result<Instance> again =
+        await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
     QVERIFY(!again.ok());
     QCOMPARE(again.error().code, ErrorCode::Conflict);
 }
 
-void TestSandbox::staleMachineIsCleanedUp()
-{
+void TestSandbox::staleMachineIsCleanedUp() {
     const Instance inst = launchReady();
     const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + inst.id;
     const sandbox::MachineIdentity identity{sandbox::SandboxStore::tagFor(inst.id), dir};
@@ -245,8 +248,7 @@ void TestSandbox::staleMachineIsCleanedUp()
     QCOMPARE(store.get(inst.id).error().code, ErrorCode::NotFound);
 }
 
-void TestSandbox::hostKeyMismatchIsRefused()
-{
+void TestSandbox::hostKeyMismatchIsRefused() {
     const Instance inst = launchReady();
     ssh::Endpoint ep = endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths());
     ep.expectedHostKeySha256 = QStringLiteral("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -257,8 +259,7 @@ void TestSandbox::hostKeyMismatchIsRefused()
              qPrintable(rc.error().message));
 }
 
-void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint()
-{
+void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint() {
     const Instance inst = launchReady();
     // known_hosts holds another key for this address, as after a rebuild or an attack.
     const QString otherKey = m_env->path() + QStringLiteral("/other");
@@ -273,7 +274,8 @@ void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint()
     for (ssh::HostKeyPolicy policy : {ssh::HostKeyPolicy::Strict, ssh::HostKeyPolicy::AcceptNew}) {
         Result<int> rc = runRemote(ep, QStringLiteral("true"), {}, policy);
         QVERIFY(!rc.ok());
-        QVERIFY2(rc.error().message.contains(QLatin1String("CHANGED")), qPrintable(rc.error().message));
+        QVERIFY2(rc.error().message.contains(QLatin1String("CHANGED")),
+                 qPrintable(rc.error().message));
     }
     // With the provider's word for the real key, the stale entry is replaced and it connects.
     ep.expectedHostKeySha256 = inst.hostKeySha256;
@@ -282,33 +284,34 @@ void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint()
     QVERIFY(runRemote(ep, QStringLiteral("true"), {}).ok());
 }
 
-void TestSandbox::unknownHostKeyNeedsAcceptNew()
-{
+void TestSandbox::unknownHostKeyNeedsAcceptNew() {
     const Instance inst = launchReady();
     ssh::Endpoint ep = endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths());
     ep.expectedHostKeySha256.clear();
     QFile::remove(ep.knownHostsFile);
     Result<int> strict = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict);
     QVERIFY(!strict.ok());
-    QVERIFY2(strict.error().message.contains(inst.hostKeySha256), qPrintable(strict.error().message));
+    QVERIFY2(strict.error().message.contains(inst.hostKeySha256),
+             qPrintable(strict.error().message));
     QVERIFY(runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::AcceptNew).ok());
     QVERIFY(runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict).ok());
 }
 
-void TestSandbox::wrongKeyIsRefused()
-{
+void TestSandbox::wrongKeyIsRefused() {
     const Instance inst = launchReady();
     const QString stranger = m_env->path() + QStringLiteral("/stranger");
     QVERIFY(ssh::generateEd25519(stranger, QStringLiteral("stranger")).ok());
-    QCOMPARE(QFileInfo(stranger).permissions() & (QFile::ReadGroup | QFile::ReadOther), QFile::Permissions());
-    Result<int> rc = runRemote(endpointFor(inst, stranger, m_fleet->paths()), QStringLiteral("true"), {});
+    QCOMPARE(QFileInfo(stranger).permissions() & (QFile::ReadGroup | QFile::ReadOther),
+             QFile::Permissions());
+    Result<int> rc =
+        runRemote(endpointFor(inst, stranger, m_fleet->paths()), QStringLiteral("true"), {});
     QVERIFY(!rc.ok());
     QCOMPARE(rc.error().code, ErrorCode::Ssh);
-    QVERIFY2(rc.error().message.contains(QLatin1String("refused the key")), qPrintable(rc.error().message));
+    QVERIFY2(rc.error().message.contains(QLatin1String("refused the key")),
+             qPrintable(rc.error().message));
 }
 
-void TestSandbox::refusedConnectionSaysWhatToDo()
-{
+void TestSandbox::refusedConnectionSaysWhatToDo() {
     Instance nowhere;
     nowhere.host = QStringLiteral("127.0.0.1");
     nowhere.sshPort = 1; // nothing listens on tcpmux

@@ -11,16 +11,14 @@ namespace {
 
 const QDateTime t0 = QDateTime(QDate(2026, 11, 1), QTime(12, 0), Qt::UTC);
 
-BillingRule perSecond60()
-{
+BillingRule perSecond60() {
     BillingRule r;
     r.granularity = BillingRule::Granularity::Second;
     r.minimumSeconds = 60;
     return r;
 }
 
-BillingRule hourlyUp(bool stoppedBills)
-{
+BillingRule hourlyUp(bool stoppedBills) {
     BillingRule r;
     r.granularity = BillingRule::Granularity::Hour;
     r.minimumSeconds = 3600;
@@ -28,15 +26,13 @@ BillingRule hourlyUp(bool stoppedBills)
     return r;
 }
 
-BillingRule perMinute()
-{
+BillingRule perMinute() {
     BillingRule r;
     r.granularity = BillingRule::Granularity::Minute;
     return r;
 }
 
-Instance machine(double price, const BillingRule& rule)
-{
+Instance machine(double price, const BillingRule& rule) {
     Instance i;
     i.id = QStringLiteral("sbx-0000abcd");
     i.priceHourly = price;
@@ -67,8 +63,7 @@ private slots:
     void recapJsonHasStableNames();
 };
 
-void TestBilling::singleInterval_data()
-{
+void TestBilling::singleInterval_data() {
     QTest::addColumn<double>("price");
     QTest::addColumn<BillingRule>("rule");
     QTest::addColumn<qint64>("seconds");
@@ -89,14 +84,14 @@ void TestBilling::singleInterval_data()
     QTest::newRow("just below half") << 0.36 << perSecond60() << 1249LL << 1249LL << 12LL;
     QTest::newRow("hourly 1 s bills an hour") << 0.75 << hourlyUp(true) << 1LL << 3600LL << 75LL;
     QTest::newRow("hourly exactly 1 h") << 0.75 << hourlyUp(true) << 3600LL << 3600LL << 75LL;
-    QTest::newRow("hourly 1 h + 1 s bills 2 h") << 0.75 << hourlyUp(true) << 3601LL << 7200LL << 150LL;
+    QTest::newRow("hourly 1 h + 1 s bills 2 h")
+        << 0.75 << hourlyUp(true) << 3601LL << 7200LL << 150LL;
     QTest::newRow("per-minute 61 s bills 2 min") << 1.20 << perMinute() << 61LL << 120LL << 4LL;
     QTest::newRow("per-minute 60 s") << 1.20 << perMinute() << 60LL << 60LL << 2LL;
     QTest::newRow("8x H100 10 h") << 23.92 << perSecond60() << 36000LL << 36000LL << 23920LL;
 }
 
-void TestBilling::singleInterval()
-{
+void TestBilling::singleInterval() {
     QFETCH(double, price);
     QFETCH(BillingRule, rule);
     QFETCH(qint64, seconds);
@@ -112,11 +107,11 @@ void TestBilling::singleInterval()
     QCOMPARE(c.totalCents(), cents);
 }
 
-void TestBilling::minimumAppliesPerStart()
-{
+void TestBilling::minimumAppliesPerStart() {
     Instance i = machine(3.60, perSecond60());
     // Three short starts of 10 s each: each is billed the 60 s minimum.
-    i.runIntervals = {{t0, t0.addSecs(10)}, {t0.addSecs(100), t0.addSecs(110)}, {t0.addSecs(200), QDateTime()}};
+    i.runIntervals = {
+        {t0, t0.addSecs(10)}, {t0.addSecs(100), t0.addSecs(110)}, {t0.addSecs(200), QDateTime()}};
     const Cost c = costOf(i, t0.addSecs(210));
     QCOMPARE(c.runningSeconds, 30);
     QCOMPARE(c.billedSeconds, 180);
@@ -124,8 +119,7 @@ void TestBilling::minimumAppliesPerStart()
     QCOMPARE(c.wallSeconds, 210);
 }
 
-void TestBilling::stoppedMachineOnHourlyRuleStillBills()
-{
+void TestBilling::stoppedMachineOnHourlyRuleStillBills() {
     Instance i = machine(0.75, hourlyUp(true));
     i.status = InstanceStatus::Stopped;
     // Ran 10 minutes, then stayed powered off for 2 hours: Linode bills 3 started hours.
@@ -137,8 +131,7 @@ void TestBilling::stoppedMachineOnHourlyRuleStillBills()
     QVERIFY(billsCompute(i));
 }
 
-void TestBilling::stoppedMachineOnPerSecondRuleDoesNot()
-{
+void TestBilling::stoppedMachineOnPerSecondRuleDoesNot() {
     Instance i = machine(1.29, perSecond60());
     i.status = InstanceStatus::Stopped;
     i.runIntervals = {{t0, t0.addSecs(600)}};
@@ -148,16 +141,14 @@ void TestBilling::stoppedMachineOnPerSecondRuleDoesNot()
     QVERIFY(!billsCompute(i));
 }
 
-void TestBilling::partialSecondsRoundUp()
-{
+void TestBilling::partialSecondsRoundUp() {
     const Instance i = machine(3.60, perSecond60());
     const Cost c = costOf(i, t0.addMSecs(90'001));
     QCOMPARE(c.wallSeconds, 91);
     QCOMPARE(c.billedSeconds, 91);
 }
 
-void TestBilling::storageAccruesOverWallTime()
-{
+void TestBilling::storageAccruesOverWallTime() {
     BillingRule r = perSecond60();
     r.storageUsdPerGbMonth = 0.10;
     Instance i = machine(1.00, r);
@@ -172,8 +163,7 @@ void TestBilling::storageAccruesOverWallTime()
     QCOMPARE(costOf(i, t0.addSecs(3600)).storageCents, 7);
 }
 
-void TestBilling::openIntervalEndsAtEnd()
-{
+void TestBilling::openIntervalEndsAtEnd() {
     Instance i = machine(2.00, perSecond60());
     i.runIntervals = {{t0, QDateTime()}};
     QCOMPARE(costOf(i, t0.addSecs(1800)).computeCents, 100);
@@ -182,8 +172,7 @@ void TestBilling::openIntervalEndsAtEnd()
     QCOMPARE(costOf(i, t0.addSecs(-10)).wallSeconds, 0);
 }
 
-void TestBilling::estimate_data()
-{
+void TestBilling::estimate_data() {
     QTest::addColumn<double>("price");
     QTest::addColumn<BillingRule>("rule");
     QTest::addColumn<double>("hours");
@@ -193,8 +182,7 @@ void TestBilling::estimate_data()
     QTest::newRow("1.5 h hourly bills 2 h") << 0.75 << hourlyUp(true) << 1.5 << 150LL;
 }
 
-void TestBilling::estimate()
-{
+void TestBilling::estimate() {
     QFETCH(double, price);
     QFETCH(BillingRule, rule);
     QFETCH(double, hours);
@@ -202,8 +190,7 @@ void TestBilling::estimate()
     QCOMPARE(estimateCents(price, rule, hours), cents);
 }
 
-void TestBilling::formatting_data()
-{
+void TestBilling::formatting_data() {
     QTest::addColumn<qint64>("cents");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << 0LL << QStringLiteral("$0.00");
@@ -213,15 +200,13 @@ void TestBilling::formatting_data()
     QTest::newRow("negative") << -250LL << QStringLiteral("-$2.50");
 }
 
-void TestBilling::formatting()
-{
+void TestBilling::formatting() {
     QFETCH(qint64, cents);
     QFETCH(QString, text);
     QCOMPARE(formatCents(cents), text);
 }
 
-void TestBilling::billsComputeByStatus()
-{
+void TestBilling::billsComputeByStatus() {
     Instance i = machine(1.0, perSecond60());
     i.status = InstanceStatus::Provisioning;
     QVERIFY(billsCompute(i));
@@ -234,8 +219,7 @@ void TestBilling::billsComputeByStatus()
     QCOMPARE(formatDuration(3 * 3600 + 5 * 60), QStringLiteral("3 h 05 min"));
 }
 
-void TestBilling::recapJsonHasStableNames()
-{
+void TestBilling::recapJsonHasStableNames() {
     Recap r;
     r.instance = machine(1.10, perSecond60());
     r.destroyedAt = t0.addSecs(61);

@@ -11,8 +11,8 @@ using namespace gpudeck;
 
 namespace {
 
-Recap recap(const QString& id, const QString& name, const QDateTime& created, qint64 seconds, double price)
-{
+Recap recap(const QString& id, const QString& name, const QDateTime& created, qint64 seconds,
+            double price) {
     Recap r;
     r.instance.id = id;
     r.instance.name = name;
@@ -39,8 +39,7 @@ private slots:
     void unwritableDatabaseIsAnError();
 };
 
-void TestLedger::addAndReadBack()
-{
+void TestLedger::addAndReadBack() {
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("gpudeck.sqlite"));
     const QDateTime t = QDateTime(QDate(2026, 11, 20), QTime(9, 0), Qt::UTC);
@@ -48,8 +47,11 @@ void TestLedger::addAndReadBack()
         Database db(path);
         QVERIFY(db.open().ok());
         Ledger ledger(db);
-        QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("a"), t, 3600, 1.29)).ok());
-        QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000002"), QStringLiteral("b"), t, 30, 0.35)).ok());
+        QVERIFY(
+            ledger.add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("a"), t, 3600, 1.29))
+                .ok());
+        QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000002"), QStringLiteral("b"), t, 30, 0.35))
+                    .ok());
     }
     Database db(path);
     QVERIFY(db.open().ok());
@@ -66,29 +68,32 @@ void TestLedger::addAndReadBack()
     QCOMPARE(all->at(1).instance.billing.minimumSeconds, 60);
 }
 
-void TestLedger::spentSince()
-{
+void TestLedger::spentSince() {
     QTemporaryDir dir;
     Database db(dir.filePath(QStringLiteral("l.sqlite")));
     QVERIFY(db.open().ok());
     Ledger ledger(db);
     const QDateTime day1 = QDateTime(QDate(2026, 11, 20), QTime(9, 0), Qt::UTC);
     const QDateTime day2 = day1.addDays(1);
-    QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("a"), day1, 3600, 2.00)).ok());
-    QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000002"), QStringLiteral("b"), day2, 1800, 2.00)).ok());
+    QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("a"), day1, 3600, 2.00))
+                .ok());
+    QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000002"), QStringLiteral("b"), day2, 1800, 2.00))
+                .ok());
     QCOMPARE(ledger.spentSinceCents(day2).value(), 100);
     QCOMPARE(ledger.spentSinceCents(day1).value(), 300);
     QCOMPARE(ledger.spentSinceCents(day2.addDays(1)).value(), 0);
 }
 
-void TestLedger::csvExport()
-{
+void TestLedger::csvExport() {
     QTemporaryDir dir;
     Database db(dir.filePath(QStringLiteral("l.sqlite")));
     QVERIFY(db.open().ok());
     Ledger ledger(db);
     const QDateTime t = QDateTime(QDate(2026, 11, 20), QTime(9, 0), Qt::UTC);
-    QVERIFY(ledger.add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("run, \"big\""), t, 3600, 1.29)).ok());
+    QVERIFY(ledger
+                .add(recap(QStringLiteral("sbx-00000001"), QStringLiteral("run, \"big\""), t, 3600,
+                           1.29))
+                .ok());
     const QString csv = dir.filePath(QStringLiteral("out.csv"));
     QVERIFY(ledger.exportCsv(csv).ok());
     QFile f(csv);
@@ -100,8 +105,7 @@ void TestLedger::csvExport()
     QVERIFY(lines[1].endsWith(",1.2900,1.29,0.00,1.29"));
 }
 
-void TestLedger::unwritableDatabaseIsAnError()
-{
+void TestLedger::unwritableDatabaseIsAnError() {
     QTemporaryDir dir;
     // A directory where the database file should be: SQLite cannot open it.
     const QString path = dir.filePath(QStringLiteral("db"));

@@ -19,8 +19,7 @@ private slots:
     void billingRuleDescribe();
 };
 
-void TestTypes::planRoundTrip()
-{
+void TestTypes::planRoundTrip() {
     Plan p;
     p.provider = QStringLiteral("sandbox");
     p.id = QStringLiteral("a100-1x");
@@ -42,22 +41,20 @@ void TestTypes::planRoundTrip()
     QCOMPARE(Plan::fromJson(p.toJson()), p);
 }
 
-void TestTypes::planJsonNames()
-{
+void TestTypes::planJsonNames() {
     Plan p;
     p.gpuCount = 8;
     p.onDemandHourly = 23.92;
     const QJsonObject o = p.toJson();
-    for (const char* key : {"provider", "id", "gpu_model", "gpu_count", "vram_gb", "vcpus", "ram_gb",
-                            "disk_gb", "regions", "price_hourly_usd", "spot_hourly_usd",
+    for (const char* key : {"provider", "id", "gpu_model", "gpu_count", "vram_gb", "vcpus",
+                            "ram_gb", "disk_gb", "regions", "price_hourly_usd", "spot_hourly_usd",
                             "price_per_gpu_hour_usd", "available", "fetched_at", "billing"})
         QVERIFY2(o.contains(QLatin1String(key)), key);
     QCOMPARE(o.value(QStringLiteral("price_per_gpu_hour_usd")).toDouble(), 2.99);
     QVERIFY(o.value(QStringLiteral("spot_hourly_usd")).isNull());
 }
 
-void TestTypes::instanceRoundTrip()
-{
+void TestTypes::instanceRoundTrip() {
     Instance i;
     i.id = QStringLiteral("sbx-0123abcd");
     i.name = QStringLiteral("train-1");
@@ -75,15 +72,15 @@ void TestTypes::instanceRoundTrip()
     i.gpuModel = QStringLiteral("Tesla T4");
     i.createdAt = QDateTime(QDate(2026, 11, 22), QTime(10, 0), Qt::UTC);
     i.startedAt = i.createdAt;
-    i.runIntervals = {{i.createdAt, i.createdAt.addSecs(60)}, {i.createdAt.addSecs(120), QDateTime()}};
+    i.runIntervals = {{i.createdAt, i.createdAt.addSecs(60)},
+                      {i.createdAt.addSecs(120), QDateTime()}};
     const Instance back = Instance::fromJson(i.toJson());
     QCOMPARE(back, i);
     QCOMPARE(i.toJson().value(QStringLiteral("port")).toInt(), 40222);
     QCOMPARE(i.toJson().value(QStringLiteral("status")).toString(), QStringLiteral("booting"));
 }
 
-void TestTypes::statusNames_data()
-{
+void TestTypes::statusNames_data() {
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("transitional");
@@ -98,8 +95,7 @@ void TestTypes::statusNames_data()
     QTest::newRow("error") << int(InstanceStatus::Error) << "error" << false;
 }
 
-void TestTypes::statusNames()
-{
+void TestTypes::statusNames() {
     QFETCH(int, status);
     QFETCH(QString, name);
     QFETCH(bool, transitional);
@@ -109,16 +105,14 @@ void TestTypes::statusNames()
     QCOMPARE(isTransitional(s), transitional);
 }
 
-void TestTypes::unknownStatusIsRejected()
-{
+void TestTypes::unknownStatusIsRejected() {
     QVERIFY(!statusFromName(QStringLiteral("exploded")).has_value());
     QJsonObject o;
     o.insert(QStringLiteral("status"), QStringLiteral("exploded"));
     QCOMPARE(Instance::fromJson(o).status, InstanceStatus::Error);
 }
 
-void TestTypes::billingRuleDescribe_data()
-{
+void TestTypes::billingRuleDescribe_data() {
     QTest::addColumn<int>("granularity");
     QTest::addColumn<int>("minimum");
     QTest::addColumn<bool>("stoppedBills");
@@ -131,8 +125,7 @@ void TestTypes::billingRuleDescribe_data()
                             << QStringLiteral("per minute, rounded up");
 }
 
-void TestTypes::billingRuleDescribe()
-{
+void TestTypes::billingRuleDescribe() {
     QFETCH(int, granularity);
     QFETCH(int, minimum);
     QFETCH(bool, stoppedBills);
