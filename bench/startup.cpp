@@ -2,10 +2,13 @@
 //
 // Runs `gpudeck` N times (fresh XDG folders each run, so no warm caches of ours), timing from
 // process start to the window's first paint (reported by the app when GPUDECK_BENCH_STARTUP is
-// set), then reading VmRSS after an idle period. For scale it does the same with an empty
-// QMainWindow in this very program (--baseline child mode): the cost of Qt itself.
+// set), then reading VmRSS after an idle period. The baseline uses the same probe
+// (ui/startupprobe). For scale it does the same with an empty QMainWindow in this very program
+// (--baseline child mode): the cost of Qt itself.
 //
 //   gpudeck-bench-startup [--runs N] [--idle-ms MS]
+#include "startupprobe.h"
+
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QElapsedTimer>
@@ -26,47 +29,18 @@ struct Sample {
     double rssMb = 0;
 };
 
-class PaintProbe final : public QObject {
-public:
-    explicit PaintProbe(int idleMs)
-        : m_idleMs(idleMs) {}
-
-protected:
-    bool eventFilter(QObject* o, QEvent* e) override {
-        if (e->type() == QEvent::Paint && !m_done) {
-            m_done = true;
-            std::printf("first-paint\n");
-            std::fflush(stdout);
-            QTimer::singleShot(m_idleMs, qApp, [] {
-                QFile status(QStringLiteral("/proc/self/status"));
-                if (status.open(QIODevice::ReadOnly)) {
-                    for (const QByteArray& line : status.readAll().split('\n'))
-                        if (line.startsWith("VmRSS:"))
-                            std::printf("%s\n", line.simplified().constData());
-                }
-                std::fflush(stdout);
-                QApplication::exit(0);
-            });
-        }
-        return QObject::eventFilter(o, e);
-    }
-
-private:
-    int m_idleMs;
-    bool m_done = false;
-};
-
-int baselineChild(int argc, char* argv[], int idleMs) {
+int baselineChild(int argc, char* argv[], int idleMs)
+{
     QApplication app(argc, argv);
     QMainWindow w;
     w.resize(1180, 720);
-    PaintProbe probe(idleMs);
-    w.installEventFilter(&probe);
+    w.installEventFilter(new gpudeck::StartupProbe(idleMs, &w));
     w.show();
     return app.exec();
 }
 
-bool runOnce(const QString& program, const QStringList& args, int idleMs, Sample& out) {
+bool runOnce(const QString& program, const QStringList& args, int idleMs, Sample& out)
+{
     QTemporaryDir home;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
     for (const char* v : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"})
@@ -97,7 +71,8 @@ bool runOnce(const QString& program, const QStringList& args, int idleMs, Sample
     return true;
 }
 
-void report(QTextStream& out, const QString& what, QList<Sample> samples) {
+void report(QTextStream& out, const QString& what, QList<Sample> samples)
+{
     auto median = [](QList<double> v) {
         std::sort(v.begin(), v.end());
         return v.isEmpty() ? 0.0 : v.at(v.size() / 2);
@@ -118,7 +93,8 @@ void report(QTextStream& out, const QString& what, QList<Sample> samples) {
 
 } // namespace
 
-int main(int argc, char* argv[]) {
+int main(int argc, char* argv[])
+{
     for (int i = 1; i < argc; ++i) {
         if (qstrcmp(argv[i], "--baseline-child") == 0)
             return baselineChild(argc, argv, qEnvironmentVariableIntValue("GPUDECK_BENCH_STARTUP"));

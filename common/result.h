@@ -36,7 +36,8 @@ struct Error {
     std::optional<int> retryAfterSeconds;
 };
 
-[[nodiscard]] inline Error makeError(ErrorCode code, QString message, QString detail = {}) {
+[[nodiscard]] inline Error makeError(ErrorCode code, QString message, QString detail = {})
+{
     return Error{code, std::move(message), std::move(detail), std::nullopt};
 }
 
@@ -44,9 +45,11 @@ struct Error {
 template <typename T> class [[nodiscard]] Result {
 public:
     Result(T value)
-        : m_data(std::move(value)) {}
+        : m_data(std::move(value))
+    {}
     Result(Error error)
-        : m_data(std::move(error)) {}
+        : m_data(std::move(error))
+    {}
 
     bool ok() const { return std::holds_alternative<T>(m_data); }
     explicit operator bool() const { return ok(); }
@@ -64,7 +67,8 @@ template <> class [[nodiscard]] Result<void> {
 public:
     Result() = default;
     Result(Error error)
-        : m_error(std::move(error)) {}
+        : m_error(std::move(error))
+    {}
 
     bool ok() const { return !m_error.has_value(); }
     explicit operator bool() const { return ok(); }

@@ -5,7 +5,8 @@
 
 namespace gpudeck {
 
-const ProviderRegistry& ProviderRegistry::builtin() {
+const ProviderRegistry& ProviderRegistry::builtin()
+{
     static const ProviderRegistry registry = [] {
         ProviderRegistry r;
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));

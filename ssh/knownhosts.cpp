@@ -5,11 +5,13 @@
 
 namespace gpudeck::ssh {
 
-QString knownHostsName(const QString& host, int port) {
+QString knownHostsName(const QString& host, int port)
+{
     return port == 22 ? host : QStringLiteral("[%1]:%2").arg(host).arg(port);
 }
 
-Result<int> forgetHost(const QString& knownHostsFile, const QString& host, int port) {
+Result<int> forgetHost(const QString& knownHostsFile, const QString& host, int port)
+{
     QFile in(knownHostsFile);
     if (!in.exists())
         return 0;

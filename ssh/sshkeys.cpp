@@ -19,7 +19,8 @@ using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
 
 } // namespace
 
-Result<void> generateEd25519(const QString& privatePath, const QString& comment) {
+Result<void> generateEd25519(const QString& privatePath, const QString& comment)
+{
     const QFileInfo info(privatePath);
     if (!QDir().mkpath(info.absolutePath()))
         return makeError(ErrorCode::Io,
@@ -52,7 +53,8 @@ Result<void> generateEd25519(const QString& privatePath, const QString& comment)
     return {};
 }
 
-Result<QString> publicKeyLine(const QString& privatePath) {
+Result<QString> publicKeyLine(const QString& privatePath)
+{
     QFile pub(privatePath + QStringLiteral(".pub"));
     if (pub.open(QIODevice::ReadOnly)) {
         const QString line = QString::fromUtf8(pub.readAll()).trimmed();
@@ -76,7 +78,8 @@ Result<QString> publicKeyLine(const QString& privatePath) {
     return line;
 }
 
-Result<void> tightenKeyPermissions(const QString& privatePath) {
+Result<void> tightenKeyPermissions(const QString& privatePath)
+{
     if (!QFile::setPermissions(privatePath, QFile::ReadOwner | QFile::WriteOwner))
         return makeError(
             ErrorCode::Io,

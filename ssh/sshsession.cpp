@@ -23,7 +23,8 @@ struct KeyDeleter {
 using KeyPtr = std::unique_ptr<std::remove_pointer_t<ssh_key>, KeyDeleter>;
 
 struct ChannelDeleter {
-    void operator()(ssh_channel c) const {
+    void operator()(ssh_channel c) const
+    {
         if (ssh_channel_is_open(c))
             ssh_channel_close(c);
         ssh_channel_free(c);
@@ -31,7 +32,8 @@ struct ChannelDeleter {
 };
 using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDeleter>;
 
-QString fingerprintOf(ssh_key key) {
+QString fingerprintOf(ssh_key key)
+{
     unsigned char* hash = nullptr;
     size_t len = 0;
     if (ssh_get_publickey_hash(key, SSH_PUBLICKEY_HASH_SHA256, &hash, &len) != SSH_OK)
@@ -45,16 +47,19 @@ QString fingerprintOf(ssh_key key) {
 
 } // namespace
 
-Session::Session() {
+Session::Session()
+{
     ssh_init(); // reference counted in libssh; pairs with ssh_finalize in the destructor
 }
 
-Session::~Session() {
+Session::~Session()
+{
     disconnect();
     ssh_finalize();
 }
 
-void Session::disconnect() {
+void Session::disconnect()
+{
     if (m_session) {
         ssh_disconnect(m_session);
         ssh_free(m_session);
@@ -62,7 +67,8 @@ void Session::disconnect() {
     }
 }
 
-Error Session::sshError(ErrorCode code, const QString& message) const {
+Error Session::sshError(ErrorCode code, const QString& message) const
+{
     const QString detail = m_session ? QStringLiteral("libssh error %1: %2")
                                            .arg(ssh_get_error_code(m_session))
                                            .arg(QString::fromUtf8(ssh_get_error(m_session)))
@@ -71,7 +77,8 @@ Error Session::sshError(ErrorCode code, const QString& message) const {
     return makeError(code, message, detail);
 }
 
-Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy) {
+Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
+{
     disconnect();
     m_where = QStringLiteral("%1@%2:%3").arg(ep.user, ep.host).arg(ep.port);
     m_session = ssh_new();
@@ -158,7 +165,8 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy) {
     return {};
 }
 
-Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy) {
+Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
+{
     ssh_key raw = nullptr;
     if (ssh_get_server_publickey(m_session, &raw) != SSH_OK)
         return sshError(ErrorCode::Ssh, QStringLiteral("%1 sent no host key.").arg(m_where));
@@ -218,7 +226,8 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy) {
 }
 
 Result<int> Session::exec(const QString& command, const OutputFn& output,
-                          const std::atomic_bool* cancel) {
+                          const std::atomic_bool* cancel, QDeadlineTimer deadline)
+{
     if (!m_session)
         return makeError(ErrorCode::Internal, QStringLiteral("exec before connect"));
     ChannelPtr ch(ssh_channel_new(m_session));
@@ -247,6 +256,10 @@ Result<int> Session::exec(const QString& command, const OutputFn& output,
     for (;;) {
         if (cancel && cancel->load())
             return makeError(ErrorCode::Cancelled, QStringLiteral("Cancelled."));
+        if (deadline.hasExpired())
+            return makeError(
+                ErrorCode::Timeout,
+                QStringLiteral("%1 did not finish `%2` in time.").arg(m_where, command));
         // Wait up to 100 ms for anything, so cancellation stays prompt.
         const int n = ssh_channel_read_timeout(ch.get(), buf, sizeof buf, 0, 100);
         if (n == SSH_ERROR)

@@ -3,6 +3,7 @@
 #include "result.h"
 
 #include <QByteArray>
+#include <QDeadlineTimer>
 #include <QString>
 
 #include <atomic>
@@ -37,10 +38,12 @@ public:
 
     [[nodiscard]] Result<void> connect(const Endpoint& endpoint, HostKeyPolicy policy);
     // Runs `command` through the remote shell; `output` receives stdout (false) and stderr
-    // (true) as it arrives. Returns the remote exit status. `cancel` stops it early.
+    // (true) as it arrives. Returns the remote exit status. `cancel` stops it early; so does
+    // the deadline (an ErrorCode::Timeout).
     using OutputFn = std::function<void(const QByteArray& data, bool isStderr)>;
-    [[nodiscard]] Result<int> exec(const QString& command, const OutputFn& output,
-                                   const std::atomic_bool* cancel = nullptr);
+    [[nodiscard]] Result<int>
+    exec(const QString& command, const OutputFn& output, const std::atomic_bool* cancel = nullptr,
+         QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     [[nodiscard]] QString serverFingerprint() const { return m_fingerprint; }
     void disconnect();
 

@@ -5,27 +5,33 @@
 namespace gpudeck {
 
 CatalogModel::CatalogModel(QObject* parent)
-    : QAbstractTableModel(parent) {}
+    : QAbstractTableModel(parent)
+{}
 
-void CatalogModel::setPlans(QList<Plan> plans) {
+void CatalogModel::setPlans(QList<Plan> plans)
+{
     beginResetModel();
     m_plans = std::move(plans);
     endResetModel();
 }
 
-const Plan* CatalogModel::planAt(int row) const {
+const Plan* CatalogModel::planAt(int row) const
+{
     return row >= 0 && row < m_plans.size() ? &m_plans.at(row) : nullptr;
 }
 
-int CatalogModel::rowCount(const QModelIndex& parent) const {
+int CatalogModel::rowCount(const QModelIndex& parent) const
+{
     return parent.isValid() ? 0 : static_cast<int>(m_plans.size());
 }
 
-int CatalogModel::columnCount(const QModelIndex& parent) const {
+int CatalogModel::columnCount(const QModelIndex& parent) const
+{
     return parent.isValid() ? 0 : ColumnCount;
 }
 
-QVariant CatalogModel::data(const QModelIndex& index, int role) const {
+QVariant CatalogModel::data(const QModelIndex& index, int role) const
+{
     if (!index.isValid() || index.row() >= m_plans.size())
         return {};
     const Plan& p = m_plans.at(index.row());
@@ -94,7 +100,8 @@ QVariant CatalogModel::data(const QModelIndex& index, int role) const {
     }
 }
 
-QVariant CatalogModel::headerData(int section, Qt::Orientation orientation, int role) const {
+QVariant CatalogModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
     if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
         return {};
     switch (section) {
@@ -132,26 +139,31 @@ QVariant CatalogModel::headerData(int section, Qt::Orientation orientation, int 
 }
 
 CatalogFilter::CatalogFilter(QObject* parent)
-    : QSortFilterProxyModel(parent) {
+    : QSortFilterProxyModel(parent)
+{
     setSortRole(CatalogModel::SortRole);
 }
 
-void CatalogFilter::setText(const QString& text) {
+void CatalogFilter::setText(const QString& text)
+{
     m_text = text.trimmed();
     invalidateFilter();
 }
 
-void CatalogFilter::setMinVramGb(double gb) {
+void CatalogFilter::setMinVramGb(double gb)
+{
     m_minVram = gb;
     invalidateFilter();
 }
 
-void CatalogFilter::setMaxHourly(double usd) {
+void CatalogFilter::setMaxHourly(double usd)
+{
     m_maxHourly = usd;
     invalidateFilter();
 }
 
-bool CatalogFilter::filterAcceptsRow(int sourceRow, const QModelIndex& /*sourceParent*/) const {
+bool CatalogFilter::filterAcceptsRow(int sourceRow, const QModelIndex& /*sourceParent*/) const
+{
     const auto* model = qobject_cast<const CatalogModel*>(sourceModel());
     const Plan* p = model ? model->planAt(sourceRow) : nullptr;
     if (!p)

@@ -14,7 +14,8 @@
 namespace gpudeck {
 
 CatalogPage::CatalogPage(QWidget* parent)
-    : QWidget(parent) {
+    : QWidget(parent)
+{
     setObjectName(QStringLiteral("catalogPage"));
     m_model = new CatalogModel(this);
     m_filter = new CatalogFilter(this);
@@ -87,7 +88,8 @@ CatalogPage::CatalogPage(QWidget* parent)
     connect(m_view, &QTableView::activated, this, launchSelected);
 }
 
-void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems) {
+void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems)
+{
     m_model->setPlans(plans);
     m_view->resizeColumnsToContents();
     QDateTime newest;
@@ -105,11 +107,13 @@ void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems
     m_status->setText(text);
 }
 
-const QList<Plan>& CatalogPage::plans() const {
+const QList<Plan>& CatalogPage::plans() const
+{
     return m_model->plans();
 }
 
-std::pair<QString, QString> CatalogPage::selectedPlan() const {
+std::pair<QString, QString> CatalogPage::selectedPlan() const
+{
     const QModelIndexList rows = m_view->selectionModel()->selectedRows();
     if (rows.isEmpty())
         return {};
@@ -118,11 +122,13 @@ std::pair<QString, QString> CatalogPage::selectedPlan() const {
             i.data(CatalogModel::PlanIdRole).toString()};
 }
 
-QByteArray CatalogPage::headerState() const {
+QByteArray CatalogPage::headerState() const
+{
     return m_view->horizontalHeader()->saveState();
 }
 
-void CatalogPage::restoreHeaderState(const QByteArray& state) {
+void CatalogPage::restoreHeaderState(const QByteArray& state)
+{
     if (!state.isEmpty())
         m_view->horizontalHeader()->restoreState(state);
 }

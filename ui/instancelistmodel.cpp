@@ -8,11 +8,13 @@ namespace gpudeck {
 
 InstanceListModel::InstanceListModel(Fleet& fleet, QObject* parent)
     : QAbstractListModel(parent)
-    , m_fleet(fleet) {
+    , m_fleet(fleet)
+{
     reload();
 }
 
-void InstanceListModel::reload() {
+void InstanceListModel::reload()
+{
     QStringList ids;
     for (const Instance& i : m_fleet.instances())
         ids << i.id;
@@ -25,16 +27,19 @@ void InstanceListModel::reload() {
     endResetModel();
 }
 
-void InstanceListModel::tick() {
+void InstanceListModel::tick()
+{
     if (!m_ids.isEmpty())
         emit dataChanged(index(0), index(static_cast<int>(m_ids.size()) - 1));
 }
 
-int InstanceListModel::rowCount(const QModelIndex& parent) const {
+int InstanceListModel::rowCount(const QModelIndex& parent) const
+{
     return parent.isValid() ? 0 : static_cast<int>(m_ids.size());
 }
 
-QVariant InstanceListModel::data(const QModelIndex& index, int role) const {
+QVariant InstanceListModel::data(const QModelIndex& index, int role) const
+{
     if (!index.isValid() || index.row() >= m_ids.size())
         return {};
     const std::optional<Instance> i = m_fleet.find(m_ids.at(index.row()));

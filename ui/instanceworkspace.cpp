@@ -13,7 +13,8 @@ namespace {
 
 // A tab whose feature has not landed yet says so plainly, and says what works meanwhile.
 QWidget* notBuiltPage(const QString& objectName, const QString& what, const QString& meanwhile,
-                      QList<QLabel*>& sshHints, QWidget* parent) {
+                      QList<QLabel*>& sshHints, QWidget* parent)
+{
     auto* page = new QWidget(parent);
     page->setObjectName(objectName);
     auto* title = new QLabel(QStringLiteral("<h3>%1</h3>").arg(what), page);
@@ -37,7 +38,8 @@ QWidget* notBuiltPage(const QString& objectName, const QString& what, const QStr
 InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
-    , m_id(std::move(instanceId)) {
+    , m_id(std::move(instanceId))
+{
     setObjectName(QStringLiteral("workspace-") + m_id);
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("instanceTabs"));
@@ -71,7 +73,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
     refresh();
 }
 
-void InstanceWorkspace::refresh() {
+void InstanceWorkspace::refresh()
+{
     const std::optional<Instance> i = m_fleet.find(m_id);
     if (!i)
         return;
@@ -83,7 +86,8 @@ void InstanceWorkspace::refresh() {
         hint->setText(cmd);
 }
 
-void InstanceWorkspace::setDestroying(bool destroying) {
+void InstanceWorkspace::setDestroying(bool destroying)
+{
     m_overview->setDestroying(destroying);
 }
 

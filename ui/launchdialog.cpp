@@ -19,7 +19,8 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
                            int estimateHours, QWidget* parent)
     : QDialog(parent)
     , m_plans(std::move(plans))
-    , m_providers(std::move(providers)) {
+    , m_providers(std::move(providers))
+{
     setObjectName(QStringLiteral("launchDialog"));
     setWindowTitle(tr("Launch a machine"));
     setAttribute(Qt::WA_DeleteOnClose);
@@ -95,17 +96,20 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     m_name->setFocus();
 }
 
-const Plan* LaunchDialog::currentPlan() const {
+const Plan* LaunchDialog::currentPlan() const
+{
     const int i = m_plan->currentIndex();
     return i >= 0 && i < m_plans.size() ? &m_plans.at(i) : nullptr;
 }
 
-QString LaunchDialog::providerId() const {
+QString LaunchDialog::providerId() const
+{
     const Plan* p = currentPlan();
     return p ? p->provider : QString();
 }
 
-LaunchRequest LaunchDialog::request() const {
+LaunchRequest LaunchDialog::request() const
+{
     LaunchRequest r;
     if (const Plan* p = currentPlan())
         r.planId = p->id;
@@ -114,11 +118,13 @@ LaunchRequest LaunchDialog::request() const {
     return r;
 }
 
-int LaunchDialog::estimateHours() const {
+int LaunchDialog::estimateHours() const
+{
     return m_hours->value();
 }
 
-void LaunchDialog::planChanged() {
+void LaunchDialog::planChanged()
+{
     const Plan* p = currentPlan();
     m_region->clear();
     if (!p)
@@ -134,7 +140,8 @@ void LaunchDialog::planChanged() {
     updateEstimate();
 }
 
-void LaunchDialog::updateEstimate() {
+void LaunchDialog::updateEstimate()
+{
     const Plan* p = currentPlan();
     if (!p)
         return;

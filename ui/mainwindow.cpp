@@ -32,7 +32,8 @@ namespace gpudeck {
 MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     : QMainWindow(parent)
     , m_fleet(fleet)
-    , m_settings(settings) {
+    , m_settings(settings)
+{
     setObjectName(QStringLiteral("mainWindow"));
     setWindowTitle(QStringLiteral("GPUDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
@@ -84,7 +85,8 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
 
 MainWindow::~MainWindow() = default;
 
-void MainWindow::buildSidebar() {
+void MainWindow::buildSidebar()
+{
     auto* side = new QWidget(this);
     side->setObjectName(QStringLiteral("sidebar"));
     auto* providersTitle = new QLabel(tr("<b>Providers</b>"), side);
@@ -132,7 +134,8 @@ void MainWindow::buildSidebar() {
     setCentralWidget(split);
 }
 
-void MainWindow::buildActions() {
+void MainWindow::buildActions()
+{
     auto* launch = new QAction(QIcon(QStringLiteral(":/icons/launch.svg")), tr("&Launch…"), this);
     launch->setObjectName(QStringLiteral("launchAction"));
     launch->setShortcut(QKeySequence::New);
@@ -186,7 +189,8 @@ void MainWindow::buildActions() {
     bar->addAction(refresh);
 }
 
-void MainWindow::buildStatusBar() {
+void MainWindow::buildStatusBar()
+{
     m_burnRate = new QLabel(this);
     m_burnRate->setObjectName(QStringLiteral("burnRateLabel"));
     m_burnRate->setToolTip(tr("What your running machines cost per hour, together"));
@@ -197,7 +201,8 @@ void MainWindow::buildStatusBar() {
     statusBar()->addPermanentWidget(m_spendToday);
 }
 
-void MainWindow::buildTray() {
+void MainWindow::buildTray()
+{
     if (!QSystemTrayIcon::isSystemTrayAvailable())
         return;
     m_tray = new QSystemTrayIcon(windowIcon(), this);
@@ -219,7 +224,8 @@ void MainWindow::buildTray() {
     m_tray->show();
 }
 
-void MainWindow::loadCatalog() {
+void MainWindow::loadCatalog()
+{
     QPointer<MainWindow> self(this);
     m_fleet.fetchCatalog([self](QList<Plan> plans, QList<Error> errors) {
         if (!self)
@@ -231,7 +237,8 @@ void MainWindow::loadCatalog() {
     });
 }
 
-void MainWindow::instancesChanged() {
+void MainWindow::instancesChanged()
+{
     const QString selected = selectedInstanceId();
     m_instanceModel->reload();
     for (int row = 0; row < m_instanceModel->rowCount(); ++row) {
@@ -246,7 +253,8 @@ void MainWindow::instancesChanged() {
     tick();
 }
 
-void MainWindow::tick() {
+void MainWindow::tick()
+{
     m_instanceModel->tick();
     if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
         w->refresh();
@@ -260,14 +268,16 @@ void MainWindow::tick() {
                                .arg(formatHourly(rate)));
 }
 
-QString MainWindow::selectedInstanceId() const {
+QString MainWindow::selectedInstanceId() const
+{
     if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
         return w->instanceId();
     const QModelIndex i = m_instances->currentIndex();
     return i.isValid() ? i.data(InstanceListModel::InstanceIdRole).toString() : QString();
 }
 
-InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId) {
+InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
+{
     if (instanceId.isEmpty() || !m_fleet.find(instanceId))
         return nullptr;
     InstanceWorkspace* w = m_workspaces.value(instanceId);
@@ -282,7 +292,8 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId) {
     return w;
 }
 
-void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId) {
+void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId)
+{
     QList<Plan> launchable;
     for (const Plan& p : m_catalog->plans()) {
         Provider* provider = m_fleet.provider(p.provider);
@@ -319,7 +330,8 @@ void MainWindow::showLaunchDialog(const QString& providerId, const QString& plan
     dialog->open();
 }
 
-void MainWindow::destroyInstance(const QString& instanceId) {
+void MainWindow::destroyInstance(const QString& instanceId)
+{
     const std::optional<Instance> i = m_fleet.find(instanceId);
     if (!i || m_destroying.contains(instanceId))
         return;
@@ -358,7 +370,8 @@ void MainWindow::destroyInstance(const QString& instanceId) {
     });
 }
 
-void MainWindow::showRecap(const Recap& recap) {
+void MainWindow::showRecap(const Recap& recap)
+{
     if (m_quitting)
         return;
     auto* dialog = new RecapDialog(recap, this);
@@ -366,7 +379,8 @@ void MainWindow::showRecap(const Recap& recap) {
     emit recapShown(recap.instance.id);
 }
 
-void MainWindow::closeEvent(QCloseEvent* event) {
+void MainWindow::closeEvent(QCloseEvent* event)
+{
     m_settings.setWindowGeometry(saveGeometry());
     m_settings.setWindowState(saveState());
     m_settings.setCatalogHeaderState(m_catalog->headerState());
@@ -400,7 +414,8 @@ void MainWindow::closeEvent(QCloseEvent* event) {
     quitDestroyingSandboxes();
 }
 
-void MainWindow::quitDestroyingSandboxes() {
+void MainWindow::quitDestroyingSandboxes()
+{
     m_quitting = true;
     statusBar()->showMessage(tr("Destroying Sandbox machines before quitting…"));
     auto pending = std::make_shared<int>(0);

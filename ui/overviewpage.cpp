@@ -11,7 +11,8 @@
 
 namespace gpudeck {
 
-QString sshCommandFor(const Instance& i, const QString& keyPath) {
+QString sshCommandFor(const Instance& i, const QString& keyPath)
+{
     return QStringLiteral("ssh -i %1 -p %2 %3@%4").arg(keyPath).arg(i.sshPort).arg(i.user, i.host);
 }
 
@@ -20,7 +21,8 @@ namespace {
 // One line of the launch timeline. A step passed between two looks (fast providers) gets its
 // tick without a time.
 QString stepLine(const QString& name, const QDateTime& at, const QDateTime& start, bool current,
-                 bool passed) {
+                 bool passed)
+{
     if (!at.isValid() && passed)
         return QStringLiteral("✓ %1").arg(name);
     if (!at.isValid())
@@ -33,7 +35,8 @@ QString stepLine(const QString& name, const QDateTime& at, const QDateTime& star
 } // namespace
 
 OverviewPage::OverviewPage(QWidget* parent)
-    : QWidget(parent) {
+    : QWidget(parent)
+{
     setObjectName(QStringLiteral("overviewPage"));
     m_title = field("overviewTitle");
     QFont big = m_title->font();
@@ -96,21 +99,24 @@ OverviewPage::OverviewPage(QWidget* parent)
     layout->addLayout(buttons);
 }
 
-QLabel* OverviewPage::field(const char* objectName) {
+QLabel* OverviewPage::field(const char* objectName)
+{
     auto* l = new QLabel(this);
     l->setObjectName(QString::fromLatin1(objectName));
     l->setTextInteractionFlags(Qt::TextSelectableByMouse);
     return l;
 }
 
-void OverviewPage::setDestroying(bool destroying) {
+void OverviewPage::setDestroying(bool destroying)
+{
     m_destroying = destroying;
     m_destroy->setEnabled(!destroying);
     if (destroying)
         m_status->setText(tr("Destroying… waiting for the provider to confirm"));
 }
 
-void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath) {
+void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath)
+{
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const Cost c = costOf(i, now);
     m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));

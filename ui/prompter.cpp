@@ -5,19 +5,22 @@
 
 namespace gpudeck {
 
-Prompter& Prompter::instance() {
+Prompter& Prompter::instance()
+{
     static Prompter p;
     return p;
 }
 
-void Prompter::clear() {
+void Prompter::clear()
+{
     m_answers.clear();
     m_questions.clear();
     m_errors.clear();
 }
 
 bool Prompter::confirm(QWidget* parent, const QString& title, const QString& text,
-                       const QString& acceptLabel) {
+                       const QString& acceptLabel)
+{
     m_questions << text;
     if (m_scripted) {
         if (m_answers.isEmpty()) {
@@ -33,7 +36,8 @@ bool Prompter::confirm(QWidget* parent, const QString& title, const QString& tex
     return box.clickedButton() == accept;
 }
 
-void Prompter::showError(QWidget* parent, const QString& title, const Error& error) {
+void Prompter::showError(QWidget* parent, const QString& title, const Error& error)
+{
     m_errors << error.message;
     if (m_scripted)
         return;

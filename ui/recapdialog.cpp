@@ -8,7 +8,8 @@
 namespace gpudeck {
 
 RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
-    : QDialog(parent) {
+    : QDialog(parent)
+{
     setObjectName(QStringLiteral("recapDialog"));
     setAttribute(Qt::WA_DeleteOnClose);
     setWindowTitle(tr("Cost recap — %1").arg(r.instance.name));

@@ -4,7 +4,8 @@
 
 namespace gpudeck {
 
-QIcon statusIcon(InstanceStatus s) {
+QIcon statusIcon(InstanceStatus s)
+{
     switch (s) {
     case InstanceStatus::Running:
         return QIcon(QStringLiteral(":/icons/instance-running.svg"));
@@ -18,7 +19,8 @@ QIcon statusIcon(InstanceStatus s) {
     }
 }
 
-QString statusText(InstanceStatus s) {
+QString statusText(InstanceStatus s)
+{
     switch (s) {
     case InstanceStatus::Requested:
         return QCoreApplication::translate("status", "Requested…");

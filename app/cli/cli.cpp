@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "await.h"
 #include "billing.h"
 #include "fleet.h"
 #include "ledger.h"
@@ -38,26 +39,26 @@ const char* const kUsage =
     "State lives in the XDG folders ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_STATE_HOME,\n"
     "$XDG_CACHE_HOME under gpudeck/); the GUI sees the same instances.\n";
 
-// Waits in a local event loop for one asynchronous Fleet call.
-template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call) {
-    std::optional<Result<T>> result;
-    QEventLoop loop;
-    call([&](Result<T> r) {
-        result.emplace(std::move(r));
-        loop.quit();
-    });
-    if (!result)
-        loop.exec();
-    return std::move(*result);
+// Lists every provider's instances now; prints the providers that could not answer.
+QList<Error> refreshAll(Fleet& fleet, QTextStream& err)
+{
+    const QList<Error> errors = awaitResult<QList<Error>>([&](Callback<QList<Error>> done) {
+                                    fleet.refresh([done](QList<Error> e) { done(e); });
+                                }).value();
+    for (const Error& e : errors)
+        err << "gpudeck-cli: " << e.message << '\n';
+    return errors;
 }
 
-QString json(const QJsonValue& v) {
+QString json(const QJsonValue& v)
+{
     const QJsonDocument doc =
         v.isArray() ? QJsonDocument(v.toArray()) : QJsonDocument(v.toObject());
     return QString::fromUtf8(doc.toJson(QJsonDocument::Indented));
 }
 
-int fail(QTextStream& err, const Error& e) {
+int fail(QTextStream& err, const Error& e)
+{
     err << "gpudeck-cli: " << e.message << '\n';
     if (e.retryAfterSeconds)
         err << "Try again in " << *e.retryAfterSeconds << " s.\n";
@@ -65,15 +66,16 @@ int fail(QTextStream& err, const Error& e) {
     return e.code == ErrorCode::InvalidInput ? kExitUsage : kExitError;
 }
 
-int usage(QTextStream& err, const QString& problem) {
+int usage(QTextStream& err, const QString& problem)
+{
     err << "gpudeck-cli: " << problem << "\n\n" << kUsage;
     err.flush();
     return kExitUsage;
 }
 
 // Parses the options of one command; returns false (and has printed why) on bad input.
-bool parse(QCommandLineParser& p, const QString& command, const QStringList& args,
-           QTextStream& err) {
+bool parse(QCommandLineParser& p, const QString& command, const QStringList& args, QTextStream& err)
+{
     p.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
     if (!p.parse(QStringList{QStringLiteral("gpudeck-cli ") + command} + args)) {
         usage(err, p.errorText());
@@ -82,11 +84,13 @@ bool parse(QCommandLineParser& p, const QString& command, const QStringList& arg
     return true;
 }
 
-QString padded(const QString& s, int width) {
+QString padded(const QString& s, int width)
+{
     return s.leftJustified(width, QLatin1Char(' '), true);
 }
 
-QJsonObject instanceJson(const Fleet& fleet, const Instance& i) {
+QJsonObject instanceJson(const Fleet& fleet, const Instance& i)
+{
     QJsonObject o = i.toJson();
     o.insert(QStringLiteral("key_path"), fleet.keyPathFor(i));
     const Cost c = costOf(i, QDateTime::currentDateTimeUtc());
@@ -95,7 +99,8 @@ QJsonObject instanceJson(const Fleet& fleet, const Instance& i) {
     return o;
 }
 
-int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
+int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
     QCommandLineParser p;
     p.addOption(
         {QStringLiteral("provider"), QStringLiteral("Only this provider."), QStringLiteral("P")});
@@ -139,16 +144,13 @@ int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     return errors.isEmpty() ? 0 : kExitError;
 }
 
-int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
+int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
     QCommandLineParser p;
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     if (!parse(p, QStringLiteral("ls"), args, err))
         return kExitUsage;
-    const QList<Error> errors = await<QList<Error>>([&](Callback<QList<Error>> done) {
-                                    fleet.refresh([done](QList<Error> e) { done(e); });
-                                }).value();
-    for (const Error& e : errors)
-        err << "gpudeck-cli: " << e.message << '\n';
+    const QList<Error> errors = refreshAll(fleet, err);
     if (p.isSet(QStringLiteral("json"))) {
         QJsonArray a;
         for (const Instance& i : fleet.instances())
@@ -171,7 +173,8 @@ int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& 
     return errors.isEmpty() ? 0 : kExitError;
 }
 
-int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
+int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
     QCommandLineParser p;
     p.addOption({QStringLiteral("provider"), QStringLiteral("Provider id."), QStringLiteral("P")});
     p.addOption({QStringLiteral("plan"), QStringLiteral("Plan id."), QStringLiteral("ID")});
@@ -188,8 +191,8 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     req.region = p.value(QStringLiteral("region"));
     req.name = p.value(QStringLiteral("name"));
     const QString providerId = p.value(QStringLiteral("provider"));
-    Result<Instance> launched =
-        await<Instance>([&](Callback<Instance> done) { fleet.launch(providerId, req, done); });
+    Result<Instance> launched = awaitResult<Instance>(
+        [&](Callback<Instance> done) { fleet.launch(providerId, req, done); });
     if (!launched.ok())
         return fail(err, launched.error());
     Instance inst = launched.value();
@@ -197,7 +200,7 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
         << ", billed " << inst.billing.describe() << ".\n";
     err.flush();
     if (p.isSet(QStringLiteral("wait"))) {
-        Result<Instance> ready = await<Instance>(
+        Result<Instance> ready = awaitResult<Instance>(
             [&](Callback<Instance> done) { fleet.waitUntilReady(inst.id, kReadyTimeoutMs, done); });
         if (!ready.ok())
             return fail(err, ready.error());
@@ -213,14 +216,14 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     return 0;
 }
 
-int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err) {
+int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err)
+{
     const qsizetype dashes = args.indexOf(QStringLiteral("--"));
     if (args.isEmpty() || dashes != 1 || dashes + 1 >= args.size())
         return usage(err, QStringLiteral("usage: exec ID -- CMD..."));
     const QString id = args.first();
     const QString command = args.mid(dashes + 1).join(QLatin1Char(' ')); // as ssh joins them
-    (void)await<QList<Error>>(
-        [&](Callback<QList<Error>> done) { fleet.refresh([done](QList<Error> e) { done(e); }); });
+    refreshAll(fleet, err);
     const std::optional<Instance> inst = fleet.find(id);
     if (!inst)
         return fail(err, makeError(ErrorCode::NotFound,
@@ -245,7 +248,8 @@ int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err) {
     return status.value();
 }
 
-void printRecap(const Recap& r, QTextStream& out) {
+void printRecap(const Recap& r, QTextStream& out)
+{
     out << "Destroyed " << r.instance.id << " (" << r.instance.name << ")\n"
         << "  wall time     " << formatDuration(r.cost.wallSeconds) << '\n'
         << "  billed time   " << formatDuration(r.cost.billedSeconds) << " ("
@@ -257,7 +261,8 @@ void printRecap(const Recap& r, QTextStream& out) {
         << " (estimate from the launch-time price)\n";
 }
 
-int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
+int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
     QCommandLineParser p;
     p.addOption(
         {QStringLiteral("yes"), QStringLiteral("Confirm: the machine and its disk are deleted.")});
@@ -273,9 +278,9 @@ int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStr
         return kExitUsage;
     }
     const QString id = p.positionalArguments().first();
-    (void)await<QList<Error>>(
-        [&](Callback<QList<Error>> done) { fleet.refresh([done](QList<Error> e) { done(e); }); });
-    Result<Recap> recap = await<Recap>([&](Callback<Recap> done) { fleet.destroy(id, done); });
+    refreshAll(fleet, err);
+    Result<Recap> recap =
+        awaitResult<Recap>([&](Callback<Recap> done) { fleet.destroy(id, done); });
     if (!recap.ok())
         return fail(err, recap.error());
     if (p.isSet(QStringLiteral("json")))
@@ -285,7 +290,8 @@ int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStr
     return 0;
 }
 
-int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err) {
+int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
     QCommandLineParser p;
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     p.addOption(
@@ -320,7 +326,8 @@ int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
 
 } // namespace
 
-int run(const QStringList& args, QTextStream& out, QTextStream& err) {
+int run(const QStringList& args, QTextStream& out, QTextStream& err)
+{
     if (args.isEmpty() || args.first() == QLatin1String("--help") ||
         args.first() == QLatin1String("-h") || args.first() == QLatin1String("help")) {
         out << kUsage;

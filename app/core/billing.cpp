@@ -7,30 +7,35 @@ namespace gpudeck {
 namespace {
 
 // Whole seconds, any started second counts (per-second billing rounds up).
-qint64 secondsBetween(const QDateTime& a, const QDateTime& b) {
+qint64 secondsBetween(const QDateTime& a, const QDateTime& b)
+{
     const qint64 ms = a.msecsTo(b);
     return ms <= 0 ? 0 : (ms + 999) / 1000;
 }
 
-qint64 billedFor(qint64 seconds, const BillingRule& rule) {
+qint64 billedFor(qint64 seconds, const BillingRule& rule)
+{
     const qint64 g = rule.granularitySeconds();
     const qint64 rounded = (seconds + g - 1) / g * g;
     return std::max<qint64>(rounded, rule.minimumSeconds);
 }
 
-qint64 priceMicros(double usdPerHour) {
+qint64 priceMicros(double usdPerHour)
+{
     return std::llround(usdPerHour * 1e6);
 }
 
 // cents = micros-per-hour * seconds / 3600 / 10^4, rounded half up, in integers.
-qint64 computeCentsFor(qint64 microsPerHour, qint64 seconds) {
+qint64 computeCentsFor(qint64 microsPerHour, qint64 seconds)
+{
     const qint64 denominator = 3600LL * 10000LL;
     return (microsPerHour * seconds + denominator / 2) / denominator;
 }
 
 } // namespace
 
-Cost costOf(const Instance& inst, const QDateTime& end) {
+Cost costOf(const Instance& inst, const QDateTime& end)
+{
     Cost c;
     c.wallSeconds = secondsBetween(inst.createdAt, end);
     const BillingRule& rule = inst.billing;
@@ -64,7 +69,8 @@ Cost costOf(const Instance& inst, const QDateTime& end) {
     return c;
 }
 
-bool billsCompute(const Instance& inst) {
+bool billsCompute(const Instance& inst)
+{
     switch (inst.status) {
     case InstanceStatus::Destroyed:
     case InstanceStatus::Error:
@@ -77,12 +83,14 @@ bool billsCompute(const Instance& inst) {
     }
 }
 
-qint64 estimateCents(double hourlyUsd, const BillingRule& rule, double hours) {
+qint64 estimateCents(double hourlyUsd, const BillingRule& rule, double hours)
+{
     const qint64 seconds = std::llround(hours * 3600.0);
     return computeCentsFor(priceMicros(hourlyUsd), billedFor(seconds, rule));
 }
 
-QString formatCents(qint64 cents) {
+QString formatCents(qint64 cents)
+{
     const qint64 whole = std::llabs(cents) / 100;
     const qint64 frac = std::llabs(cents) % 100;
     QString digits = QString::number(whole);
@@ -92,13 +100,15 @@ QString formatCents(qint64 cents) {
            QStringLiteral("%1").arg(frac, 2, 10, QLatin1Char('0'));
 }
 
-QString formatHourly(double usdPerHour) {
+QString formatHourly(double usdPerHour)
+{
     // Sub-dollar GPU prices need three decimals to tell plans apart ($0.035/h).
     const int decimals = usdPerHour < 1.0 ? 3 : 2;
     return QStringLiteral("$%1/h").arg(usdPerHour, 0, 'f', decimals);
 }
 
-QString formatDuration(qint64 s) {
+QString formatDuration(qint64 s)
+{
     if (s < 60)
         return QStringLiteral("%1 s").arg(s);
     if (s < 3600)
@@ -110,11 +120,13 @@ QString formatDuration(qint64 s) {
     return QStringLiteral("%1 d %2 h").arg(s / 86400).arg((s % 86400) / 3600);
 }
 
-double centsToUsd(qint64 cents) {
+double centsToUsd(qint64 cents)
+{
     return static_cast<double>(cents) / 100.0;
 }
 
-QJsonObject Recap::toJson() const {
+QJsonObject Recap::toJson() const
+{
     return {{QStringLiteral("id"), instance.id},
             {QStringLiteral("name"), instance.name},
             {QStringLiteral("provider"), instance.provider},

@@ -33,7 +33,8 @@ const char* const kSchema[] = {
 
 } // namespace
 
-Error databaseError(const QString& what, const QString& driverText, const QString& path) {
+Error databaseError(const QString& what, const QString& driverText, const QString& path)
+{
     return makeError(ErrorCode::Io,
                      QStringLiteral("Could not %1 in %2 (%3). Check that the disk is not full and "
                                     "the file is writable.")
@@ -44,9 +45,11 @@ Error databaseError(const QString& what, const QString& driverText, const QStrin
 Database::Database(QString path)
     : m_path(std::move(path))
     , m_connectionName(QStringLiteral("gpudeck-") +
-                       QUuid::createUuid().toString(QUuid::WithoutBraces)) {}
+                       QUuid::createUuid().toString(QUuid::WithoutBraces))
+{}
 
-Database::~Database() {
+Database::~Database()
+{
     {
         QSqlDatabase db = QSqlDatabase::database(m_connectionName, false);
         if (db.isOpen())
@@ -55,11 +58,13 @@ Database::~Database() {
     QSqlDatabase::removeDatabase(m_connectionName);
 }
 
-QSqlDatabase Database::connection() const {
+QSqlDatabase Database::connection() const
+{
     return QSqlDatabase::database(m_connectionName, false);
 }
 
-Result<void> Database::open() {
+Result<void> Database::open()
+{
     if (!QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")))
         return makeError(ErrorCode::MissingDependency,
                          QStringLiteral("Qt's SQLite driver is missing. Install it with: sudo apt "

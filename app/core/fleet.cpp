@@ -25,12 +25,15 @@ constexpr int kFastRefreshMs = 1000;
 constexpr int kSlowRefreshMs = 10000;
 constexpr int kDestroyPollMs = 500;
 constexpr int kDestroyConfirmMinutes = 10;
+constexpr int kSshProbeTimeoutMs = 20000;
 
-QString keyOf(const QString& provider, const QString& id) {
+QString keyOf(const QString& provider, const QString& id)
+{
     return provider + QLatin1Char('/') + id;
 }
 
-QString keyOf(const Instance& i) {
+QString keyOf(const Instance& i)
+{
     return keyOf(i.provider, i.id);
 }
 
@@ -38,7 +41,8 @@ QString keyOf(const Instance& i) {
 
 Fleet::Fleet(AppPaths paths, QObject* parent)
     : QObject(parent)
-    , m_paths(std::move(paths)) {
+    , m_paths(std::move(paths))
+{
     for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
         ProviderContext ctx{m_paths.providerStateDir(e.id), m_paths.providerCacheDir(e.id),
                             m_paths.helperDir};
@@ -52,7 +56,8 @@ Fleet::Fleet(AppPaths paths, QObject* parent)
 
 Fleet::~Fleet() = default;
 
-Result<void> Fleet::open() {
+Result<void> Fleet::open()
+{
     m_db = std::make_unique<Database>(m_paths.database());
     Result<void> opened = m_db->open();
     if (!opened.ok())
@@ -77,18 +82,21 @@ Result<void> Fleet::open() {
     return {};
 }
 
-Ledger& Fleet::ledger() const {
+Ledger& Fleet::ledger() const
+{
     return *m_ledger;
 }
 
-QList<Provider*> Fleet::providers() const {
+QList<Provider*> Fleet::providers() const
+{
     QList<Provider*> out;
     for (const auto& p : m_providers)
         out << p.get();
     return out;
 }
 
-Provider* Fleet::provider(const QString& id) const {
+Provider* Fleet::provider(const QString& id) const
+{
     for (const auto& p : m_providers) {
         if (p->id() == id)
             return p.get();
@@ -96,7 +104,8 @@ Provider* Fleet::provider(const QString& id) const {
     return nullptr;
 }
 
-std::optional<Instance> Fleet::find(const QString& instanceId) const {
+std::optional<Instance> Fleet::find(const QString& instanceId) const
+{
     for (const Instance& i : m_instances) {
         if (i.id == instanceId)
             return i;
@@ -104,15 +113,18 @@ std::optional<Instance> Fleet::find(const QString& instanceId) const {
     return std::nullopt;
 }
 
-QString Fleet::keyPathFor(const Instance& instance) const {
+QString Fleet::keyPathFor(const Instance& instance) const
+{
     return m_keyPaths.value(keyOf(instance), m_paths.appKey());
 }
 
-LaunchTimeline Fleet::timeline(const Instance& instance) const {
+LaunchTimeline Fleet::timeline(const Instance& instance) const
+{
     return m_timelines.value(keyOf(instance));
 }
 
-QStringList Fleet::interruptedLaunches() const {
+QStringList Fleet::interruptedLaunches() const
+{
     QStringList out;
     QSqlQuery q(m_db->connection());
     if (q.exec(QStringLiteral("SELECT provider, plan, name, requested_at FROM pending_launches"))) {
@@ -124,7 +136,8 @@ QStringList Fleet::interruptedLaunches() const {
     return out;
 }
 
-void Fleet::refresh(std::function<void(QList<Error>)> done) {
+void Fleet::refresh(std::function<void(QList<Error>)> done)
+{
     if (m_refreshing && !done)
         return;
     m_refreshing = true;
@@ -159,7 +172,8 @@ void Fleet::refresh(std::function<void(QList<Error>)> done) {
     }
 }
 
-void Fleet::setAutoRefresh(bool on) {
+void Fleet::setAutoRefresh(bool on)
+{
     m_autoRefresh = on;
     if (on)
         scheduleRefresh();
@@ -167,7 +181,8 @@ void Fleet::setAutoRefresh(bool on) {
         m_refreshTimer.stop();
 }
 
-void Fleet::scheduleRefresh() {
+void Fleet::scheduleRefresh()
+{
     if (!m_autoRefresh)
         return;
     const bool busy = std::any_of(m_instances.begin(), m_instances.end(),
@@ -175,7 +190,8 @@ void Fleet::scheduleRefresh() {
     m_refreshTimer.start(busy ? kFastRefreshMs : kSlowRefreshMs);
 }
 
-void Fleet::merge(const QString& providerId, const QList<Instance>& listed) {
+void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
+{
     QList<Instance> next;
     for (const Instance& i : std::as_const(m_instances)) {
         if (i.provider != providerId)
@@ -187,7 +203,8 @@ void Fleet::merge(const QString& providerId, const QList<Instance>& listed) {
         noteStatus(i);
 }
 
-void Fleet::upsert(const Instance& instance) {
+void Fleet::upsert(const Instance& instance)
+{
     for (Instance& i : m_instances) {
         if (i.provider == instance.provider && i.id == instance.id) {
             i = instance;
@@ -201,7 +218,8 @@ void Fleet::upsert(const Instance& instance) {
     emit instancesChanged();
 }
 
-void Fleet::noteStatus(const Instance& i) {
+void Fleet::noteStatus(const Instance& i)
+{
     LaunchTimeline& t = m_timelines[keyOf(i)];
     const QDateTime now = QDateTime::currentDateTimeUtc();
     bool changed = false;
@@ -234,7 +252,8 @@ void Fleet::noteStatus(const Instance& i) {
         emit timelineChanged(i.id);
 }
 
-void Fleet::probeSsh(const Instance& instance) {
+void Fleet::probeSsh(const Instance& instance)
+{
     const QString k = keyOf(instance);
     if (m_probing.contains(k))
         return;
@@ -242,7 +261,10 @@ void Fleet::probeSsh(const Instance& instance) {
     const ssh::Endpoint ep = endpointFor(instance, keyPathFor(instance), m_paths);
     QPointer<Fleet> self(this);
     QThreadPool::globalInstance()->start([self, ep, k, id = instance.id] {
-        Result<int> r = runRemote(ep, QStringLiteral("true"), {});
+        // A healthy machine answers in well under a second; a stuck login must not hold the
+        // probe (and so the "SSH ready" step) forever. The next refresh probes again.
+        Result<int> r = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict,
+                                  nullptr, QDeadlineTimer(kSshProbeTimeoutMs));
         QMetaObject::invokeMethod(
             self.data(),
             [self, r, k, id] {
@@ -262,7 +284,8 @@ void Fleet::probeSsh(const Instance& instance) {
     });
 }
 
-void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done) {
+void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
+{
     struct State {
         int pending = 0;
         QList<Plan> plans;
@@ -282,7 +305,8 @@ void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done) {
     }
 }
 
-void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<Instance> done) {
+void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<Instance> done)
+{
     Provider* p = provider(providerId);
     if (!p) {
         done(makeError(ErrorCode::InvalidInput,
@@ -348,7 +372,8 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
     });
 }
 
-void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done) {
+void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done)
+{
     const std::optional<Instance> known = find(instanceId);
     if (!known) {
         done(makeError(ErrorCode::NotFound, QStringLiteral("No instance %1.").arg(instanceId)));
@@ -402,7 +427,8 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
     (*poll)();
 }
 
-void Fleet::destroy(const QString& instanceId, Callback<Recap> done) {
+void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
+{
     const std::optional<Instance> known = find(instanceId);
     if (!known) {
         done(makeError(ErrorCode::NotFound,
@@ -444,7 +470,8 @@ void Fleet::destroy(const QString& instanceId, Callback<Recap> done) {
     });
 }
 
-void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done) {
+void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done)
+{
     Provider* p = provider(last.provider);
     QPointer<Fleet> self(this);
     p->getInstance(last.id, [self, last, deadline, done](Result<Instance> r) {
@@ -498,7 +525,8 @@ void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Rec
     });
 }
 
-double Fleet::burnRateHourly() const {
+double Fleet::burnRateHourly() const
+{
     double sum = 0;
     for (const Instance& i : m_instances) {
         if (billsCompute(i))
@@ -507,7 +535,8 @@ double Fleet::burnRateHourly() const {
     return sum;
 }
 
-qint64 Fleet::spendTodayCents() const {
+qint64 Fleet::spendTodayCents() const
+{
     const QDateTime midnight = QDateTime(QDate::currentDate(), QTime(0, 0)).toUTC();
     qint64 cents = 0;
     if (m_ledger) {

@@ -14,7 +14,8 @@ namespace gpudeck {
 
 namespace {
 
-QString csvField(const QString& s) {
+QString csvField(const QString& s)
+{
     if (!s.contains(QLatin1Char(',')) && !s.contains(QLatin1Char('"')) &&
         !s.contains(QLatin1Char('\n')))
         return s;
@@ -26,9 +27,11 @@ QString csvField(const QString& s) {
 } // namespace
 
 Ledger::Ledger(Database& db)
-    : m_db(db) {}
+    : m_db(db)
+{}
 
-Result<void> Ledger::add(const Recap& r) {
+Result<void> Ledger::add(const Recap& r)
+{
     QSqlQuery q(m_db.connection());
     q.prepare(QStringLiteral(
         "INSERT INTO recaps (provider, instance_id, name, plan, region, created_at, destroyed_at,"
@@ -52,7 +55,8 @@ Result<void> Ledger::add(const Recap& r) {
     return {};
 }
 
-Result<QList<Recap>> Ledger::all() const {
+Result<QList<Recap>> Ledger::all() const
+{
     QSqlQuery q(m_db.connection());
     if (!q.exec(QStringLiteral(
             "SELECT provider, instance_id, name, plan, region, created_at, destroyed_at,"
@@ -82,7 +86,8 @@ Result<QList<Recap>> Ledger::all() const {
     return out;
 }
 
-Result<qint64> Ledger::spentSinceCents(const QDateTime& since) const {
+Result<qint64> Ledger::spentSinceCents(const QDateTime& since) const
+{
     QSqlQuery q(m_db.connection());
     q.prepare(
         QStringLiteral("SELECT COALESCE(SUM(total_cents), 0) FROM recaps WHERE destroyed_at >= ?"));
@@ -92,7 +97,8 @@ Result<qint64> Ledger::spentSinceCents(const QDateTime& since) const {
     return q.value(0).toLongLong();
 }
 
-Result<void> Ledger::exportCsv(const QString& path) const {
+Result<void> Ledger::exportCsv(const QString& path) const
+{
     Result<QList<Recap>> recaps = all();
     if (!recaps.ok())
         return recaps.error();

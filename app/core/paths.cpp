@@ -8,7 +8,8 @@ namespace gpudeck {
 
 namespace {
 
-QString xdg(const char* variable, const QString& fallbackUnderHome) {
+QString xdg(const char* variable, const QString& fallbackUnderHome)
+{
     QString base = qEnvironmentVariable(variable);
     // The spec says relative paths are invalid and must be ignored.
     if (base.isEmpty() || QDir::isRelativePath(base))
@@ -16,7 +17,8 @@ QString xdg(const char* variable, const QString& fallbackUnderHome) {
     return base + QStringLiteral("/gpudeck");
 }
 
-QString helperDirectory() {
+QString helperDirectory()
+{
     const QString overridden = qEnvironmentVariable("GPUDECK_HELPER_DIR");
     if (!overridden.isEmpty())
         return overridden;
@@ -30,7 +32,8 @@ QString helperDirectory() {
 
 } // namespace
 
-AppPaths AppPaths::standard() {
+AppPaths AppPaths::standard()
+{
     AppPaths p;
     p.configDir = xdg("XDG_CONFIG_HOME", QStringLiteral(".config"));
     p.dataDir = xdg("XDG_DATA_HOME", QStringLiteral(".local/share"));
@@ -40,27 +43,33 @@ AppPaths AppPaths::standard() {
     return p;
 }
 
-QString AppPaths::database() const {
+QString AppPaths::database() const
+{
     return dataDir + QStringLiteral("/gpudeck.sqlite");
 }
 
-QString AppPaths::appKey() const {
+QString AppPaths::appKey() const
+{
     return dataDir + QStringLiteral("/keys/id_ed25519");
 }
 
-QString AppPaths::knownHosts() const {
+QString AppPaths::knownHosts() const
+{
     return dataDir + QStringLiteral("/known_hosts");
 }
 
-QString AppPaths::settingsFile() const {
+QString AppPaths::settingsFile() const
+{
     return configDir + QStringLiteral("/gpudeck.conf");
 }
 
-QString AppPaths::providerStateDir(const QString& providerId) const {
+QString AppPaths::providerStateDir(const QString& providerId) const
+{
     return stateDir + QLatin1Char('/') + providerId;
 }
 
-QString AppPaths::providerCacheDir(const QString& providerId) const {
+QString AppPaths::providerCacheDir(const QString& providerId) const
+{
     return cacheDir + QLatin1Char('/') + providerId;
 }
 

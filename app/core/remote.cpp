@@ -4,7 +4,8 @@
 
 namespace gpudeck {
 
-ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths) {
+ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths)
+{
     ssh::Endpoint ep;
     ep.host = instance.host;
     ep.port = instance.sshPort;
@@ -17,12 +18,13 @@ ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, cons
 
 Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
                       const ssh::Session::OutputFn& output, ssh::HostKeyPolicy policy,
-                      const std::atomic_bool* cancel) {
+                      const std::atomic_bool* cancel, QDeadlineTimer deadline)
+{
     ssh::Session session;
     Result<void> connected = session.connect(endpoint, policy);
     if (!connected.ok())
         return connected.error();
-    return session.exec(command, output, cancel);
+    return session.exec(command, output, cancel, deadline);
 }
 
 } // namespace gpudeck

@@ -4,16 +4,19 @@ namespace gpudeck {
 
 Provider::~Provider() = default;
 
-Error Provider::unsupported(const QString& what) const {
+Error Provider::unsupported(const QString& what) const
+{
     return makeError(ErrorCode::Unsupported,
                      QStringLiteral("%1 cannot %2 machines.").arg(displayName(), what));
 }
 
-void Provider::stop(const QString& /*id*/, Callback<Instance> done) {
+void Provider::stop(const QString& /*id*/, Callback<Instance> done)
+{
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("stop")));
 }
 
-void Provider::start(const QString& /*id*/, Callback<Instance> done) {
+void Provider::start(const QString& /*id*/, Callback<Instance> done)
+{
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("start")));
 }
 

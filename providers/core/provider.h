@@ -54,7 +54,8 @@ public:
 
 protected:
     // Deliver a result from the event loop, never from inside the call that asked for it.
-    template <typename T> void deliver(Callback<T> done, Result<T> result) {
+    template <typename T> void deliver(Callback<T> done, Result<T> result)
+    {
         QMetaObject::invokeMethod(
             this, [done = std::move(done), r = std::move(result)]() mutable { done(std::move(r)); },
             Qt::QueuedConnection);

@@ -2,7 +2,8 @@
 
 namespace gpudeck {
 
-const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const {
+const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const
+{
     for (const Entry& e : m_entries) {
         if (e.id == id)
             return &e;

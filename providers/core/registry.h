@@ -19,7 +19,8 @@ public:
         Factory create;
     };
 
-    template <typename P> void add(QString id, QString displayName) {
+    template <typename P> void add(QString id, QString displayName)
+    {
         m_entries.push_back({std::move(id), std::move(displayName),
                              [](const ProviderContext& c) { return std::make_unique<P>(c); }});
     }

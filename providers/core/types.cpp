@@ -6,15 +6,18 @@ namespace gpudeck {
 
 namespace {
 
-QString isoOrEmpty(const QDateTime& t) {
+QString isoOrEmpty(const QDateTime& t)
+{
     return t.isValid() ? t.toUTC().toString(Qt::ISODateWithMs) : QString();
 }
 
-QDateTime parseIso(const QJsonValue& v) {
+QDateTime parseIso(const QJsonValue& v)
+{
     return QDateTime::fromString(v.toString(), Qt::ISODateWithMs).toUTC();
 }
 
-const char* granularityName(BillingRule::Granularity g) {
+const char* granularityName(BillingRule::Granularity g)
+{
     switch (g) {
     case BillingRule::Granularity::Second:
         return "second";
@@ -34,7 +37,8 @@ constexpr InstanceStatus kAllStatuses[] = {
 
 } // namespace
 
-int BillingRule::granularitySeconds() const {
+int BillingRule::granularitySeconds() const
+{
     switch (granularity) {
     case Granularity::Second:
         return 1;
@@ -46,7 +50,8 @@ int BillingRule::granularitySeconds() const {
     return 1;
 }
 
-QString BillingRule::describe() const {
+QString BillingRule::describe() const
+{
     QString s;
     switch (granularity) {
     case Granularity::Second:
@@ -66,7 +71,8 @@ QString BillingRule::describe() const {
     return s;
 }
 
-QJsonObject BillingRule::toJson() const {
+QJsonObject BillingRule::toJson() const
+{
     return {{QStringLiteral("granularity"), QString::fromLatin1(granularityName(granularity))},
             {QStringLiteral("minimum_seconds"), minimumSeconds},
             {QStringLiteral("stopped_bills_compute"), stoppedBillsCompute},
@@ -74,7 +80,8 @@ QJsonObject BillingRule::toJson() const {
             {QStringLiteral("storage_usd_per_gb_month"), storageUsdPerGbMonth}};
 }
 
-BillingRule BillingRule::fromJson(const QJsonObject& o) {
+BillingRule BillingRule::fromJson(const QJsonObject& o)
+{
     BillingRule r;
     const QString g = o.value(QStringLiteral("granularity")).toString();
     if (g == QLatin1String("minute"))
@@ -88,11 +95,13 @@ BillingRule BillingRule::fromJson(const QJsonObject& o) {
     return r;
 }
 
-double Plan::pricePerGpuHour() const {
+double Plan::pricePerGpuHour() const
+{
     return gpuCount > 0 ? onDemandHourly / gpuCount : onDemandHourly;
 }
 
-QJsonObject Plan::toJson() const {
+QJsonObject Plan::toJson() const
+{
     QJsonObject o{{QStringLiteral("provider"), provider},
                   {QStringLiteral("id"), id},
                   {QStringLiteral("name"), name},
@@ -113,7 +122,8 @@ QJsonObject Plan::toJson() const {
     return o;
 }
 
-Plan Plan::fromJson(const QJsonObject& o) {
+Plan Plan::fromJson(const QJsonObject& o)
+{
     Plan p;
     p.provider = o.value(QStringLiteral("provider")).toString();
     p.id = o.value(QStringLiteral("id")).toString();
@@ -136,7 +146,8 @@ Plan Plan::fromJson(const QJsonObject& o) {
     return p;
 }
 
-QString statusName(InstanceStatus s) {
+QString statusName(InstanceStatus s)
+{
     switch (s) {
     case InstanceStatus::Requested:
         return QStringLiteral("requested");
@@ -160,7 +171,8 @@ QString statusName(InstanceStatus s) {
     return QStringLiteral("error");
 }
 
-std::optional<InstanceStatus> statusFromName(const QString& name) {
+std::optional<InstanceStatus> statusFromName(const QString& name)
+{
     for (InstanceStatus s : kAllStatuses) {
         if (statusName(s) == name)
             return s;
@@ -168,7 +180,8 @@ std::optional<InstanceStatus> statusFromName(const QString& name) {
     return std::nullopt;
 }
 
-bool isTransitional(InstanceStatus s) {
+bool isTransitional(InstanceStatus s)
+{
     switch (s) {
     case InstanceStatus::Requested:
     case InstanceStatus::Provisioning:
@@ -181,7 +194,8 @@ bool isTransitional(InstanceStatus s) {
     }
 }
 
-QJsonObject Instance::toJson() const {
+QJsonObject Instance::toJson() const
+{
     QJsonArray intervals;
     for (const RunInterval& iv : runIntervals)
         intervals.append(QJsonObject{{QStringLiteral("start"), isoOrEmpty(iv.start)},
@@ -207,7 +221,8 @@ QJsonObject Instance::toJson() const {
             {QStringLiteral("run_intervals"), intervals}};
 }
 
-Instance Instance::fromJson(const QJsonObject& o) {
+Instance Instance::fromJson(const QJsonObject& o)
+{
     Instance i;
     i.id = o.value(QStringLiteral("id")).toString();
     i.name = o.value(QStringLiteral("name")).toString();

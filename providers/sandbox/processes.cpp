@@ -15,7 +15,8 @@ namespace gpudeck::sandbox {
 
 namespace {
 
-QByteArray readProc(qint64 pid, const char* file) {
+QByteArray readProc(qint64 pid, const char* file)
+{
     QFile f(QStringLiteral("/proc/%1/%2").arg(pid).arg(QLatin1String(file)));
     if (!f.open(QIODevice::ReadOnly))
         return {}; // gone, or another user's process
@@ -29,7 +30,8 @@ struct ProcInfo {
 };
 
 // Fields after the command name in /proc/PID/stat: state, ppid, ...
-ProcInfo statOf(qint64 pid) {
+ProcInfo statOf(qint64 pid)
+{
     ProcInfo info;
     info.pid = pid;
     const QByteArray s = readProc(pid, "stat");
@@ -44,7 +46,8 @@ ProcInfo statOf(qint64 pid) {
     return info;
 }
 
-QList<qint64> allPids() {
+QList<qint64> allPids()
+{
     QList<qint64> pids;
     const QStringList names =
         QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
@@ -59,13 +62,15 @@ QList<qint64> allPids() {
 
 } // namespace
 
-bool commandLineContains(qint64 pid, const QString& text) {
+bool commandLineContains(qint64 pid, const QString& text)
+{
     QByteArray cmd = readProc(pid, "cmdline");
     cmd.replace('\0', ' ');
     return cmd.contains(text.toUtf8());
 }
 
-QList<qint64> machineProcesses(const MachineIdentity& machine) {
+QList<qint64> machineProcesses(const MachineIdentity& machine)
+{
     const QByteArray tagEntry = QByteArray(kTagVariable) + '=' + machine.tag.toUtf8();
     const QByteArray folder = machine.folder.toUtf8() + '/';
     const qint64 self = ::getpid();
@@ -97,7 +102,8 @@ QList<qint64> machineProcesses(const MachineIdentity& machine) {
     return out;
 }
 
-bool processAlive(qint64 pid) {
+bool processAlive(qint64 pid)
+{
     if (pid <= 0)
         return false;
     if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)
@@ -105,7 +111,8 @@ bool processAlive(qint64 pid) {
     return !statOf(pid).zombie; // a zombie is dead for our purposes
 }
 
-int killMachineProcesses(const MachineIdentity& machine, int graceMs) {
+int killMachineProcesses(const MachineIdentity& machine, int graceMs)
+{
     // Collect the whole set before signalling: once sshd's listener dies its children are
     // re-parented and could no longer be found through it.
     QList<qint64> pids = machineProcesses(machine);

@@ -27,30 +27,43 @@ namespace gpudeck::sandbox {
 namespace {
 
 const QString kRecordFile = QStringLiteral("instance.json");
+// Every change takes the store's lock; a launch holds it for a second or two (ssh-keygen,
+// sshd -t), so waiting a little longer than that is normal, much longer means something hangs.
+constexpr int kLockWaitMs = 10000;
+
+Error busy()
+{
+    return makeError(ErrorCode::Timeout, QStringLiteral("Another GPUDeck is changing the Sandbox; "
+                                                        "try again in a moment."));
+}
 const QString kStateActive = QStringLiteral("active");
 const QString kStateStopped = QStringLiteral("stopped");
 const QString kStateDestroying = QStringLiteral("destroying");
 
-int envMs(const char* name, int fallback) {
+int envMs(const char* name, int fallback)
+{
     bool ok = false;
     const int v = qEnvironmentVariableIntValue(name, &ok);
     return ok && v >= 0 ? v : fallback;
 }
 
-QString findProgram(const QString& name, const QStringList& extraDirs) {
+QString findProgram(const QString& name, const QStringList& extraDirs)
+{
     QString found = QStandardPaths::findExecutable(name, extraDirs);
     if (found.isEmpty())
         found = QStandardPaths::findExecutable(name);
     return found;
 }
 
-QString sshdPath() {
+QString sshdPath()
+{
     return findProgram(
         QStringLiteral("sshd"),
         {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/local/sbin"), QStringLiteral("/sbin")});
 }
 
-QString sftpServerPath() {
+QString sftpServerPath()
+{
     for (const char* p : {"/usr/lib/openssh/sftp-server", "/usr/libexec/openssh/sftp-server",
                           "/usr/libexec/sftp-server", "/usr/lib/ssh/sftp-server"}) {
         if (QFile::exists(QString::fromLatin1(p)))
@@ -59,7 +72,8 @@ QString sftpServerPath() {
     return {};
 }
 
-Error missingOpenSsh(const QString& program) {
+Error missingOpenSsh(const QString& program)
+{
     return makeError(ErrorCode::MissingDependency,
                      QStringLiteral("The Sandbox runs each machine as a local OpenSSH server, but "
                                     "%1 is not installed. Install it with: sudo apt install "
@@ -67,13 +81,15 @@ Error missingOpenSsh(const QString& program) {
                          .arg(program));
 }
 
-QString currentUser() {
+QString currentUser()
+{
     if (const passwd* pw = ::getpwuid(::getuid()))
         return QString::fromLocal8Bit(pw->pw_name);
     return qEnvironmentVariable("USER");
 }
 
-Result<QByteArray> run(const QString& program, const QStringList& args, int timeoutMs = 15000) {
+Result<QByteArray> run(const QString& program, const QStringList& args, int timeoutMs = 15000)
+{
     QProcess p;
     p.setProgram(program);
     p.setArguments(args);
@@ -93,7 +109,8 @@ Result<QByteArray> run(const QString& program, const QStringList& args, int time
     return p.readAllStandardOutput();
 }
 
-bool writeFile(const QString& path, const QByteArray& content, QFile::Permissions perms) {
+bool writeFile(const QString& path, const QByteArray& content, QFile::Permissions perms)
+{
     QFile f(path);
     if (!f.open(QIODevice::WriteOnly | QIODevice::Truncate))
         return false;
@@ -102,7 +119,8 @@ bool writeFile(const QString& path, const QByteArray& content, QFile::Permission
     return ok && f.setPermissions(perms);
 }
 
-Result<int> freeLoopbackPort() {
+Result<int> freeLoopbackPort()
+{
     QTcpServer probe;
     if (!probe.listen(QHostAddress::LocalHost, 0))
         return makeError(ErrorCode::Io,
@@ -110,13 +128,15 @@ Result<int> freeLoopbackPort() {
     return static_cast<int>(probe.serverPort());
 }
 
-QString shellQuote(const QString& s) {
+QString shellQuote(const QString& s)
+{
     QString q = s;
     q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
     return QLatin1Char('\'') + q + QLatin1Char('\'');
 }
 
-QString lastLogLine(const QString& path) {
+QString lastLogLine(const QString& path)
+{
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
@@ -126,7 +146,8 @@ QString lastLogLine(const QString& path) {
 
 } // namespace
 
-Timing Timing::fromEnvironment() {
+Timing Timing::fromEnvironment()
+{
     Timing t;
     t.provisionMs = envMs("GPUDECK_SANDBOX_PROVISION_MS", t.provisionMs);
     t.bootMs = envMs("GPUDECK_SANDBOX_BOOT_MS", t.bootMs);
@@ -146,21 +167,38 @@ struct SandboxStore::Record {
 SandboxStore::SandboxStore(QString root, QString helperDir, Timing timing)
     : m_root(std::move(root))
     , m_helperDir(std::move(helperDir))
-    , m_timing(timing) {}
+    , m_timing(timing)
+{}
 
-QString SandboxStore::tagFor(const QString& id) {
+QString SandboxStore::tagFor(const QString& id)
+{
     return QStringLiteral("gpudeck-sandbox:") + id;
 }
 
-MachineIdentity SandboxStore::identityOf(const QString& id) const {
+MachineIdentity SandboxStore::identityOf(const QString& id) const
+{
     return {tagFor(id), machineDir(id)};
 }
 
-QString SandboxStore::machineDir(const QString& id) const {
+QString SandboxStore::machineDir(const QString& id) const
+{
     return m_root + QLatin1Char('/') + id;
 }
 
-Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const {
+QString SandboxStore::lockPath() const
+{
+    return m_root + QStringLiteral("/.lock");
+}
+
+Result<SandboxStore::Record> SandboxStore::lockAndRead(QLockFile& lock, const QString& id) const
+{
+    if (!lock.tryLock(kLockWaitMs))
+        return busy();
+    return readRecord(id);
+}
+
+Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const
+{
     static const QRegularExpression validId(QStringLiteral("^sbx-[0-9a-f]{8}$"));
     if (!validId.match(id).hasMatch())
         return makeError(ErrorCode::NotFound,
@@ -188,7 +226,8 @@ Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const {
     return r;
 }
 
-Result<void> SandboxStore::writeRecord(const Record& r) const {
+Result<void> SandboxStore::writeRecord(const Record& r) const
+{
     const QJsonObject o{
         {QStringLiteral("instance"), r.instance.toJson()},
         {QStringLiteral("client_token"), r.clientToken},
@@ -205,7 +244,8 @@ Result<void> SandboxStore::writeRecord(const Record& r) const {
     return {};
 }
 
-Instance SandboxStore::describe(const Record& r) const {
+Instance SandboxStore::describe(const Record& r) const
+{
     Instance i = r.instance;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QString dir = machineDir(i.id);
@@ -239,7 +279,8 @@ Instance SandboxStore::describe(const Record& r) const {
     return i;
 }
 
-Result<QList<Instance>> SandboxStore::list() {
+Result<QList<Instance>> SandboxStore::list()
+{
     QList<Instance> out;
     const QStringList ids =
         QDir(m_root).entryList({QStringLiteral("sbx-*")}, QDir::Dirs, QDir::Name);
@@ -251,7 +292,8 @@ Result<QList<Instance>> SandboxStore::list() {
     return out;
 }
 
-Result<Instance> SandboxStore::get(const QString& id) {
+Result<Instance> SandboxStore::get(const QString& id)
+{
     Result<Record> r = readRecord(id);
     if (!r.ok())
         return r.error();
@@ -259,7 +301,8 @@ Result<Instance> SandboxStore::get(const QString& id) {
 }
 
 Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
-                                          const LaunchRequest& request, int port) const {
+                                          const LaunchRequest& request, int port) const
+{
     const QString sshd = sshdPath();
     if (sshd.isEmpty())
         return missingOpenSsh(QStringLiteral("the OpenSSH server (sshd)"));
@@ -352,6 +395,10 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
         QStringLiteral("KbdInteractiveAuthentication no"),
         QStringLiteral("PermitRootLogin prohibit-password"),
         QStringLiteral("AllowUsers %1").arg(user),
+        // The machine's own home, before the login shell starts: the shell then reads the
+        // machine's rc files, not the user's (a heavy ~/.bashrc, or one that takes a lock such
+        // as `pyenv init`, would slow down or stall every command).
+        QStringLiteral("SetEnv HOME=%1").arg(home),
         QStringLiteral("ForceCommand %1/session.sh").arg(dir),
         QStringLiteral("Subsystem sftp %1 -d %2").arg(sftpServer, home),
         QStringLiteral("X11Forwarding no"),
@@ -392,7 +439,8 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
     return {};
 }
 
-Result<void> SandboxStore::startServer(const Record& r, int delayMs) const {
+Result<void> SandboxStore::startServer(const Record& r, int delayMs) const
+{
     const QString dir = machineDir(r.instance.id);
     QProcess launcher;
     QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
@@ -417,7 +465,8 @@ Result<void> SandboxStore::startServer(const Record& r, int delayMs) const {
     return {};
 }
 
-Result<Instance> SandboxStore::launch(const LaunchRequest& req) {
+Result<Instance> SandboxStore::launch(const LaunchRequest& req)
+{
     const QList<Plan> all = plans();
     const auto plan =
         std::find_if(all.begin(), all.end(), [&](const Plan& p) { return p.id == req.planId; });
@@ -446,10 +495,9 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req) {
 
     if (!QDir().mkpath(m_root))
         return makeError(ErrorCode::Io, QStringLiteral("Could not create %1.").arg(m_root));
-    QLockFile lock(m_root + QStringLiteral("/.lock"));
-    if (!lock.tryLock(10000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("Another GPUDeck is changing the "
-                                                            "Sandbox; try again in a moment."));
+    QLockFile lock(lockPath());
+    if (!lock.tryLock(kLockWaitMs))
+        return busy();
 
     if (!req.clientToken.isEmpty()) {
         const QStringList ids = QDir(m_root).entryList({QStringLiteral("sbx-*")}, QDir::Dirs);
@@ -529,11 +577,10 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req) {
     return describe(r);
 }
 
-Result<Instance> SandboxStore::stop(const QString& id) {
-    QLockFile lock(m_root + QStringLiteral("/.lock"));
-    if (!lock.tryLock(10000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("The Sandbox is busy; try again."));
-    Result<Record> r = readRecord(id);
+Result<Instance> SandboxStore::stop(const QString& id)
+{
+    QLockFile lock(lockPath());
+    Result<Record> r = lockAndRead(lock, id);
     if (!r.ok())
         return r.error();
     Record rec = r.value();
@@ -551,11 +598,10 @@ Result<Instance> SandboxStore::stop(const QString& id) {
     return describe(rec);
 }
 
-Result<Instance> SandboxStore::start(const QString& id) {
-    QLockFile lock(m_root + QStringLiteral("/.lock"));
-    if (!lock.tryLock(10000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("The Sandbox is busy; try again."));
-    Result<Record> r = readRecord(id);
+Result<Instance> SandboxStore::start(const QString& id)
+{
+    QLockFile lock(lockPath());
+    Result<Record> r = lockAndRead(lock, id);
     if (!r.ok())
         return r.error();
     Record rec = r.value();
@@ -576,12 +622,11 @@ Result<Instance> SandboxStore::start(const QString& id) {
     return describe(rec);
 }
 
-Result<void> SandboxStore::destroy(const QString& id) {
+Result<void> SandboxStore::destroy(const QString& id)
+{
     {
-        QLockFile lock(m_root + QStringLiteral("/.lock"));
-        if (!lock.tryLock(10000))
-            return makeError(ErrorCode::Timeout, QStringLiteral("The Sandbox is busy; try again."));
-        Result<Record> r = readRecord(id);
+        QLockFile lock(lockPath());
+        Result<Record> r = lockAndRead(lock, id);
         if (!r.ok())
             return r.error();
         Record rec = r.value();
@@ -606,20 +651,23 @@ Result<void> SandboxStore::destroy(const QString& id) {
     return {};
 }
 
-void SandboxStore::removeMachine(const QString& id) const {
+void SandboxStore::removeMachine(const QString& id) const
+{
     QDir(machineDir(id)).removeRecursively();
 }
 
-void SandboxStore::cleanupStaleOnce() {
+void SandboxStore::cleanupStaleOnce()
+{
     std::call_once(m_cleaned, [this] { (void)cleanupStale(); });
 }
 
-QStringList SandboxStore::cleanupStale() {
+QStringList SandboxStore::cleanupStale()
+{
     QStringList removed;
     if (!QFileInfo::exists(m_root))
         return removed;
-    QLockFile lock(m_root + QStringLiteral("/.lock"));
-    if (!lock.tryLock(10000))
+    QLockFile lock(lockPath());
+    if (!lock.tryLock(kLockWaitMs))
         return removed;
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const QStringList ids = QDir(m_root).entryList({QStringLiteral("sbx-*")}, QDir::Dirs);

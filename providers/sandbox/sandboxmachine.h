@@ -6,6 +6,8 @@
 
 #include <QString>
 
+class QLockFile;
+
 #include <mutex>
 
 namespace gpudeck::sandbox {
@@ -52,6 +54,9 @@ public:
 private:
     struct Record;
     [[nodiscard]] Result<Record> readRecord(const QString& id) const;
+    // Takes the store's lock (held while `lock` lives) and reads the record of `id`.
+    [[nodiscard]] Result<Record> lockAndRead(QLockFile& lock, const QString& id) const;
+    [[nodiscard]] QString lockPath() const;
     [[nodiscard]] Result<void> writeRecord(const Record& record) const;
     [[nodiscard]] Instance describe(const Record& record) const;
     [[nodiscard]] Result<void> startServer(const Record& record, int delayMs) const;

@@ -4,7 +4,8 @@ namespace gpudeck::sandbox {
 
 namespace {
 
-BillingRule perSecond() {
+BillingRule perSecond()
+{
     // Like AWS, GCE and DigitalOcean: per second with a 60 s minimum per start; a stopped
     // machine pays for its disk only.
     BillingRule r;
@@ -16,7 +17,8 @@ BillingRule perSecond() {
     return r;
 }
 
-BillingRule hourlyRoundedUp() {
+BillingRule hourlyRoundedUp()
+{
     // Like Linode: every started hour is billed, and a powered-off machine still bills.
     BillingRule r;
     r.granularity = BillingRule::Granularity::Hour;
@@ -28,7 +30,8 @@ BillingRule hourlyRoundedUp() {
 }
 
 Plan plan(const char* id, const char* name, const char* gpu, int count, double vram, int vcpus,
-          double ram, double disk, double hourly, std::optional<double> spot, BillingRule rule) {
+          double ram, double disk, double hourly, std::optional<double> spot, BillingRule rule)
+{
     Plan p;
     p.provider = QStringLiteral("sandbox");
     p.id = QString::fromLatin1(id);
@@ -49,7 +52,8 @@ Plan plan(const char* id, const char* name, const char* gpu, int count, double v
 
 } // namespace
 
-QList<Plan> plans() {
+QList<Plan> plans()
+{
     return {
         plan("t4-1x", "Sandbox T4 ×1", "Tesla T4", 1, 16, 4, 16, 100, 0.35, 0.11, perSecond()),
         plan("a10-1x-hourly", "Sandbox A10 ×1 (hourly)", "NVIDIA A10", 1, 24, 8, 32, 200, 0.75,
@@ -64,17 +68,20 @@ QList<Plan> plans() {
     };
 }
 
-QList<Region> regions() {
+QList<Region> regions()
+{
     return {{QStringLiteral("local-1"), QStringLiteral("This computer (zone 1)")},
             {QStringLiteral("local-2"), QStringLiteral("This computer (zone 2)")}};
 }
 
-QList<Image> images() {
+QList<Image> images()
+{
     return {{QStringLiteral("sandbox-cuda"), QStringLiteral("Sandbox CUDA 12.2 (simulated GPU)"),
              true}};
 }
 
-SimulatedGpu simulatedGpu(const Plan& p) {
+SimulatedGpu simulatedGpu(const Plan& p)
+{
     if (p.gpuModel.contains(QLatin1String("H100")))
         return {p.gpuModel, 81559, 700, 1980};
     if (p.gpuModel.contains(QLatin1String("A100")))

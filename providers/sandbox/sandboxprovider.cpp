@@ -11,11 +11,13 @@ namespace gpudeck {
 SandboxProvider::SandboxProvider(const ProviderContext& context, QObject* parent)
     : Provider(parent)
     , m_store(std::make_shared<sandbox::SandboxStore>(context.stateDir, context.helperDir,
-                                                      sandbox::Timing::fromEnvironment())) {}
+                                                      sandbox::Timing::fromEnvironment()))
+{}
 
 SandboxProvider::~SandboxProvider() = default;
 
-ProviderCapabilities SandboxProvider::capabilities() const {
+ProviderCapabilities SandboxProvider::capabilities() const
+{
     ProviderCapabilities c;
     c.launch = true;
     c.destroy = true;
@@ -25,7 +27,8 @@ ProviderCapabilities SandboxProvider::capabilities() const {
     return c;
 }
 
-QString SandboxProvider::guardNote() const {
+QString SandboxProvider::guardNote() const
+{
     return QStringLiteral(
         "Sandbox machines run on this computer and cost nothing real; their prices and billing "
         "rules are simulated so you can try the cost meter, the guard and the recap. Plans marked "
@@ -33,7 +36,8 @@ QString SandboxProvider::guardNote() const {
 }
 
 template <typename T>
-void SandboxProvider::runAsync(std::function<Result<T>()> work, Callback<T> done) {
+void SandboxProvider::runAsync(std::function<Result<T>()> work, Callback<T> done)
+{
     QPointer<SandboxProvider> self(this);
     std::shared_ptr<sandbox::SandboxStore> store = m_store;
     QThreadPool::globalInstance()->start(
@@ -45,7 +49,8 @@ void SandboxProvider::runAsync(std::function<Result<T>()> work, Callback<T> done
         });
 }
 
-void SandboxProvider::fetchCatalog(Callback<Catalog> done) {
+void SandboxProvider::fetchCatalog(Callback<Catalog> done)
+{
     Catalog c;
     c.fetchedAt = QDateTime::currentDateTimeUtc();
     c.plans = sandbox::plans();
@@ -56,32 +61,38 @@ void SandboxProvider::fetchCatalog(Callback<Catalog> done) {
     deliver<Catalog>(std::move(done), std::move(c));
 }
 
-void SandboxProvider::listInstances(Callback<QList<Instance>> done) {
+void SandboxProvider::listInstances(Callback<QList<Instance>> done)
+{
     auto store = m_store;
     runAsync<QList<Instance>>([store] { return store->list(); }, std::move(done));
 }
 
-void SandboxProvider::getInstance(const QString& id, Callback<Instance> done) {
+void SandboxProvider::getInstance(const QString& id, Callback<Instance> done)
+{
     auto store = m_store;
     runAsync<Instance>([store, id] { return store->get(id); }, std::move(done));
 }
 
-void SandboxProvider::launch(const LaunchRequest& request, Callback<Instance> done) {
+void SandboxProvider::launch(const LaunchRequest& request, Callback<Instance> done)
+{
     auto store = m_store;
     runAsync<Instance>([store, request] { return store->launch(request); }, std::move(done));
 }
 
-void SandboxProvider::stop(const QString& id, Callback<Instance> done) {
+void SandboxProvider::stop(const QString& id, Callback<Instance> done)
+{
     auto store = m_store;
     runAsync<Instance>([store, id] { return store->stop(id); }, std::move(done));
 }
 
-void SandboxProvider::start(const QString& id, Callback<Instance> done) {
+void SandboxProvider::start(const QString& id, Callback<Instance> done)
+{
     auto store = m_store;
     runAsync<Instance>([store, id] { return store->start(id); }, std::move(done));
 }
 
-void SandboxProvider::destroy(const QString& id, Callback<void> done) {
+void SandboxProvider::destroy(const QString& id, Callback<void> done)
+{
     auto store = m_store;
     runAsync<void>([store, id] { return store->destroy(id); }, std::move(done));
 }

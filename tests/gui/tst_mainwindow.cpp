@@ -48,12 +48,14 @@ private:
     std::unique_ptr<MainWindow> m_window;
 };
 
-void TestMainWindow::initTestCase() {
+void TestMainWindow::initTestCase()
+{
     initResources();
     Prompter::instance().setScripted(true);
 }
 
-void TestMainWindow::init() {
+void TestMainWindow::init()
+{
     Prompter::instance().clear();
     m_env = std::make_unique<test::IsolatedEnvironment>();
     m_fleet = std::make_unique<Fleet>(AppPaths::standard());
@@ -65,7 +67,8 @@ void TestMainWindow::init() {
     QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
 }
 
-void TestMainWindow::cleanup() {
+void TestMainWindow::cleanup()
+{
     Prompter::instance().queueAnswer(true); // "destroy the Sandbox machines and quit?"
     m_window->close();
     QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 20000);
@@ -75,7 +78,8 @@ void TestMainWindow::cleanup() {
     m_env.reset();
 }
 
-void TestMainWindow::screenshot(QWidget* w, const QString& name) {
+void TestMainWindow::screenshot(QWidget* w, const QString& name)
+{
     const QString dir = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
     if (dir.isEmpty())
         return;
@@ -83,7 +87,8 @@ void TestMainWindow::screenshot(QWidget* w, const QString& name) {
     QVERIFY(w->grab().save(dir + QLatin1Char('/') + name));
 }
 
-void TestMainWindow::launchViaDialog(const QString& planId, const QString& name, QString* id) {
+void TestMainWindow::launchViaDialog(const QString& planId, const QString& name, QString* id)
+{
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QVERIFY(view);
     QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 5000);
@@ -115,7 +120,8 @@ void TestMainWindow::launchViaDialog(const QString& planId, const QString& name,
                              10000);
 }
 
-void TestMainWindow::launchFromCatalogThenDestroyShowsRecap() {
+void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
+{
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QVERIFY(view);
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
@@ -202,7 +208,8 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap() {
     recap->close();
 }
 
-void TestMainWindow::cancelledDestroyKeepsTheMachine() {
+void TestMainWindow::cancelledDestroyKeepsTheMachine()
+{
     QString id;
     launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-me"), &id);
     if (QTest::currentTestFailed())
@@ -215,7 +222,8 @@ void TestMainWindow::cancelledDestroyKeepsTheMachine() {
     // Quitting with a Sandbox machine asks, then destroys it (cleanup() answers yes).
 }
 
-void TestMainWindow::catalogFilters() {
+void TestMainWindow::catalogFilters()
+{
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
     QTRY_COMPARE_WITH_TIMEOUT(view->model()->rowCount(), 6, 5000);
     QAbstractItemModelTester tester(view->model(),
@@ -240,7 +248,8 @@ void TestMainWindow::catalogFilters() {
              QStringLiteral("h100-8x"));
 }
 
-void TestMainWindow::geometryIsRemembered() {
+void TestMainWindow::geometryIsRemembered()
+{
     m_window->resize(1000, 650);
     QTest::qWait(50);
     m_window->close();

@@ -21,7 +21,8 @@ struct Run {
     QByteArray err;
 };
 
-Run cli(const QStringList& args, int timeoutMs = 60000) {
+Run cli(const QStringList& args, int timeoutMs = 60000)
+{
     QProcess p;
     p.setProgram(test::binDir() + QStringLiteral("/gpudeck-cli"));
     p.setArguments(args);
@@ -39,7 +40,8 @@ Run cli(const QStringList& args, int timeoutMs = 60000) {
     return r;
 }
 
-QStringList words(const char* line) {
+QStringList words(const char* line)
+{
     return QString::fromLatin1(line).split(QLatin1Char(' '), Qt::SkipEmptyParts);
 }
 
@@ -60,11 +62,13 @@ private:
     std::unique_ptr<test::IsolatedEnvironment> m_env;
 };
 
-void TestCli::init() {
+void TestCli::init()
+{
     m_env = std::make_unique<test::IsolatedEnvironment>();
 }
 
-void TestCli::cleanup() {
+void TestCli::cleanup()
+{
     const Run ls = cli({QStringLiteral("ls"), QStringLiteral("--json")});
     for (const QJsonValue& v : QJsonDocument::fromJson(ls.out).array())
         cli({QStringLiteral("destroy"), v[QStringLiteral("id")].toString(),
@@ -72,7 +76,8 @@ void TestCli::cleanup() {
     m_env.reset();
 }
 
-void TestCli::plansJson() {
+void TestCli::plansJson()
+{
     const Run r = cli({QStringLiteral("plans"), QStringLiteral("--provider"),
                        QStringLiteral("sandbox"), QStringLiteral("--json")});
     QCOMPARE(r.code, 0);
@@ -91,7 +96,8 @@ void TestCli::plansJson() {
     QCOMPARE(granularities, QSet<QString>({QStringLiteral("second"), QStringLiteral("hour")}));
 }
 
-void TestCli::launchExecDestroy() {
+void TestCli::launchExecDestroy()
+{
     Run r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
                  QStringLiteral("--plan"), QStringLiteral("a100-1x"), QStringLiteral("--name"),
                  QStringLiteral("cli-test"), QStringLiteral("--wait"), QStringLiteral("--json")});
@@ -165,7 +171,8 @@ void TestCli::launchExecDestroy() {
     QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
 }
 
-void TestCli::usageErrors_data() {
+void TestCli::usageErrors_data()
+{
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("no command") << QStringList() << QStringLiteral("Usage: gpudeck-cli");
@@ -182,7 +189,8 @@ void TestCli::usageErrors_data() {
                                   << QStringLiteral("The Sandbox has no plan \"x\"");
 }
 
-void TestCli::usageErrors() {
+void TestCli::usageErrors()
+{
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const Run r = cli(args);
@@ -191,7 +199,8 @@ void TestCli::usageErrors() {
              QByteArray(r.err + r.out).constData());
 }
 
-void TestCli::destroyUnknownInstance() {
+void TestCli::destroyUnknownInstance()
+{
     const Run r =
         cli({QStringLiteral("destroy"), QStringLiteral("sbx-00000000"), QStringLiteral("--yes")});
     QCOMPARE(r.code, 1);

@@ -1,4 +1,5 @@
 // The Sandbox provider and the SSH layer against the real sshd each Sandbox machine runs.
+#include "await.h"
 #include "fleet.h"
 #include "knownhosts.h"
 #include "ledger.h"
@@ -16,22 +17,6 @@
 #include <csignal>
 
 using namespace gpudeck;
-
-namespace {
-
-template <typename T> Result<T> await(const std::function<void(Callback<T>)>& call) {
-    std::optional<Result<T>> result;
-    QEventLoop loop;
-    call([&](Result<T> r) {
-        result.emplace(std::move(r));
-        loop.quit();
-    });
-    if (!result)
-        loop.exec();
-    return std::move(*result);
-}
-
-} // namespace
 
 class TestSandbox final : public QObject {
     Q_OBJECT
@@ -57,7 +42,8 @@ private:
     std::unique_ptr<Fleet> m_fleet;
 };
 
-void TestSandbox::init() {
+void TestSandbox::init()
+{
     m_env = std::make_unique<test::IsolatedEnvironment>();
     QVERIFY(m_env->isValid());
     m_fleet = std::make_unique<Fleet>(AppPaths::standard());
@@ -65,30 +51,33 @@ void TestSandbox::init() {
     QVERIFY2(opened.ok(), qPrintable(opened.ok() ? QString() : opened.error().message));
 }
 
-void TestSandbox::cleanup() {
+void TestSandbox::cleanup()
+{
     // Whatever a failed test left running goes now.
     for (const Instance& i : m_fleet->instances())
-        (void)await<Recap>([&](Callback<Recap> done) { m_fleet->destroy(i.id, done); });
+        (void)awaitResult<Recap>([&](Callback<Recap> done) { m_fleet->destroy(i.id, done); });
     m_fleet.reset();
     m_env.reset();
 }
 
-Instance TestSandbox::launchReady(const QString& plan) {
+Instance TestSandbox::launchReady(const QString& plan)
+{
     LaunchRequest req;
     req.planId = plan;
     req.name = QStringLiteral("test-machine");
-    Result<Instance> launched = await<Instance>(
+    Result<Instance> launched = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
     if (!launched.ok())
         qFatal("launch failed: %s", qPrintable(launched.error().message));
-    Result<Instance> ready = await<Instance>(
+    Result<Instance> ready = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->waitUntilReady(launched->id, 30000, done); });
     if (!ready.ok())
         qFatal("not ready: %s", qPrintable(ready.error().message));
     return ready.value();
 }
 
-void TestSandbox::launchExecDestroyLeavesNothing() {
+void TestSandbox::launchExecDestroyLeavesNothing()
+{
     const Instance inst = launchReady(QStringLiteral("l4-2x"));
     QCOMPARE(inst.status, InstanceStatus::Running);
     QCOMPARE(inst.host, QStringLiteral("127.0.0.1"));
@@ -115,11 +104,14 @@ void TestSandbox::launchExecDestroyLeavesNothing() {
     // The remote exit status comes back, and sessions start in the machine's own home.
     out.clear();
     rc = runRemote(endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths()),
-                   QStringLiteral("pwd; echo oops >&2; exit 7"),
+                   QStringLiteral("pwd; echo \"$HOME\"; echo oops >&2; exit 7"),
                    [&](const QByteArray& d, bool isErr) { (isErr ? err : out) += d; });
     QVERIFY(rc.ok());
     QCOMPARE(rc.value(), 7);
-    QCOMPARE(out.trimmed(), QFile::encodeName(dir + QStringLiteral("/home")));
+    // Sessions start in the machine's home, with HOME set to it before the login shell runs,
+    // so the user's own ~/.bashrc never runs on the machine.
+    const QByteArray home = QFile::encodeName(dir + QStringLiteral("/home"));
+    QCOMPARE(out, home + '\n' + home + '\n');
     QCOMPARE(err, QByteArray("oops\n"));
 
     // A job left running with nohup must not survive the destroy either.
@@ -128,7 +120,7 @@ void TestSandbox::launchExecDestroyLeavesNothing() {
     QVERIFY(rc.ok());
 
     Result<Recap> recap =
-        await<Recap>([&](Callback<Recap> done) { m_fleet->destroy(inst.id, done); });
+        awaitResult<Recap>([&](Callback<Recap> done) { m_fleet->destroy(inst.id, done); });
     QVERIFY2(recap.ok(), qPrintable(recap.ok() ? QString() : recap.error().message));
     QCOMPARE(recap->instance.id, inst.id);
     QCOMPARE(recap->cost.billedSeconds, 60); // a short life bills the 60 s minimum
@@ -144,24 +136,26 @@ void TestSandbox::launchExecDestroyLeavesNothing() {
     QVERIFY(!known.readAll().contains(ssh::knownHostsName(inst.host, inst.sshPort).toUtf8()));
 }
 
-void TestSandbox::launchIsIdempotentPerClientToken() {
+void TestSandbox::launchIsIdempotentPerClientToken()
+{
     LaunchRequest req;
     req.planId = QStringLiteral("t4-1x");
     req.clientToken = QStringLiteral("same-token");
-    Result<Instance> a = await<Instance>(
+    Result<Instance> a = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
-    Result<Instance> b = await<Instance>(
+    Result<Instance> b = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
     QVERIFY(a.ok() && b.ok());
     QCOMPARE(b->id, a->id);
-    (void)await<QList<Error>>([&](Callback<QList<Error>> done) {
+    (void)awaitResult<QList<Error>>([&](Callback<QList<Error>> done) {
         m_fleet->refresh([done](QList<Error> e) { done(e); });
     });
     QCOMPARE(m_fleet->instances().size(), 1);
     QVERIFY(m_fleet->interruptedLaunches().isEmpty());
 }
 
-void TestSandbox::badRequestsAreRefusedWithReasons_data() {
+void TestSandbox::badRequestsAreRefusedWithReasons_data()
+{
     QTest::addColumn<QString>("plan");
     QTest::addColumn<QString>("region");
     QTest::addColumn<QString>("name");
@@ -176,7 +170,8 @@ void TestSandbox::badRequestsAreRefusedWithReasons_data() {
                               << QStringLiteral("not a valid machine name");
 }
 
-void TestSandbox::badRequestsAreRefusedWithReasons() {
+void TestSandbox::badRequestsAreRefusedWithReasons()
+{
     QFETCH(QString, plan);
     QFETCH(QString, region);
     QFETCH(QString, name);
@@ -185,7 +180,7 @@ void TestSandbox::badRequestsAreRefusedWithReasons() {
     req.planId = plan;
     req.region = region;
     req.name = name;
-    Result<Instance> r = await<Instance>(
+    Result<Instance> r = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::InvalidInput);
@@ -196,14 +191,15 @@ void TestSandbox::badRequestsAreRefusedWithReasons() {
     QVERIFY(m_fleet->interruptedLaunches().isEmpty());
 }
 
-void TestSandbox::stopAndStartKeepBillingIntervals() {
+void TestSandbox::stopAndStartKeepBillingIntervals()
+{
     const Instance inst = launchReady();
     Provider* p = m_fleet->provider(QStringLiteral("sandbox"));
     const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + inst.id;
     const sandbox::MachineIdentity identity{sandbox::SandboxStore::tagFor(inst.id), dir};
 
     Result<Instance> stopped =
-        await<Instance>([&](Callback<Instance> done) { p->stop(inst.id, done); });
+        awaitResult<Instance>([&](Callback<Instance> done) { p->stop(inst.id, done); });
     QVERIFY(stopped.ok());
     QCOMPARE(stopped->status, InstanceStatus::Stopped);
     QCOMPARE(sandbox::machineProcesses(identity).size(), 0);
@@ -211,20 +207,22 @@ void TestSandbox::stopAndStartKeepBillingIntervals() {
     QVERIFY(stopped->runIntervals.first().end.isValid());
 
     Result<Instance> started =
-        await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
+        awaitResult<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
     QVERIFY(started.ok());
     QCOMPARE(started->runIntervals.size(), 2);
-    QTRY_COMPARE_WITH_TIMEOUT(
-        await<Instance>([&](Callback<Instance> done) { p->getInstance(inst.id, done); })->status,
-        InstanceStatus::Running, 15000);
+    QTRY_COMPARE_WITH_TIMEOUT(awaitResult<Instance>([&](Callback<Instance> done) {
+                                  p->getInstance(inst.id, done);
+                              })->status,
+                              InstanceStatus::Running, 15000);
     // Starting a running machine is a conflict, not a second server.
     Result<Instance> again =
-        await<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
+        awaitResult<Instance>([&](Callback<Instance> done) { p->start(inst.id, done); });
     QVERIFY(!again.ok());
     QCOMPARE(again.error().code, ErrorCode::Conflict);
 }
 
-void TestSandbox::staleMachineIsCleanedUp() {
+void TestSandbox::staleMachineIsCleanedUp()
+{
     const Instance inst = launchReady();
     const QString dir = m_env->stateDir() + QStringLiteral("/sandbox/") + inst.id;
     const sandbox::MachineIdentity identity{sandbox::SandboxStore::tagFor(inst.id), dir};
@@ -248,7 +246,8 @@ void TestSandbox::staleMachineIsCleanedUp() {
     QCOMPARE(store.get(inst.id).error().code, ErrorCode::NotFound);
 }
 
-void TestSandbox::hostKeyMismatchIsRefused() {
+void TestSandbox::hostKeyMismatchIsRefused()
+{
     const Instance inst = launchReady();
     ssh::Endpoint ep = endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths());
     ep.expectedHostKeySha256 = QStringLiteral("SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA");
@@ -259,7 +258,8 @@ void TestSandbox::hostKeyMismatchIsRefused() {
              qPrintable(rc.error().message));
 }
 
-void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint() {
+void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint()
+{
     const Instance inst = launchReady();
     // known_hosts holds another key for this address, as after a rebuild or an attack.
     const QString otherKey = m_env->path() + QStringLiteral("/other");
@@ -284,7 +284,8 @@ void TestSandbox::changedHostKeyIsRefusedWithoutProviderFingerprint() {
     QVERIFY(runRemote(ep, QStringLiteral("true"), {}).ok());
 }
 
-void TestSandbox::unknownHostKeyNeedsAcceptNew() {
+void TestSandbox::unknownHostKeyNeedsAcceptNew()
+{
     const Instance inst = launchReady();
     ssh::Endpoint ep = endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths());
     ep.expectedHostKeySha256.clear();
@@ -297,7 +298,8 @@ void TestSandbox::unknownHostKeyNeedsAcceptNew() {
     QVERIFY(runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict).ok());
 }
 
-void TestSandbox::wrongKeyIsRefused() {
+void TestSandbox::wrongKeyIsRefused()
+{
     const Instance inst = launchReady();
     const QString stranger = m_env->path() + QStringLiteral("/stranger");
     QVERIFY(ssh::generateEd25519(stranger, QStringLiteral("stranger")).ok());
@@ -311,7 +313,8 @@ void TestSandbox::wrongKeyIsRefused() {
              qPrintable(rc.error().message));
 }
 
-void TestSandbox::refusedConnectionSaysWhatToDo() {
+void TestSandbox::refusedConnectionSaysWhatToDo()
+{
     Instance nowhere;
     nowhere.host = QStringLiteral("127.0.0.1");
     nowhere.sshPort = 1; // nothing listens on tcpmux

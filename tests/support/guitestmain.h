@@ -6,7 +6,8 @@
 // Like QTEST_MAIN, but uses the offscreen platform unless a display is available, so GUI tests
 // run headless in CI and on a real (or Xvfb) display when DISPLAY is set.
 #define GPUDECK_GUITEST_MAIN(TestObject)                                                           \
-    int main(int argc, char* argv[]) {                                                             \
+    int main(int argc, char* argv[])                                                               \
+    {                                                                                              \
         if (qEnvironmentVariableIsEmpty("DISPLAY") &&                                              \
             qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") &&                                      \
             qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM"))                                        \

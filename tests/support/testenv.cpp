@@ -13,7 +13,8 @@ const char* const kVars[] = {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME
 const char* const kDirs[] = {"config", "data", "state", "cache"};
 } // namespace
 
-IsolatedEnvironment::IsolatedEnvironment() {
+IsolatedEnvironment::IsolatedEnvironment()
+{
     for (size_t i = 0; i < std::size(kVars); ++i) {
         const QString d = m_dir.path() + QLatin1Char('/') + QLatin1String(kDirs[i]);
         QDir().mkpath(d);
@@ -27,23 +28,27 @@ IsolatedEnvironment::IsolatedEnvironment() {
         qputenv("GPUDECK_HELPER_DIR", QFile::encodeName(binDir()));
 }
 
-IsolatedEnvironment::~IsolatedEnvironment() {
+IsolatedEnvironment::~IsolatedEnvironment()
+{
     for (const char* v : kVars)
         qunsetenv(v);
 }
 
-QString IsolatedEnvironment::stateDir() const {
+QString IsolatedEnvironment::stateDir() const
+{
     return m_dir.path() + QStringLiteral("/state/gpudeck");
 }
 
-QString sharedDir() {
+QString sharedDir()
+{
     const QString d = qEnvironmentVariable("GPUDECK_SHARED_DIR");
     if (d.isEmpty() || !QFileInfo(d + QStringLiteral("/realdata")).isDir())
         return {};
     return QDir(d).absolutePath();
 }
 
-QString binDir() {
+QString binDir()
+{
     const QString d = qEnvironmentVariable("GPUDECK_BIN_DIR");
     return d.isEmpty() ? QCoreApplication::applicationDirPath() : d;
 }

@@ -11,14 +11,16 @@ namespace {
 
 const QDateTime t0 = QDateTime(QDate(2026, 11, 1), QTime(12, 0), Qt::UTC);
 
-BillingRule perSecond60() {
+BillingRule perSecond60()
+{
     BillingRule r;
     r.granularity = BillingRule::Granularity::Second;
     r.minimumSeconds = 60;
     return r;
 }
 
-BillingRule hourlyUp(bool stoppedBills) {
+BillingRule hourlyUp(bool stoppedBills)
+{
     BillingRule r;
     r.granularity = BillingRule::Granularity::Hour;
     r.minimumSeconds = 3600;
@@ -26,13 +28,15 @@ BillingRule hourlyUp(bool stoppedBills) {
     return r;
 }
 
-BillingRule perMinute() {
+BillingRule perMinute()
+{
     BillingRule r;
     r.granularity = BillingRule::Granularity::Minute;
     return r;
 }
 
-Instance machine(double price, const BillingRule& rule) {
+Instance machine(double price, const BillingRule& rule)
+{
     Instance i;
     i.id = QStringLiteral("sbx-0000abcd");
     i.priceHourly = price;
@@ -63,7 +67,8 @@ private slots:
     void recapJsonHasStableNames();
 };
 
-void TestBilling::singleInterval_data() {
+void TestBilling::singleInterval_data()
+{
     QTest::addColumn<double>("price");
     QTest::addColumn<BillingRule>("rule");
     QTest::addColumn<qint64>("seconds");
@@ -91,7 +96,8 @@ void TestBilling::singleInterval_data() {
     QTest::newRow("8x H100 10 h") << 23.92 << perSecond60() << 36000LL << 36000LL << 23920LL;
 }
 
-void TestBilling::singleInterval() {
+void TestBilling::singleInterval()
+{
     QFETCH(double, price);
     QFETCH(BillingRule, rule);
     QFETCH(qint64, seconds);
@@ -107,7 +113,8 @@ void TestBilling::singleInterval() {
     QCOMPARE(c.totalCents(), cents);
 }
 
-void TestBilling::minimumAppliesPerStart() {
+void TestBilling::minimumAppliesPerStart()
+{
     Instance i = machine(3.60, perSecond60());
     // Three short starts of 10 s each: each is billed the 60 s minimum.
     i.runIntervals = {
@@ -119,7 +126,8 @@ void TestBilling::minimumAppliesPerStart() {
     QCOMPARE(c.wallSeconds, 210);
 }
 
-void TestBilling::stoppedMachineOnHourlyRuleStillBills() {
+void TestBilling::stoppedMachineOnHourlyRuleStillBills()
+{
     Instance i = machine(0.75, hourlyUp(true));
     i.status = InstanceStatus::Stopped;
     // Ran 10 minutes, then stayed powered off for 2 hours: Linode bills 3 started hours.
@@ -131,7 +139,8 @@ void TestBilling::stoppedMachineOnHourlyRuleStillBills() {
     QVERIFY(billsCompute(i));
 }
 
-void TestBilling::stoppedMachineOnPerSecondRuleDoesNot() {
+void TestBilling::stoppedMachineOnPerSecondRuleDoesNot()
+{
     Instance i = machine(1.29, perSecond60());
     i.status = InstanceStatus::Stopped;
     i.runIntervals = {{t0, t0.addSecs(600)}};
@@ -141,14 +150,16 @@ void TestBilling::stoppedMachineOnPerSecondRuleDoesNot() {
     QVERIFY(!billsCompute(i));
 }
 
-void TestBilling::partialSecondsRoundUp() {
+void TestBilling::partialSecondsRoundUp()
+{
     const Instance i = machine(3.60, perSecond60());
     const Cost c = costOf(i, t0.addMSecs(90'001));
     QCOMPARE(c.wallSeconds, 91);
     QCOMPARE(c.billedSeconds, 91);
 }
 
-void TestBilling::storageAccruesOverWallTime() {
+void TestBilling::storageAccruesOverWallTime()
+{
     BillingRule r = perSecond60();
     r.storageUsdPerGbMonth = 0.10;
     Instance i = machine(1.00, r);
@@ -163,7 +174,8 @@ void TestBilling::storageAccruesOverWallTime() {
     QCOMPARE(costOf(i, t0.addSecs(3600)).storageCents, 7);
 }
 
-void TestBilling::openIntervalEndsAtEnd() {
+void TestBilling::openIntervalEndsAtEnd()
+{
     Instance i = machine(2.00, perSecond60());
     i.runIntervals = {{t0, QDateTime()}};
     QCOMPARE(costOf(i, t0.addSecs(1800)).computeCents, 100);
@@ -172,7 +184,8 @@ void TestBilling::openIntervalEndsAtEnd() {
     QCOMPARE(costOf(i, t0.addSecs(-10)).wallSeconds, 0);
 }
 
-void TestBilling::estimate_data() {
+void TestBilling::estimate_data()
+{
     QTest::addColumn<double>("price");
     QTest::addColumn<BillingRule>("rule");
     QTest::addColumn<double>("hours");
@@ -182,7 +195,8 @@ void TestBilling::estimate_data() {
     QTest::newRow("1.5 h hourly bills 2 h") << 0.75 << hourlyUp(true) << 1.5 << 150LL;
 }
 
-void TestBilling::estimate() {
+void TestBilling::estimate()
+{
     QFETCH(double, price);
     QFETCH(BillingRule, rule);
     QFETCH(double, hours);
@@ -190,7 +204,8 @@ void TestBilling::estimate() {
     QCOMPARE(estimateCents(price, rule, hours), cents);
 }
 
-void TestBilling::formatting_data() {
+void TestBilling::formatting_data()
+{
     QTest::addColumn<qint64>("cents");
     QTest::addColumn<QString>("text");
     QTest::newRow("zero") << 0LL << QStringLiteral("$0.00");
@@ -200,13 +215,15 @@ void TestBilling::formatting_data() {
     QTest::newRow("negative") << -250LL << QStringLiteral("-$2.50");
 }
 
-void TestBilling::formatting() {
+void TestBilling::formatting()
+{
     QFETCH(qint64, cents);
     QFETCH(QString, text);
     QCOMPARE(formatCents(cents), text);
 }
 
-void TestBilling::billsComputeByStatus() {
+void TestBilling::billsComputeByStatus()
+{
     Instance i = machine(1.0, perSecond60());
     i.status = InstanceStatus::Provisioning;
     QVERIFY(billsCompute(i));
@@ -219,7 +236,8 @@ void TestBilling::billsComputeByStatus() {
     QCOMPARE(formatDuration(3 * 3600 + 5 * 60), QStringLiteral("3 h 05 min"));
 }
 
-void TestBilling::recapJsonHasStableNames() {
+void TestBilling::recapJsonHasStableNames()
+{
     Recap r;
     r.instance = machine(1.10, perSecond60());
     r.destroyedAt = t0.addSecs(61);

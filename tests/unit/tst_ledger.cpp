@@ -12,7 +12,8 @@ using namespace gpudeck;
 namespace {
 
 Recap recap(const QString& id, const QString& name, const QDateTime& created, qint64 seconds,
-            double price) {
+            double price)
+{
     Recap r;
     r.instance.id = id;
     r.instance.name = name;
@@ -39,7 +40,8 @@ private slots:
     void unwritableDatabaseIsAnError();
 };
 
-void TestLedger::addAndReadBack() {
+void TestLedger::addAndReadBack()
+{
     QTemporaryDir dir;
     const QString path = dir.filePath(QStringLiteral("gpudeck.sqlite"));
     const QDateTime t = QDateTime(QDate(2026, 11, 20), QTime(9, 0), Qt::UTC);
@@ -68,7 +70,8 @@ void TestLedger::addAndReadBack() {
     QCOMPARE(all->at(1).instance.billing.minimumSeconds, 60);
 }
 
-void TestLedger::spentSince() {
+void TestLedger::spentSince()
+{
     QTemporaryDir dir;
     Database db(dir.filePath(QStringLiteral("l.sqlite")));
     QVERIFY(db.open().ok());
@@ -84,7 +87,8 @@ void TestLedger::spentSince() {
     QCOMPARE(ledger.spentSinceCents(day2.addDays(1)).value(), 0);
 }
 
-void TestLedger::csvExport() {
+void TestLedger::csvExport()
+{
     QTemporaryDir dir;
     Database db(dir.filePath(QStringLiteral("l.sqlite")));
     QVERIFY(db.open().ok());
@@ -105,7 +109,8 @@ void TestLedger::csvExport() {
     QVERIFY(lines[1].endsWith(",1.2900,1.29,0.00,1.29"));
 }
 
-void TestLedger::unwritableDatabaseIsAnError() {
+void TestLedger::unwritableDatabaseIsAnError()
+{
     QTemporaryDir dir;
     // A directory where the database file should be: SQLite cannot open it.
     const QString path = dir.filePath(QStringLiteral("db"));

@@ -26,7 +26,8 @@ struct Run {
     QByteArray out;
     QByteArray err;
 
-    [[nodiscard]] QStringList lines() const {
+    [[nodiscard]] QStringList lines() const
+    {
         QStringList l = QString::fromUtf8(out).split(QLatin1Char('\n'));
         if (!l.isEmpty() && l.last().isEmpty())
             l.removeLast();
@@ -34,14 +35,16 @@ struct Run {
     }
 };
 
-QString rstrip(const QString& s) {
+QString rstrip(const QString& s)
+{
     qsizetype n = s.size();
     while (n > 0 && s.at(n - 1).isSpace())
         --n;
     return s.left(n);
 }
 
-QStringList readLines(const QString& path) {
+QStringList readLines(const QString& path)
+{
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
         return {};
@@ -52,7 +55,8 @@ QStringList readLines(const QString& path) {
 }
 
 // From the first "+---" line at or after `from` to the border closing the process box.
-QStringList tableAt(const QStringList& lines, qsizetype from = 0) {
+QStringList tableAt(const QStringList& lines, qsizetype from = 0)
+{
     qsizetype start = from;
     while (start < lines.size() && !lines.at(start).startsWith(QLatin1String("+---")))
         ++start;
@@ -68,7 +72,8 @@ QStringList tableAt(const QStringList& lines, qsizetype from = 0) {
 // The lines of a capture section, which starts after the "# $ <command>" banner and its
 // closing "####" rule.
 QStringList captureSection(const QStringList& lines, const QString& commandPrefix,
-                           int occurrence = 0) {
+                           int occurrence = 0)
+{
     for (qsizetype i = 0; i < lines.size(); ++i) {
         if (!lines.at(i).startsWith(QLatin1String("# $ ") + commandPrefix) || occurrence-- > 0)
             continue;
@@ -86,7 +91,8 @@ QStringList captureSection(const QStringList& lines, const QString& commandPrefi
 // A table line reduced to its frame: numbers blanked (right-aligned numbers keep their unit
 // in place) and PCI bus ids masked, so a simulated line equals the real one exactly when
 // every border, label, unit and alignment does.
-QString frame(QString line) {
+QString frame(QString line)
+{
     static const QRegularExpression busId(
         QStringLiteral("[0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\\.[0-9]"));
     static const QRegularExpression digit(QStringLiteral("[0-9]"));
@@ -97,7 +103,8 @@ QString frame(QString line) {
 
 // A CSV value's shape: decimals keep their count, other digits and hex letters collapse to
 // 'h', so "69.85 W" and "357.12 W" agree while "69.85" (no unit) or "69.9 W" would not.
-QString shape(QString value) {
+QString shape(QString value)
+{
     static const QRegularExpression decimals(QStringLiteral("\\.(\\d+)"));
     static const QRegularExpression hex(QStringLiteral("[0-9A-Fa-f]+"));
     QString out;
@@ -112,7 +119,8 @@ QString shape(QString value) {
     return out.replace(hex, QStringLiteral("h"));
 }
 
-QStringList csvCells(const QString& line) {
+QStringList csvCells(const QString& line)
+{
     return line.split(QStringLiteral(", "));
 }
 
@@ -146,7 +154,8 @@ const char* const kTable535[] = {
 };
 
 // Keras 2 `model.fit(verbose=1)` end-of-epoch line.
-const QRegularExpression& kerasLine() {
+const QRegularExpression& kerasLine()
+{
     static const QRegularExpression re(QStringLiteral(
         "^(\\d+)/(\\d+) \\[=+\\] - \\d+s \\d+(ms|us)/step - loss: [0-9.]+ - accuracy: [0-9.]+"
         " - val_loss: [0-9.]+ - val_accuracy: [0-9.]+$"));
@@ -199,7 +208,8 @@ private:
     [[nodiscard]] Run smi(const QStringList& args) { return run(tool("nvidia-smi"), args); }
     void writeConf(const QByteArray& text);
     [[nodiscard]] QString capturePath(const QString& relative) const;
-    [[nodiscard]] QString statePath() const {
+    [[nodiscard]] QString statePath() const
+    {
         return m_sandbox->path() + QStringLiteral("/run/train.state");
     }
     void compareTables(const QStringList& real, const QStringList& sim, bool realIsTrimmed);
@@ -210,11 +220,13 @@ private:
     QProcessEnvironment m_env;
 };
 
-QString TestSimGpu::tool(const char* name) const {
+QString TestSimGpu::tool(const char* name) const
+{
     return m_sandbox->path() + QStringLiteral("/bin/") + QLatin1String(name);
 }
 
-Run TestSimGpu::run(const QString& program, const QStringList& args, int timeoutMs) {
+Run TestSimGpu::run(const QString& program, const QStringList& args, int timeoutMs)
+{
     QProcess p;
     p.setProcessEnvironment(m_env);
     p.start(program, args);
@@ -231,17 +243,20 @@ Run TestSimGpu::run(const QString& program, const QStringList& args, int timeout
     return r;
 }
 
-void TestSimGpu::writeConf(const QByteArray& text) {
+void TestSimGpu::writeConf(const QByteArray& text)
+{
     QFile f(m_sandbox->path() + QStringLiteral("/gpu.conf"));
     QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
     QCOMPARE(f.write(text), text.size());
 }
 
-QString TestSimGpu::capturePath(const QString& relative) const {
+QString TestSimGpu::capturePath(const QString& relative) const
+{
     return m_captures + QLatin1Char('/') + relative;
 }
 
-void TestSimGpu::initTestCase() {
+void TestSimGpu::initTestCase()
+{
     m_program = gpudeck::test::binDir() + QStringLiteral("/gpudeck-simgpu");
     QVERIFY2(QFileInfo(m_program).isExecutable(),
              qPrintable(m_program + QStringLiteral(" is not built")));
@@ -252,7 +267,8 @@ void TestSimGpu::initTestCase() {
 
 // Every test gets a fresh instance folder laid out like a Sandbox machine's: gpu.conf (when
 // the test writes one), run/, and bin/ with the two symlinks.
-void TestSimGpu::init() {
+void TestSimGpu::init()
+{
     m_sandbox = std::make_unique<QTemporaryDir>();
     QVERIFY(m_sandbox->isValid());
     const QString bin = m_sandbox->path() + QStringLiteral("/bin");
@@ -266,11 +282,13 @@ void TestSimGpu::init() {
                  bin + QLatin1Char(':') + m_env.value(QStringLiteral("PATH")));
 }
 
-void TestSimGpu::cleanup() {
+void TestSimGpu::cleanup()
+{
     m_sandbox.reset();
 }
 
-void TestSimGpu::queryHeaderMatchesCapture_data() {
+void TestSimGpu::queryHeaderMatchesCapture_data()
+{
     QTest::addColumn<QString>("asked");
     QTest::addColumn<QString>("canonical");
     QTest::newRow("identity") << QStringLiteral("index,name,uuid,pci.bus_id,driver_version,pstate")
@@ -295,7 +313,8 @@ void TestSimGpu::queryHeaderMatchesCapture_data() {
 
 // The header names the canonical property whatever alias was asked for, with the unit the
 // real tool prints.
-void TestSimGpu::queryHeaderMatchesCapture() {
+void TestSimGpu::queryHeaderMatchesCapture()
+{
     QFETCH(QString, asked);
     QFETCH(QString, canonical);
     if (m_captures.isEmpty())
@@ -320,7 +339,8 @@ void TestSimGpu::queryHeaderMatchesCapture() {
 }
 
 // The whole property list of driver 590 (212 properties) gives the captured header verbatim.
-void TestSimGpu::fullFieldListMatchesCapture() {
+void TestSimGpu::fullFieldListMatchesCapture()
+{
     if (m_captures.isEmpty())
         QSKIP(
             "The shared nvidia-smi captures are absent (GPUDECK_SHARED_DIR/realdata/nvidia-smi).");
@@ -345,7 +365,8 @@ void TestSimGpu::fullFieldListMatchesCapture() {
     QCOMPARE(csvCells(r.lines().at(1)).size(), csvCells(section.at(1)).size());
 }
 
-void TestSimGpu::queryValueShapesMatchCapture_data() {
+void TestSimGpu::queryValueShapesMatchCapture_data()
+{
     QTest::addColumn<QString>("field");
     for (const char* f : {"index",
                           "name",
@@ -379,7 +400,8 @@ void TestSimGpu::queryValueShapesMatchCapture_data() {
 
 // Each value has the shape of the captured H100's: units, decimals, [N/A] for the fan of a
 // datacenter board.
-void TestSimGpu::queryValueShapesMatchCapture() {
+void TestSimGpu::queryValueShapesMatchCapture()
+{
     QFETCH(QString, field);
     if (m_captures.isEmpty())
         QSKIP(
@@ -405,7 +427,8 @@ void TestSimGpu::queryValueShapesMatchCapture() {
 }
 
 // Four GPUs, idle: one row each, numbers that add up.
-void TestSimGpu::queryValuesInRange() {
+void TestSimGpu::queryValuesInRange()
+{
     writeConf("count=4\n");
     const Run r = smi({QStringLiteral("--query-gpu=index,uuid,utilization.gpu,memory.total,"
                                       "memory.used,memory.free,temperature.gpu,power.draw,"
@@ -446,7 +469,8 @@ void TestSimGpu::queryValuesInRange() {
     QCOMPARE(uuids.size(), 4);
 }
 
-void TestSimGpu::queryFormats_data() {
+void TestSimGpu::queryFormats_data()
+{
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<bool>("header");
     QTest::addColumn<QString>("memoryCell");
@@ -471,7 +495,8 @@ void TestSimGpu::queryFormats_data() {
         << true << bare;
 }
 
-void TestSimGpu::queryFormats() {
+void TestSimGpu::queryFormats()
+{
     QFETCH(QStringList, args);
     QFETCH(bool, header);
     QFETCH(QString, memoryCell);
@@ -492,7 +517,8 @@ void TestSimGpu::queryFormats() {
     }
 }
 
-void TestSimGpu::computeAppsIdleIsHeaderOnly() {
+void TestSimGpu::computeAppsIdleIsHeaderOnly()
+{
     const Run r = smi({QStringLiteral("--query-compute-apps=pid,process_name,used_memory"),
                        QStringLiteral("--format=csv")});
     QCOMPARE(r.exitCode, 0);
@@ -503,7 +529,8 @@ void TestSimGpu::computeAppsIdleIsHeaderOnly() {
     QVERIFY(bare.out.isEmpty());
 }
 
-void TestSimGpu::unknownFieldFails_data() {
+void TestSimGpu::unknownFieldFails_data()
+{
     QTest::addColumn<QString>("query");
     QTest::addColumn<QString>("field");
     QTest::newRow("gpu") << QStringLiteral("--query-gpu=index,cuda_version")
@@ -515,7 +542,8 @@ void TestSimGpu::unknownFieldFails_data() {
 }
 
 // nvidia-smi answers an unknown property on stdout and exits with 2 (invalid argument).
-void TestSimGpu::unknownFieldFails() {
+void TestSimGpu::unknownFieldFails()
+{
     QFETCH(QString, query);
     QFETCH(QString, field);
     const Run r = smi({query, QStringLiteral("--format=csv")});
@@ -525,7 +553,8 @@ void TestSimGpu::unknownFieldFails() {
              QStringLiteral("Field \"%1\" is not a valid field to query.").arg(field));
 }
 
-void TestSimGpu::badOptionFails_data() {
+void TestSimGpu::badOptionFails_data()
+{
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QString>("message");
     QTest::newRow("unknown")
@@ -545,7 +574,8 @@ void TestSimGpu::badOptionFails_data() {
         << QStringLiteral("\"--format=\" switch is missing. Please run 'nvidia-smi -h' for help.");
 }
 
-void TestSimGpu::badOptionFails() {
+void TestSimGpu::badOptionFails()
+{
     QFETCH(QStringList, args);
     QFETCH(QString, message);
     const Run r = smi(args);
@@ -553,7 +583,8 @@ void TestSimGpu::badOptionFails() {
     QCOMPARE(r.lines().value(0), message);
 }
 
-void TestSimGpu::badConfigFails_data() {
+void TestSimGpu::badConfigFails_data()
+{
     QTest::addColumn<QByteArray>("conf");
     QTest::addColumn<QString>("expected");
     QTest::newRow("count too high") << QByteArray("model=NVIDIA A100-SXM4-80GB\ncount=9\n")
@@ -570,7 +601,8 @@ void TestSimGpu::badConfigFails_data() {
     QTest::newRow("no equals") << QByteArray("count\n") << QStringLiteral("expected key=value");
 }
 
-void TestSimGpu::badConfigFails() {
+void TestSimGpu::badConfigFails()
+{
     QFETCH(QByteArray, conf);
     QFETCH(QString, expected);
     writeConf(conf);
@@ -580,7 +612,8 @@ void TestSimGpu::badConfigFails() {
     QVERIFY2(QString::fromUtf8(r.err).contains(expected), r.err.constData());
 }
 
-void TestSimGpu::selectGpuById() {
+void TestSimGpu::selectGpuById()
+{
     writeConf("count=3\n");
     const Run all =
         smi({QStringLiteral("--query-gpu=index,uuid"), QStringLiteral("--format=csv,noheader")});
@@ -597,7 +630,8 @@ void TestSimGpu::selectGpuById() {
     QCOMPARE(none.lines().value(0), QStringLiteral("No devices were found"));
 }
 
-void TestSimGpu::listAndVersion() {
+void TestSimGpu::listAndVersion()
+{
     writeConf("count=2\n");
     const Run list = smi({QStringLiteral("-L")});
     QCOMPARE(list.exitCode, 0);
@@ -627,7 +661,8 @@ void TestSimGpu::listAndVersion() {
 }
 
 // One executable, two names: through the symlinks or with the name as first argument.
-void TestSimGpu::dispatchBySubcommand() {
+void TestSimGpu::dispatchBySubcommand()
+{
     const Run viaLink = smi({QStringLiteral("-L")});
     const Run viaArg = run(m_program, {QStringLiteral("nvidia-smi"), QStringLiteral("-L")});
     QCOMPARE(viaArg.exitCode, 0);
@@ -638,8 +673,8 @@ void TestSimGpu::dispatchBySubcommand() {
     QVERIFY(bare.err.contains("usage"));
 }
 
-void TestSimGpu::compareTables(const QStringList& real, const QStringList& sim,
-                               bool realIsTrimmed) {
+void TestSimGpu::compareTables(const QStringList& real, const QStringList& sim, bool realIsTrimmed)
+{
     QVERIFY2(!real.isEmpty(), "no table in the capture");
     QCOMPARE(sim.size(), real.size());
     for (qsizetype i = 0; i < real.size(); ++i) {
@@ -652,7 +687,8 @@ void TestSimGpu::compareTables(const QStringList& real, const QStringList& sim,
     }
 }
 
-void TestSimGpu::tableMatchesCapture_data() {
+void TestSimGpu::tableMatchesCapture_data()
+{
     QTest::addColumn<QString>("capture");
     QTest::addColumn<QString>("marker"); // the table follows this line; empty: the whole file
     QTest::addColumn<bool>("trimmed");   // the capture lost its trailing spaces
@@ -686,7 +722,8 @@ void TestSimGpu::tableMatchesCapture_data() {
 
 // The idle summary table, frame for frame: borders, labels, column widths, units and
 // alignment are those the real driver of the same branch prints.
-void TestSimGpu::tableMatchesCapture() {
+void TestSimGpu::tableMatchesCapture()
+{
     QFETCH(QString, capture);
     QFETCH(QString, marker);
     QFETCH(bool, trimmed);
@@ -710,7 +747,8 @@ void TestSimGpu::tableMatchesCapture() {
 }
 
 // Driver 535 (the Sandbox default) has the narrower 89-column layout.
-void TestSimGpu::table535Layout() {
+void TestSimGpu::table535Layout()
+{
     writeConf("model=NVIDIA A100-SXM4-40GB\n");
     const Run r = smi({});
     QCOMPARE(r.exitCode, 0);
@@ -722,7 +760,8 @@ void TestSimGpu::table535Layout() {
 }
 
 // Busy: the summary and the process list against the captured H100 under load.
-void TestSimGpu::busyTableMatchesCapture() {
+void TestSimGpu::busyTableMatchesCapture()
+{
     if (m_captures.isEmpty())
         QSKIP(
             "The shared nvidia-smi captures are absent (GPUDECK_SHARED_DIR/realdata/nvidia-smi).");
@@ -764,7 +803,8 @@ void TestSimGpu::busyTableMatchesCapture() {
 
 // The demo job loads every GPU while it runs and leaves them idle, and its state file gone,
 // when it ends.
-void TestSimGpu::trainingLoadsTheGpus() {
+void TestSimGpu::trainingLoadsTheGpus()
+{
     writeConf("count=2\n");
     const QString log = m_sandbox->path() + QStringLiteral("/train.log");
     QProcess train;
@@ -850,7 +890,8 @@ void TestSimGpu::trainingLoadsTheGpus() {
     QCOMPARE(readLines(log), out);
 }
 
-void TestSimGpu::trainingStopsCleanlyOnTerm() {
+void TestSimGpu::trainingStopsCleanlyOnTerm()
+{
     QProcess train;
     train.setProcessEnvironment(m_env);
     train.start(tool("gpudeck-demo-train"), {QStringLiteral("--epochs"), QStringLiteral("50")});
@@ -864,7 +905,8 @@ void TestSimGpu::trainingStopsCleanlyOnTerm() {
     QVERIFY(QFile::exists(m_sandbox->path() + QStringLiteral("/run/train.last")));
 }
 
-void TestSimGpu::trainingIsDeterministic() {
+void TestSimGpu::trainingIsDeterministic()
+{
     const QStringList args{QStringLiteral("--epochs"),  QStringLiteral("2"),
                            QStringLiteral("--steps"),   QStringLiteral("3"),
                            QStringLiteral("--step-ms"), QStringLiteral("5")};
@@ -893,7 +935,8 @@ void TestSimGpu::trainingIsDeterministic() {
 
 // A state file whose pid now belongs to another process (or to none) does not make the GPUs
 // busy: the recorded process start time has to match too.
-void TestSimGpu::staleStateIsIdle() {
+void TestSimGpu::staleStateIsIdle()
+{
     QVERIFY(QDir().mkpath(m_sandbox->path() + QStringLiteral("/run")));
     const auto writeState = [this](qint64 pid, const QString& procStart) {
         QFile state(statePath());
@@ -930,7 +973,8 @@ void TestSimGpu::staleStateIsIdle() {
     QCOMPARE(smi(query).lines(), QStringList{QStringLiteral("0")});
 }
 
-void TestSimGpu::loopMsStreamsUntilKilled_data() {
+void TestSimGpu::loopMsStreamsUntilKilled_data()
+{
     QTest::addColumn<QString>("format");
     QTest::addColumn<int>("headers");
     QTest::newRow("csv") << QStringLiteral("csv") << 1;
@@ -938,7 +982,8 @@ void TestSimGpu::loopMsStreamsUntilKilled_data() {
 }
 
 // -lms samples every 100 ms, prints the header once and stops cleanly on SIGTERM.
-void TestSimGpu::loopMsStreamsUntilKilled() {
+void TestSimGpu::loopMsStreamsUntilKilled()
+{
     QFETCH(QString, format);
     QFETCH(int, headers);
     QProcess loop;

@@ -19,7 +19,8 @@ private slots:
     void billingRuleDescribe();
 };
 
-void TestTypes::planRoundTrip() {
+void TestTypes::planRoundTrip()
+{
     Plan p;
     p.provider = QStringLiteral("sandbox");
     p.id = QStringLiteral("a100-1x");
@@ -41,7 +42,8 @@ void TestTypes::planRoundTrip() {
     QCOMPARE(Plan::fromJson(p.toJson()), p);
 }
 
-void TestTypes::planJsonNames() {
+void TestTypes::planJsonNames()
+{
     Plan p;
     p.gpuCount = 8;
     p.onDemandHourly = 23.92;
@@ -54,7 +56,8 @@ void TestTypes::planJsonNames() {
     QVERIFY(o.value(QStringLiteral("spot_hourly_usd")).isNull());
 }
 
-void TestTypes::instanceRoundTrip() {
+void TestTypes::instanceRoundTrip()
+{
     Instance i;
     i.id = QStringLiteral("sbx-0123abcd");
     i.name = QStringLiteral("train-1");
@@ -80,7 +83,8 @@ void TestTypes::instanceRoundTrip() {
     QCOMPARE(i.toJson().value(QStringLiteral("status")).toString(), QStringLiteral("booting"));
 }
 
-void TestTypes::statusNames_data() {
+void TestTypes::statusNames_data()
+{
     QTest::addColumn<int>("status");
     QTest::addColumn<QString>("name");
     QTest::addColumn<bool>("transitional");
@@ -95,7 +99,8 @@ void TestTypes::statusNames_data() {
     QTest::newRow("error") << int(InstanceStatus::Error) << "error" << false;
 }
 
-void TestTypes::statusNames() {
+void TestTypes::statusNames()
+{
     QFETCH(int, status);
     QFETCH(QString, name);
     QFETCH(bool, transitional);
@@ -105,14 +110,16 @@ void TestTypes::statusNames() {
     QCOMPARE(isTransitional(s), transitional);
 }
 
-void TestTypes::unknownStatusIsRejected() {
+void TestTypes::unknownStatusIsRejected()
+{
     QVERIFY(!statusFromName(QStringLiteral("exploded")).has_value());
     QJsonObject o;
     o.insert(QStringLiteral("status"), QStringLiteral("exploded"));
     QCOMPARE(Instance::fromJson(o).status, InstanceStatus::Error);
 }
 
-void TestTypes::billingRuleDescribe_data() {
+void TestTypes::billingRuleDescribe_data()
+{
     QTest::addColumn<int>("granularity");
     QTest::addColumn<int>("minimum");
     QTest::addColumn<bool>("stoppedBills");
@@ -125,7 +132,8 @@ void TestTypes::billingRuleDescribe_data() {
                             << QStringLiteral("per minute, rounded up");
 }
 
-void TestTypes::billingRuleDescribe() {
+void TestTypes::billingRuleDescribe()
+{
     QFETCH(int, granularity);
     QFETCH(int, minimum);
     QFETCH(bool, stoppedBills);

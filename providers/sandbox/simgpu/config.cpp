@@ -9,14 +9,16 @@ namespace gpudeck::simgpu {
 
 namespace {
 
-Error lineError(const std::string& origin, int line, const std::string& text) {
+Error lineError(const std::string& origin, int line, const std::string& text)
+{
     return Error{exitcode::OtherError,
                  "gpudeck-simgpu: " + origin + ":" + std::to_string(line) + ": " + text};
 }
 
 // Dotted numeric versions only ("535.129.03", "591.86", "12.2"): they end up inside the
 // fixed-width banner and in parsers that split on dots.
-bool isVersion(std::string_view text, int minParts, int maxParts) {
+bool isVersion(std::string_view text, int minParts, int maxParts)
+{
     const auto parts = split(text, '.');
     if (static_cast<int>(parts.size()) < minParts || static_cast<int>(parts.size()) > maxParts) {
         return false;
@@ -30,7 +32,8 @@ bool isVersion(std::string_view text, int minParts, int maxParts) {
     return true;
 }
 
-bool parseBool(std::string_view text, bool& out) {
+bool parseBool(std::string_view text, bool& out)
+{
     const std::string lower = toLower(text);
     if (lower == "on" || lower == "yes" || lower == "true" || lower == "1" || lower == "enabled") {
         out = true;
@@ -44,7 +47,8 @@ bool parseBool(std::string_view text, bool& out) {
     return false;
 }
 
-std::optional<std::uint64_t> parsePciId(std::string_view text) {
+std::optional<std::uint64_t> parsePciId(std::string_view text)
+{
     if (startsWith(text, "0x") || startsWith(text, "0X")) {
         text.remove_prefix(2);
     }
@@ -69,7 +73,8 @@ std::optional<std::uint64_t> parsePciId(std::string_view text) {
 }
 
 std::optional<Error> applyEntry(GpuConfig& config, const std::string& origin, int line,
-                                const std::string& key, const std::string& value) {
+                                const std::string& key, const std::string& value)
+{
     const auto bad = [&](const std::string& expected) {
         return lineError(origin, line,
                          "invalid " + key + "=\"" + value + "\" (expected " + expected + ")");
@@ -192,7 +197,8 @@ std::optional<Error> applyEntry(GpuConfig& config, const std::string& origin, in
     return std::nullopt;
 }
 
-void applyModelPreset(GpuConfig& config) {
+void applyModelPreset(GpuConfig& config)
+{
     // Only what gpu.conf leaves out is taken from here; figures are those the real boards
     // report (nvidia-smi -q of each model).
     const auto has = [&](const char* part) { return config.model.find(part) != std::string::npos; };
@@ -240,11 +246,13 @@ void applyModelPreset(GpuConfig& config) {
 
 } // namespace
 
-int GpuConfig::driverMajor() const {
+int GpuConfig::driverMajor() const
+{
     return static_cast<int>(parseInt(split(driver, '.').front()).value_or(0));
 }
 
-std::string sandboxDir() {
+std::string sandboxDir()
+{
     if (const char* dir = std::getenv("GPUDECK_SANDBOX_DIR"); dir && *dir) {
         return dir;
     }
@@ -252,11 +260,13 @@ std::string sandboxDir() {
     return std::string(home && *home ? home : "/tmp") + "/.gpudeck-sim";
 }
 
-std::string runDir() {
+std::string runDir()
+{
     return sandboxDir() + "/run";
 }
 
-Result<GpuConfig> loadConfig(const std::string& sandboxDirectory) {
+Result<GpuConfig> loadConfig(const std::string& sandboxDirectory)
+{
     // Without a seed line every instance still gets its own UUIDs and jitter, because the
     // instance directory differs.
     const std::uint64_t defaultSeed = hashString(sandboxDirectory);
@@ -271,7 +281,8 @@ Result<GpuConfig> loadConfig(const std::string& sandboxDirectory) {
 }
 
 Result<GpuConfig> parseConfig(std::string_view text, const std::string& origin,
-                              std::uint64_t defaultSeed) {
+                              std::uint64_t defaultSeed)
+{
     struct Entry {
         int line;
         std::string key;

@@ -18,7 +18,8 @@ namespace {
 
 volatile std::sig_atomic_t g_stopSignal = 0;
 
-void requestStop(int signal) {
+void requestStop(int signal)
+{
     g_stopSignal = signal;
 }
 
@@ -26,14 +27,16 @@ constexpr int BarWidth = 30;               // keras.utils.Progbar default width
 constexpr double ProgressIntervalS = 0.05; // Progbar default refresh interval
 constexpr double InitialLoss = 0.6931;     // binary cross-entropy of a coin flip, ln 2
 
-Error argError(const std::string& text) {
+Error argError(const std::string& text)
+{
     return Error{exitcode::InvalidArgument,
                  "gpudeck-demo-train: " + text +
                      "\nusage: gpudeck-demo-train [--epochs N] [--steps S] [--step-ms MS] "
                      "[--log FILE] [--seed N]\n"};
 }
 
-double clampd(double v, double lo, double hi) {
+double clampd(double v, double lo, double hi)
+{
     return std::min(std::max(v, lo), hi);
 }
 
@@ -45,29 +48,35 @@ public:
         : m_seed(mix64(seed))
         , m_tau(std::max(1.0, totalSteps / 4.0))
         , m_start(InitialLoss + 0.004 * gaussian(m_seed, 0, 100))
-        , m_floor(0.10 + 0.08 * unit01(m_seed, 0, 101)) {}
+        , m_floor(0.10 + 0.08 * unit01(m_seed, 0, 101))
+    {}
 
     double base(int step) const { return m_floor + (m_start - m_floor) * std::exp(-step / m_tau); }
-    double stepLoss(int step) const {
+    double stepLoss(int step) const
+    {
         return base(step) * (1.0 + 0.06 * gaussian(m_seed, static_cast<std::uint64_t>(step), 1));
     }
-    double stepAccuracy(int step) const {
+    double stepAccuracy(int step) const
+    {
         return clampd(accuracyFor(base(step)) +
                           0.015 * gaussian(m_seed, static_cast<std::uint64_t>(step), 2),
                       0.0, 1.0);
     }
-    double valLoss(int epoch, int lastStep) const {
+    double valLoss(int epoch, int lastStep) const
+    {
         return base(lastStep) *
                (1.04 + 0.03 * gaussian(m_seed, static_cast<std::uint64_t>(epoch), 3));
     }
-    double valAccuracy(int epoch, double valLossValue) const {
+    double valAccuracy(int epoch, double valLossValue) const
+    {
         return clampd(accuracyFor(valLossValue) +
                           0.005 * gaussian(m_seed, static_cast<std::uint64_t>(epoch), 4),
                       0.0, 1.0);
     }
 
 private:
-    static double accuracyFor(double loss) {
+    static double accuracyFor(double loss)
+    {
         return 0.5 + 0.5 * std::pow(clampd(1.0 - loss / InitialLoss, 0.0, 1.0), 0.6);
     }
 
@@ -77,7 +86,8 @@ private:
     double m_floor;
 };
 
-Result<int> intOption(const std::string& name, const std::string& value, int lo, int hi) {
+Result<int> intOption(const std::string& name, const std::string& value, int lo, int hi)
+{
     const auto n = parseInt(value);
     if (!n || *n < lo || *n > hi) {
         return argError("invalid value for " + name + ": \"" + value + "\" (expected " +
@@ -92,11 +102,13 @@ class Output {
 public:
     explicit Output(int logFd)
         : m_logFd(logFd)
-        , m_tty(::isatty(STDOUT_FILENO) == 1) {}
+        , m_tty(::isatty(STDOUT_FILENO) == 1)
+    {}
 
     bool tty() const { return m_tty; }
 
-    void line(const std::string& text) {
+    void line(const std::string& text)
+    {
         (void)writeAll(STDOUT_FILENO, text + "\n");
         if (m_logFd >= 0) {
             (void)writeAll(m_logFd, text + "\n");
@@ -113,15 +125,18 @@ class StateFile {
 public:
     StateFile(std::string runDirectory, TrainState state)
         : m_runDir(std::move(runDirectory))
-        , m_state(std::move(state)) {}
+        , m_state(std::move(state))
+    {}
 
     bool write() { return writeFileAtomic(trainStatePath(m_runDir), serializeTrainState(m_state)); }
-    void setEpoch(int epoch) {
+    void setEpoch(int epoch)
+    {
         m_state.epoch = epoch;
         (void)write();
     }
     // Leaves train.last for the cool-down curve and drops train.state if it is still ours.
-    void finish() {
+    void finish()
+    {
         (void)writeFileAtomic(lastRunPath(m_runDir),
                               serializeLastRun(LastRun{m_state.startTime, nowEpochSeconds()}));
         const std::string path = trainStatePath(m_runDir);
@@ -138,13 +153,15 @@ private:
     TrainState m_state;
 };
 
-std::string formatEpochSeconds(double seconds) {
+std::string formatEpochSeconds(double seconds)
+{
     return formatFixed(seconds, 0) + "s";
 }
 
 } // namespace
 
-Result<TrainOptions> parseTrainArgs(const std::vector<std::string>& args) {
+Result<TrainOptions> parseTrainArgs(const std::vector<std::string>& args)
+{
     TrainOptions options;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& arg = args[i];
@@ -197,7 +214,8 @@ Result<TrainOptions> parseTrainArgs(const std::vector<std::string>& args) {
     return options;
 }
 
-std::string kerasBar(int current, int target) {
+std::string kerasBar(int current, int target)
+{
     const int digits = static_cast<int>(std::floor(std::log10(static_cast<double>(target)))) + 1;
     std::string bar = padLeft(std::to_string(current), static_cast<std::size_t>(digits)) + "/" +
                       std::to_string(target) + " [";
@@ -210,13 +228,15 @@ std::string kerasBar(int current, int target) {
     return bar + "]";
 }
 
-std::string kerasMetric(double value) {
+std::string kerasMetric(double value)
+{
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, std::abs(value) > 1e-3 ? "%.4f" : "%.4e", value);
     return buffer;
 }
 
-std::string kerasTimePerStep(double seconds) {
+std::string kerasTimePerStep(double seconds)
+{
     if (seconds >= 1.0 || seconds == 0.0) {
         return formatFixed(seconds, 0) + "s/step";
     }
@@ -226,7 +246,8 @@ std::string kerasTimePerStep(double seconds) {
     return formatFixed(seconds * 1e6, 0) + "us/step";
 }
 
-std::string kerasEta(double seconds) {
+std::string kerasEta(double seconds)
+{
     const long eta = static_cast<long>(seconds);
     char buffer[64];
     if (eta > 3600) {
@@ -240,7 +261,8 @@ std::string kerasEta(double seconds) {
     return buffer;
 }
 
-int runDemoTrain(const std::vector<std::string>& args, const std::string& argv0) {
+int runDemoTrain(const std::vector<std::string>& args, const std::string& argv0)
+{
     for (const auto& arg : args) {
         if (arg == "-h" || arg == "--help") {
             (void)writeAll(STDOUT_FILENO,

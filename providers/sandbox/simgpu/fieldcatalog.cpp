@@ -237,7 +237,8 @@ constexpr std::array ComputeAppFields = {
     FieldSpec{"process_name", "name", ""}, FieldSpec{"used_gpu_memory", "used_memory", "MiB"},
 };
 
-template <typename Table> const FieldSpec* find(const Table& table, std::string_view name) {
+template <typename Table> const FieldSpec* find(const Table& table, std::string_view name)
+{
     for (const auto& field : table) {
         if (field.name == name || (!field.alias.empty() && field.alias == name)) {
             return &field;
@@ -248,11 +249,13 @@ template <typename Table> const FieldSpec* find(const Table& table, std::string_
 
 } // namespace
 
-const FieldSpec* findGpuField(std::string_view name) {
+const FieldSpec* findGpuField(std::string_view name)
+{
     return find(GpuFields, name);
 }
 
-const FieldSpec* findComputeAppField(std::string_view name) {
+const FieldSpec* findComputeAppField(std::string_view name)
+{
     return find(ComputeAppFields, name);
 }
 

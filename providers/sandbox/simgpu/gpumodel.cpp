@@ -39,12 +39,14 @@ constexpr long long ContextFootprintMiB = 512;
 // DGX A100 / HGX H100 boards enumerate their eight GPUs on these PCI buses.
 constexpr int DgxBuses[8] = {0x07, 0x0F, 0x47, 0x4E, 0x87, 0x90, 0xB7, 0xBD};
 
-double clampd(double v, double lo, double hi) {
+double clampd(double v, double lo, double hi)
+{
     return std::min(std::max(v, lo), hi);
 }
 
 // A little per-sample jitter on top of the slow wander, the way NVML readings flicker.
-double wobble(std::uint64_t seed, Channel channel, int gpu, double t, double period) {
+double wobble(std::uint64_t seed, Channel channel, int gpu, double t, double period)
+{
     const std::uint64_t gpuSeed = mix64(seed ^ static_cast<std::uint64_t>(gpu + 1));
     const double slow = smoothNoise(gpuSeed, channel, t, period);
     const double fast =
@@ -52,11 +54,13 @@ double wobble(std::uint64_t seed, Channel channel, int gpu, double t, double per
     return 0.7 * slow + 0.3 * fast;
 }
 
-double heatFraction(double elapsedS) {
+double heatFraction(double elapsedS)
+{
     return 1.0 - std::exp(-std::max(elapsedS, 0.0) / HeatTimeConstantS);
 }
 
-long long idleUsedMiB(int driverMajor) {
+long long idleUsedMiB(int driverMajor)
+{
     // What an idle, persistence-mode board reports as used: 4 MiB on 535/545, 1 MiB on
     // 550-565 and 0 MiB from 570 on, as in the captured tables of those drivers.
     if (driverMajor < 550) {
@@ -65,13 +69,15 @@ long long idleUsedMiB(int driverMajor) {
     return driverMajor < 570 ? 1 : 0;
 }
 
-int pstateNumber(const std::string& pstate) {
+int pstateNumber(const std::string& pstate)
+{
     return static_cast<int>(parseInt(std::string_view(pstate).substr(1)).value_or(0));
 }
 
 } // namespace
 
-GpuIdentity gpuIdentity(const GpuConfig& config, int index) {
+GpuIdentity gpuIdentity(const GpuConfig& config, int index)
+{
     GpuIdentity id;
     id.index = index;
     id.pciBus = DgxBuses[index % 8];
@@ -100,7 +106,8 @@ GpuIdentity gpuIdentity(const GpuConfig& config, int index) {
     return id;
 }
 
-Snapshot takeSnapshot(const GpuConfig& config, const Activity& activity, double now) {
+Snapshot takeSnapshot(const GpuConfig& config, const Activity& activity, double now)
+{
     Snapshot snapshot;
     snapshot.time = now;
     const std::uint64_t s = config.seed;

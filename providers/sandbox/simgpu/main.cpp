@@ -17,14 +17,16 @@
 
 namespace {
 
-std::string baseName(const std::string& path) {
+std::string baseName(const std::string& path)
+{
     const auto slash = path.rfind('/');
     return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 } // namespace
 
-int main(int argc, char** argv) {
+int main(int argc, char** argv)
+{
     using namespace gpudeck::simgpu;
 
     std::vector<std::string> args(argv + 1, argv + argc);

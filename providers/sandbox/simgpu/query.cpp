@@ -11,15 +11,18 @@ namespace {
 
 using Value = std::optional<std::string>;
 
-std::string num(long long value) {
+std::string num(long long value)
+{
     return std::to_string(value);
 }
 
-std::string watts(double value) {
+std::string watts(double value)
+{
     return formatFixed(value, 2);
 }
 
-Value eccValue(const GpuConfig& config) {
+Value eccValue(const GpuConfig& config)
+{
     switch (config.ecc) {
     case EccMode::Enabled:
         return "Enabled";
@@ -33,7 +36,8 @@ Value eccValue(const GpuConfig& config) {
 
 // The value of one --query-gpu property without its unit; nullopt prints as [N/A].
 Value gpuValue(std::string_view field, const GpuSample& gpu, const GpuConfig& config,
-               const Snapshot& snapshot) {
+               const Snapshot& snapshot)
+{
     const auto is = [&](std::string_view name) { return field == name; };
     const auto in = [&](std::string_view prefix) { return startsWith(field, prefix); };
 
@@ -216,7 +220,8 @@ Value gpuValue(std::string_view field, const GpuSample& gpu, const GpuConfig& co
 }
 
 Value computeAppValue(std::string_view field, const GpuProcess& process, const GpuSample& gpu,
-                      const GpuConfig& config, const Snapshot& snapshot) {
+                      const GpuConfig& config, const Snapshot& snapshot)
+{
     if (field == "timestamp") {
         return csvTimestamp(snapshot.time);
     }
@@ -244,7 +249,8 @@ Value computeAppValue(std::string_view field, const GpuProcess& process, const G
     return std::nullopt;
 }
 
-std::string render(const Value& value, const FieldSpec& spec, const CsvFormat& format) {
+std::string render(const Value& value, const FieldSpec& spec, const CsvFormat& format)
+{
     if (!value) {
         return "[N/A]";
     }
@@ -256,7 +262,8 @@ std::string render(const Value& value, const FieldSpec& spec, const CsvFormat& f
 
 } // namespace
 
-Result<std::vector<const FieldSpec*>> resolveFields(std::string_view list, QueryKind kind) {
+Result<std::vector<const FieldSpec*>> resolveFields(std::string_view list, QueryKind kind)
+{
     std::vector<const FieldSpec*> fields;
     for (const auto& raw : split(list, ',')) {
         const std::string name = trim(raw);
@@ -271,7 +278,8 @@ Result<std::vector<const FieldSpec*>> resolveFields(std::string_view list, Query
     return fields;
 }
 
-std::string csvHeader(const std::vector<const FieldSpec*>& fields) {
+std::string csvHeader(const std::vector<const FieldSpec*>& fields)
+{
     std::string line;
     for (const FieldSpec* field : fields) {
         if (!line.empty()) {
@@ -287,7 +295,8 @@ std::string csvHeader(const std::vector<const FieldSpec*>& fields) {
 
 std::string csvRows(QueryKind kind, const std::vector<const FieldSpec*>& fields,
                     const CsvFormat& format, const GpuConfig& config, const Snapshot& snapshot,
-                    const std::vector<int>& gpuIndices) {
+                    const std::vector<int>& gpuIndices)
+{
     std::string out;
     const auto emitRow = [&](const auto& valueOf) {
         std::string line;
@@ -316,7 +325,8 @@ std::string csvRows(QueryKind kind, const std::vector<const FieldSpec*>& fields,
     return out;
 }
 
-std::string csvTimestamp(double epochSeconds) {
+std::string csvTimestamp(double epochSeconds)
+{
     const auto seconds = static_cast<time_t>(std::floor(epochSeconds));
     const int millis =
         std::min(999, static_cast<int>((epochSeconds - static_cast<double>(seconds)) * 1000.0));

@@ -16,11 +16,13 @@ namespace {
 
 volatile std::sig_atomic_t g_stopRequested = 0;
 
-void requestStop(int) {
+void requestStop(int)
+{
     g_stopRequested = 1;
 }
 
-void installLoopSignals() {
+void installLoopSignals()
+{
     struct sigaction action {};
     action.sa_handler = requestStop;
     sigemptyset(&action.sa_mask);
@@ -33,11 +35,13 @@ void installLoopSignals() {
 
 const std::string HelpHint = " Please run 'nvidia-smi -h' for help.\n\n";
 
-Error usageError(const std::string& text) {
+Error usageError(const std::string& text)
+{
     return Error{exitcode::InvalidArgument, text + HelpHint, true};
 }
 
-Error unrecognized(const std::string& option) {
+Error unrecognized(const std::string& option)
+{
     return usageError("ERROR: Option " + option + " is not recognized.");
 }
 
@@ -46,7 +50,8 @@ struct ArgReader {
     std::size_t pos = 0;
 
     // Value of an option spelled "--name=value", "--name value" or "-x value".
-    Result<std::string> valueFor(const std::string& arg, const std::string& name) {
+    Result<std::string> valueFor(const std::string& arg, const std::string& name)
+    {
         if (arg.size() > name.size() && arg[name.size()] == '=') {
             return arg.substr(name.size() + 1);
         }
@@ -57,11 +62,13 @@ struct ArgReader {
     }
 };
 
-bool matches(const std::string& arg, const std::string& name) {
+bool matches(const std::string& arg, const std::string& name)
+{
     return arg == name || (startsWith(arg, name + "=") && startsWith(name, "--"));
 }
 
-Result<double> parseInterval(const std::string& option, const std::string& value, double scale) {
+Result<double> parseInterval(const std::string& option, const std::string& value, double scale)
+{
     const auto n = parseInt(value);
     if (!n || *n <= 0 || *n > 86400000) {
         return usageError("ERROR: Option " + option + " has an invalid value \"" + value + "\".");
@@ -69,7 +76,8 @@ Result<double> parseInterval(const std::string& option, const std::string& value
     return static_cast<double>(*n) * scale;
 }
 
-Result<CsvFormat> parseFormat(const std::string& text) {
+Result<CsvFormat> parseFormat(const std::string& text)
+{
     CsvFormat format;
     bool csv = false;
     for (const auto& raw : split(text, ',')) {
@@ -90,8 +98,8 @@ Result<CsvFormat> parseFormat(const std::string& text) {
     return format;
 }
 
-Result<std::vector<int>> selectGpus(const std::optional<std::string>& ids,
-                                    const GpuConfig& config) {
+Result<std::vector<int>> selectGpus(const std::optional<std::string>& ids, const GpuConfig& config)
+{
     std::vector<int> indices;
     if (!ids) {
         for (int i = 0; i < config.count; ++i) {
@@ -118,7 +126,8 @@ Result<std::vector<int>> selectGpus(const std::optional<std::string>& ids,
     return indices;
 }
 
-std::string versionText(const GpuConfig& config) {
+std::string versionText(const GpuConfig& config)
+{
     const auto parts = split(config.driver, '.');
     const std::string nvml = parts.size() >= 2 ? parts[0] + "." + parts[1] : config.driver;
     std::string text =
@@ -133,7 +142,8 @@ std::string versionText(const GpuConfig& config) {
            "\nCUDA Version        : " + config.cuda + "\n";
 }
 
-std::string helpText(const GpuConfig& config) {
+std::string helpText(const GpuConfig& config)
+{
     return "NVIDIA System Management Interface -- v" + config.driver +
            "\n\n"
            "GPUDeck Sandbox simulation of nvidia-smi. Supported options:\n\n"
@@ -150,7 +160,8 @@ std::string helpText(const GpuConfig& config) {
            "    --format=                   csv[,noheader][,nounits]\n";
 }
 
-std::string listText(const GpuConfig& config) {
+std::string listText(const GpuConfig& config)
+{
     std::string text;
     for (int i = 0; i < config.count; ++i) {
         text += "GPU " + std::to_string(i) + ": " + config.model +
@@ -159,14 +170,16 @@ std::string listText(const GpuConfig& config) {
     return text;
 }
 
-int fail(const Error& error) {
+int fail(const Error& error)
+{
     (void)writeAll(error.onStdout ? STDOUT_FILENO : STDERR_FILENO, error.message);
     return error.exitCode;
 }
 
 } // namespace
 
-Result<SmiOptions> parseSmiArgs(const std::vector<std::string>& args) {
+Result<SmiOptions> parseSmiArgs(const std::vector<std::string>& args)
+{
     SmiOptions options;
     bool queryGiven = false;
     ArgReader reader{args};
@@ -256,7 +269,8 @@ Result<SmiOptions> parseSmiArgs(const std::vector<std::string>& args) {
     return options;
 }
 
-int runNvidiaSmi(const std::vector<std::string>& args) {
+int runNvidiaSmi(const std::vector<std::string>& args)
+{
     auto parsed = parseSmiArgs(args);
     if (!parsed.ok()) {
         return fail(parsed.error());

@@ -28,7 +28,8 @@ constexpr std::size_t RightCell = 22;
 // table grew to 91 (545 -> 550), until 580 dropped the spaces altogether.
 constexpr std::size_t SpacerWidth = 89;
 
-Widths widthsFor(TableLayout layout) {
+Widths widthsFor(TableLayout layout)
+{
     switch (layout) {
     case TableLayout::Driver535:
         return {89, 22, 17, 4, 10, 8, 1, 10, 38, 12};
@@ -42,38 +43,46 @@ Widths widthsFor(TableLayout layout) {
     return {91, 24, 16, 5, 11, 9, 3, 16, 32, 14};
 }
 
-std::string repeat(char c, std::size_t n) {
+std::string repeat(char c, std::size_t n)
+{
     return std::string(n, c);
 }
 
-std::string row(const std::string& left, const std::string& middle, const std::string& right) {
+std::string row(const std::string& left, const std::string& middle, const std::string& right)
+{
     return "|" + left + "|" + middle + "|" + right + "|\n";
 }
 
-std::string rule(char leftEdge, char fill, char rightEdge, const Widths& w) {
+std::string rule(char leftEdge, char fill, char rightEdge, const Widths& w)
+{
     return std::string(1, leftEdge) + repeat(fill, LeftCell) + "+" + repeat(fill, w.middle) + "+" +
            repeat(fill, RightCell) + std::string(1, rightEdge) + "\n";
 }
 
-std::string fullRule(char edge, char fill, const Widths& w) {
+std::string fullRule(char edge, char fill, const Widths& w)
+{
     return std::string(1, edge) + repeat(fill, w.table - 2) + std::string(1, edge) + "\n";
 }
 
-std::string boxLine(const std::string& text, const Widths& w) {
+std::string boxLine(const std::string& text, const Widths& w)
+{
     return "|" + padRight(text, w.table - 2) + "|\n";
 }
 
 // Product names wider than the cell keep their first 24 characters and gain "...", e.g.
 // "NVIDIA RTX 6000 Ada Gene...".
-std::string tableName(const std::string& name) {
+std::string tableName(const std::string& name)
+{
     return name.size() > 27 ? name.substr(0, 24) + "..." : name;
 }
 
-std::string processName(const std::string& name, std::size_t width) {
+std::string processName(const std::string& name, std::size_t width)
+{
     return name.size() > width ? "..." + name.substr(name.size() - (width - 3)) : name;
 }
 
-std::string eccCell(const GpuConfig& config) {
+std::string eccCell(const GpuConfig& config)
+{
     switch (config.ecc) {
     case EccMode::Enabled:
         return "0";
@@ -85,7 +94,8 @@ std::string eccCell(const GpuConfig& config) {
     return "N/A";
 }
 
-std::string banner(const GpuConfig& config, TableLayout layout, const Widths& w) {
+std::string banner(const GpuConfig& config, TableLayout layout, const Widths& w)
+{
     std::string text = " NVIDIA-SMI " + padRight(config.driver, 23);
     if (layout == TableLayout::Driver600) {
         text += "KMD Version: " + padRight(config.driver, 14) + "CUDA UMD Version: " + config.cuda;
@@ -98,7 +108,8 @@ std::string banner(const GpuConfig& config, TableLayout layout, const Widths& w)
 
 } // namespace
 
-TableLayout layoutForDriver(int driverMajor) {
+TableLayout layoutForDriver(int driverMajor)
+{
     if (driverMajor >= 600) {
         return TableLayout::Driver600;
     }
@@ -111,7 +122,8 @@ TableLayout layoutForDriver(int driverMajor) {
     return driverMajor >= 550 ? TableLayout::Driver550 : TableLayout::Driver535;
 }
 
-std::string tableTimestamp(double epochSeconds) {
+std::string tableTimestamp(double epochSeconds)
+{
     const auto seconds = static_cast<time_t>(std::floor(epochSeconds));
     tm local{};
     localtime_r(&seconds, &local);
@@ -121,7 +133,8 @@ std::string tableTimestamp(double epochSeconds) {
 }
 
 std::string renderTable(const GpuConfig& config, const Snapshot& snapshot,
-                        const std::vector<int>& gpuIndices) {
+                        const std::vector<int>& gpuIndices)
+{
     const TableLayout layout = layoutForDriver(config.driverMajor());
     const Widths w = widthsFor(layout);
     const bool plusUnderBanner =

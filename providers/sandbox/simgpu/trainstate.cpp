@@ -12,7 +12,8 @@ namespace gpudeck::simgpu {
 
 namespace {
 
-std::map<std::string, std::string> parseKeyValues(std::string_view text) {
+std::map<std::string, std::string> parseKeyValues(std::string_view text)
+{
     std::map<std::string, std::string> values;
     for (const auto& line : split(text, '\n')) {
         const auto eq = line.find('=');
@@ -23,21 +24,25 @@ std::map<std::string, std::string> parseKeyValues(std::string_view text) {
     return values;
 }
 
-std::string formatTime(double t) {
+std::string formatTime(double t)
+{
     return formatFixed(t, 3);
 }
 
 } // namespace
 
-std::string trainStatePath(const std::string& runDirectory) {
+std::string trainStatePath(const std::string& runDirectory)
+{
     return runDirectory + "/train.state";
 }
 
-std::string lastRunPath(const std::string& runDirectory) {
+std::string lastRunPath(const std::string& runDirectory)
+{
     return runDirectory + "/train.last";
 }
 
-std::string serializeTrainState(const TrainState& state) {
+std::string serializeTrainState(const TrainState& state)
+{
     return "pid=" + std::to_string(state.pid) + "\nstart=" + formatTime(state.startTime) +
            "\nproc_start=" + std::to_string(state.procStart) + "\nname=" + state.processName +
            "\nepochs=" + std::to_string(state.epochs) + "\nsteps=" + std::to_string(state.steps) +
@@ -45,7 +50,8 @@ std::string serializeTrainState(const TrainState& state) {
            "\nseed=" + std::to_string(state.seed) + "\n";
 }
 
-std::optional<TrainState> parseTrainState(std::string_view text) {
+std::optional<TrainState> parseTrainState(std::string_view text)
+{
     const auto values = parseKeyValues(text);
     const auto get = [&](const char* key) -> std::string {
         const auto it = values.find(key);
@@ -69,11 +75,13 @@ std::optional<TrainState> parseTrainState(std::string_view text) {
     return state;
 }
 
-std::string serializeLastRun(const LastRun& run) {
+std::string serializeLastRun(const LastRun& run)
+{
     return "start=" + formatTime(run.startTime) + "\nend=" + formatTime(run.endTime) + "\n";
 }
 
-std::optional<LastRun> parseLastRun(std::string_view text) {
+std::optional<LastRun> parseLastRun(std::string_view text)
+{
     const auto values = parseKeyValues(text);
     const auto startIt = values.find("start");
     const auto endIt = values.find("end");
@@ -89,7 +97,8 @@ std::optional<LastRun> parseLastRun(std::string_view text) {
     return run;
 }
 
-std::optional<unsigned long long> processStartTicks(long pid) {
+std::optional<unsigned long long> processStartTicks(long pid)
+{
     const auto stat = readFile("/proc/" + std::to_string(pid) + "/stat");
     if (!stat) {
         return std::nullopt;
@@ -111,7 +120,8 @@ std::optional<unsigned long long> processStartTicks(long pid) {
     return static_cast<unsigned long long>(*ticks);
 }
 
-bool isProcessAlive(long pid, unsigned long long procStart) {
+bool isProcessAlive(long pid, unsigned long long procStart)
+{
     if (pid <= 0 || (::kill(static_cast<pid_t>(pid), 0) != 0 && errno != EPERM)) {
         return false;
     }
@@ -127,7 +137,8 @@ bool isProcessAlive(long pid, unsigned long long procStart) {
     return procStart == 0 || processStartTicks(pid) == procStart;
 }
 
-Activity readActivity(const std::string& runDirectory) {
+Activity readActivity(const std::string& runDirectory)
+{
     Activity activity;
     const std::string statePath = trainStatePath(runDirectory);
     if (const auto text = readFile(statePath)) {

@@ -15,7 +15,8 @@
 
 namespace gpudeck::simgpu {
 
-std::vector<std::string> split(std::string_view text, char separator) {
+std::vector<std::string> split(std::string_view text, char separator)
+{
     std::vector<std::string> parts;
     std::size_t start = 0;
     while (true) {
@@ -29,7 +30,8 @@ std::vector<std::string> split(std::string_view text, char separator) {
     }
 }
 
-std::string trim(std::string_view text) {
+std::string trim(std::string_view text)
+{
     const auto isSpace = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
     while (!text.empty() && isSpace(text.front())) {
         text.remove_prefix(1);
@@ -40,11 +42,13 @@ std::string trim(std::string_view text) {
     return std::string(text);
 }
 
-bool startsWith(std::string_view text, std::string_view prefix) {
+bool startsWith(std::string_view text, std::string_view prefix)
+{
     return text.substr(0, prefix.size()) == prefix;
 }
 
-std::string padLeft(std::string_view text, std::size_t width) {
+std::string padLeft(std::string_view text, std::size_t width)
+{
     std::string out;
     if (text.size() < width) {
         out.assign(width - text.size(), ' ');
@@ -53,7 +57,8 @@ std::string padLeft(std::string_view text, std::size_t width) {
     return out;
 }
 
-std::string padRight(std::string_view text, std::size_t width) {
+std::string padRight(std::string_view text, std::size_t width)
+{
     std::string out(text);
     if (out.size() < width) {
         out.append(width - out.size(), ' ');
@@ -61,14 +66,16 @@ std::string padRight(std::string_view text, std::size_t width) {
     return out;
 }
 
-std::string toLower(std::string_view text) {
+std::string toLower(std::string_view text)
+{
     std::string out(text);
     std::transform(out.begin(), out.end(), out.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
     return out;
 }
 
-std::optional<long long> parseInt(std::string_view text) {
+std::optional<long long> parseInt(std::string_view text)
+{
     long long value = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -78,7 +85,8 @@ std::optional<long long> parseInt(std::string_view text) {
     return value;
 }
 
-std::optional<std::uint64_t> parseUInt64(std::string_view text) {
+std::optional<std::uint64_t> parseUInt64(std::string_view text)
+{
     std::uint64_t value = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -88,7 +96,8 @@ std::optional<std::uint64_t> parseUInt64(std::string_view text) {
     return value;
 }
 
-std::optional<double> parseDouble(std::string_view text) {
+std::optional<double> parseDouble(std::string_view text)
+{
     double value = 0;
     const char* end = text.data() + text.size();
     const auto [ptr, ec] = std::from_chars(text.data(), end, value);
@@ -98,19 +107,22 @@ std::optional<double> parseDouble(std::string_view text) {
     return value;
 }
 
-std::string formatFixed(double value, int decimals) {
+std::string formatFixed(double value, int decimals)
+{
     char buffer[64];
     std::snprintf(buffer, sizeof buffer, "%.*f", decimals, value);
     return buffer;
 }
 
-std::string formatHex(std::uint64_t value, int digits) {
+std::string formatHex(std::uint64_t value, int digits)
+{
     char buffer[32];
     std::snprintf(buffer, sizeof buffer, "%0*llX", digits, static_cast<unsigned long long>(value));
     return buffer;
 }
 
-std::uint64_t mix64(std::uint64_t x) {
+std::uint64_t mix64(std::uint64_t x)
+{
     // splitmix64 finaliser: cheap, and its output passes the usual avalanche tests.
     x += 0x9E3779B97F4A7C15ULL;
     x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ULL;
@@ -118,7 +130,8 @@ std::uint64_t mix64(std::uint64_t x) {
     return x ^ (x >> 31);
 }
 
-std::uint64_t hashString(std::string_view text) {
+std::uint64_t hashString(std::string_view text)
+{
     // FNV-1a, then mixed: stable across platforms and library versions, unlike std::hash.
     std::uint64_t h = 0xCBF29CE484222325ULL;
     for (const char c : text) {
@@ -128,19 +141,22 @@ std::uint64_t hashString(std::string_view text) {
     return mix64(h);
 }
 
-double unit01(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c) {
+double unit01(std::uint64_t seed, std::uint64_t a, std::uint64_t b, std::uint64_t c)
+{
     const std::uint64_t h = mix64(mix64(mix64(seed ^ mix64(a)) ^ b) ^ c);
     return static_cast<double>(h >> 11) * 0x1.0p-53;
 }
 
-double gaussian(std::uint64_t seed, std::uint64_t a, std::uint64_t b) {
+double gaussian(std::uint64_t seed, std::uint64_t a, std::uint64_t b)
+{
     // Box-Muller on two independent uniforms; the 1e-12 floor keeps log() finite.
     const double u1 = std::max(unit01(seed, a, b, 1), 1e-12);
     const double u2 = unit01(seed, a, b, 2);
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
 }
 
-double smoothNoise(std::uint64_t seed, std::uint64_t channel, double t, double period) {
+double smoothNoise(std::uint64_t seed, std::uint64_t channel, double t, double period)
+{
     const double x = t / period;
     const double cell = std::floor(x);
     const double f = x - cell;
@@ -152,19 +168,22 @@ double smoothNoise(std::uint64_t seed, std::uint64_t channel, double t, double p
     return knot(cell) + (knot(cell + 1.0) - knot(cell)) * s;
 }
 
-double nowEpochSeconds() {
+double nowEpochSeconds()
+{
     timespec ts{};
     clock_gettime(CLOCK_REALTIME, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-double monotonicSeconds() {
+double monotonicSeconds()
+{
     timespec ts{};
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-bool sleepUntil(double deadline) {
+bool sleepUntil(double deadline)
+{
     timespec ts{};
     ts.tv_sec = static_cast<time_t>(deadline);
     ts.tv_nsec = static_cast<long>((deadline - static_cast<double>(ts.tv_sec)) * 1e9);
@@ -176,7 +195,8 @@ bool sleepUntil(double deadline) {
     return clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != EINTR;
 }
 
-std::optional<std::string> readFile(const std::string& path) {
+std::optional<std::string> readFile(const std::string& path)
+{
     const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         return std::nullopt;
@@ -201,7 +221,8 @@ std::optional<std::string> readFile(const std::string& path) {
     return content;
 }
 
-bool writeAll(int fd, std::string_view data) {
+bool writeAll(int fd, std::string_view data)
+{
     while (!data.empty()) {
         const ssize_t n = ::write(fd, data.data(), data.size());
         if (n < 0 && errno == EINTR) {
@@ -215,7 +236,8 @@ bool writeAll(int fd, std::string_view data) {
     return true;
 }
 
-bool writeFileAtomic(const std::string& path, std::string_view content) {
+bool writeFileAtomic(const std::string& path, std::string_view content)
+{
     // Readers (one nvidia-smi per metrics sample) must never see a half-written file, so
     // write a sibling and rename it over the target.
     const std::string temp = path + ".tmp." + std::to_string(::getpid());
@@ -232,7 +254,8 @@ bool writeFileAtomic(const std::string& path, std::string_view content) {
     return true;
 }
 
-bool makeDirs(const std::string& path) {
+bool makeDirs(const std::string& path)
+{
     if (path.empty()) {
         return false;
     }
@@ -248,7 +271,8 @@ bool makeDirs(const std::string& path) {
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
 }
 
-std::optional<double> fileModifiedTime(const std::string& path) {
+std::optional<double> fileModifiedTime(const std::string& path)
+{
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
         return std::nullopt;

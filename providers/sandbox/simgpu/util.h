@@ -30,9 +30,11 @@ struct Error {
 template <typename T> class Result {
 public:
     Result(T value)
-        : m_value(std::move(value)) {}
+        : m_value(std::move(value))
+    {}
     Result(Error error)
-        : m_error(std::move(error)) {}
+        : m_error(std::move(error))
+    {}
 
     [[nodiscard]] bool ok() const { return m_value.has_value(); }
     [[nodiscard]] const T& value() const { return *m_value; }
