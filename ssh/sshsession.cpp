@@ -73,33 +73,76 @@ Error Session::sshError(ErrorCode code, const QString& message) const
                                            .arg(ssh_get_error_code(m_session))
                                            .arg(QString::fromUtf8(ssh_get_error(m_session)))
                                      : QString();
-    qCWarning(lcSsh).noquote() << m_where << message << detail;
+    qCWarning(lcSsh).noquote() << message << detail;
     return makeError(code, message, detail);
 }
 
-Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
+QString Endpoint::describe() const
+{
+    return QStringLiteral("%1@%2:%3")
+        .arg(user.isEmpty() ? QStringLiteral("?") : user, host)
+        .arg(port);
+}
+
+Asker::~Asker() = default;
+
+bool Session::isConnected() const
+{
+    return m_session && ssh_is_connected(m_session);
+}
+
+Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy, Asker* asker)
 {
     disconnect();
-    m_where = QStringLiteral("%1@%2:%3").arg(ep.user, ep.host).arg(ep.port);
+    m_where = ep.describe();
     m_session = ssh_new();
     if (!m_session)
         return makeError(ErrorCode::Internal, QStringLiteral("Could not start an SSH session."));
     const QByteArray host = ep.host.toUtf8();
-    const QByteArray user = ep.user.toUtf8();
-    const QByteArray known = QFile::encodeName(ep.knownHostsFile);
-    const unsigned int port = static_cast<unsigned int>(ep.port);
     const long timeout = ep.connectTimeoutSeconds;
     const int noLog = SSH_LOG_NOLOG;
-    ssh_options_set(m_session, SSH_OPTIONS_HOST, host.constData());
-    ssh_options_set(m_session, SSH_OPTIONS_PORT, &port);
-    ssh_options_set(m_session, SSH_OPTIONS_USER, user.constData());
-    ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout);
     ssh_options_set(m_session, SSH_OPTIONS_LOG_VERBOSITY, &noLog);
+    ssh_options_set(m_session, SSH_OPTIONS_HOST, host.constData());
+    if (ep.useSshConfig) {
+        // Applies HostName, User, Port, IdentityFile, ProxyJump... of the matching Host blocks.
+        const QByteArray config = QFile::encodeName(ep.sshConfigFile);
+        if (ssh_options_parse_config(
+                m_session, ep.sshConfigFile.isEmpty() ? nullptr : config.constData()) < 0) {
+            Error e = sshError(ErrorCode::InvalidInput,
+                               QStringLiteral("Could not read the SSH configuration %1.")
+                                   .arg(ep.sshConfigFile.isEmpty() ? QStringLiteral("~/.ssh/config")
+                                                                   : ep.sshConfigFile));
+            disconnect();
+            return e;
+        }
+    }
+    if (!ep.user.isEmpty())
+        ssh_options_set(m_session, SSH_OPTIONS_USER, ep.user.toUtf8().constData());
+    if (!ep.useSshConfig || ep.port != 22) {
+        const unsigned int port = static_cast<unsigned int>(ep.port);
+        ssh_options_set(m_session, SSH_OPTIONS_PORT, &port);
+    }
+    ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout);
     if (!ep.knownHostsFile.isEmpty()) {
         QDir().mkpath(QFileInfo(ep.knownHostsFile).absolutePath());
-        ssh_options_set(m_session, SSH_OPTIONS_KNOWNHOSTS, known.constData());
+        ssh_options_set(m_session, SSH_OPTIONS_KNOWNHOSTS,
+                        QFile::encodeName(ep.knownHostsFile).constData());
         // Only our file: the system-wide one must not vouch for or veto our machines.
         ssh_options_set(m_session, SSH_OPTIONS_GLOBAL_KNOWNHOSTS, "/dev/null");
+    }
+    // What the configuration made of it, for messages.
+    {
+        char* user = nullptr;
+        char* realHost = nullptr;
+        unsigned int port = 0;
+        ssh_options_get(m_session, SSH_OPTIONS_USER, &user);
+        ssh_options_get(m_session, SSH_OPTIONS_HOST, &realHost);
+        ssh_options_get_port(m_session, &port);
+        m_where = QStringLiteral("%1@%2:%3")
+                      .arg(QString::fromUtf8(user), QString::fromUtf8(realHost))
+                      .arg(port);
+        ssh_string_free_char(user);
+        ssh_string_free_char(realHost);
     }
 
     if (ssh_connect(m_session) != SSH_OK) {
@@ -108,64 +151,126 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy)
         const bool timedOut = why.contains(QLatin1String("timeout"), Qt::CaseInsensitive) ||
                               why.contains(QLatin1String("timed out"), Qt::CaseInsensitive);
         const QString msg =
-            refused ? QStringLiteral("%1:%2 refused the SSH connection. The machine may still be "
-                                     "booting or stopped, or nothing listens on port %2.")
-                          .arg(ep.host)
-                          .arg(ep.port)
-            : timedOut ? QStringLiteral("No answer from %1:%2 within %3 s. Check that the machine "
-                                        "is running and that a firewall allows SSH from your "
-                                        "address.")
-                             .arg(ep.host)
-                             .arg(ep.port)
+            refused ? QStringLiteral("%1 refused the SSH connection. The machine may still be "
+                                     "booting or stopped, or nothing listens on that port.")
+                          .arg(m_where)
+            : timedOut ? QStringLiteral("No answer from %1 within %2 s. Check that the machine is "
+                                        "running and that a firewall allows SSH from your address.")
+                             .arg(m_where)
                              .arg(ep.connectTimeoutSeconds)
-                       : QStringLiteral("Could not connect to %1:%2: %3")
-                             .arg(ep.host)
-                             .arg(ep.port)
-                             .arg(why);
+                       : QStringLiteral("Could not connect to %1: %2").arg(m_where, why);
         Error e = sshError(timedOut ? ErrorCode::Timeout : ErrorCode::Network, msg);
         disconnect();
         return e;
     }
 
-    Result<void> trusted = verifyHostKey(ep, policy);
-    if (!trusted.ok()) {
+    Result<void> step = verifyHostKey(ep, policy, asker);
+    if (step.ok())
+        step = authenticate(ep, asker);
+    if (!step.ok())
         disconnect();
-        return trusted;
-    }
-
-    if (ep.identityFile.isEmpty()) {
-        Error e =
-            makeError(ErrorCode::Ssh, QStringLiteral("No SSH key to log in to %1.").arg(m_where));
-        disconnect();
-        return e;
-    }
-    ssh_key raw = nullptr;
-    if (ssh_pki_import_privkey_file(QFile::encodeName(ep.identityFile).constData(), nullptr,
-                                    nullptr, nullptr, &raw) != SSH_OK) {
-        Error e = makeError(ErrorCode::Ssh,
-                            QStringLiteral("Could not read the SSH key %1. Check that the file "
-                                           "exists, is a private key and is not passphrase-"
-                                           "protected.")
-                                .arg(ep.identityFile));
-        disconnect();
-        return e;
-    }
-    KeyPtr key(raw);
-    const int rc = ssh_userauth_publickey(m_session, nullptr, key.get());
-    if (rc != SSH_AUTH_SUCCESS) {
-        Error e = sshError(ErrorCode::Ssh,
-                           rc == SSH_AUTH_DENIED
-                               ? QStringLiteral("%1 refused the key %2. Check the login user and "
-                                                "that this key is authorised on the machine.")
-                                     .arg(m_where, ep.identityFile)
-                               : QStringLiteral("Authentication with %1 failed.").arg(m_where));
-        disconnect();
-        return e;
-    }
-    return {};
+    return step;
 }
 
-Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
+namespace {
+
+// OpenSSH refuses private keys others can read; libssh does not, but the user's other tools
+// will, so say it plainly when a key of theirs is in that state.
+QString permissionHint(const QString& keyFile)
+{
+    if (keyFile.isEmpty() || !QFileInfo::exists(keyFile))
+        return {};
+    const QFile::Permissions open =
+        QFile::ReadGroup | QFile::WriteGroup | QFile::ReadOther | QFile::WriteOther;
+    if (!(QFileInfo(keyFile).permissions() & open))
+        return {};
+    return QStringLiteral(" The key file %1 can be read by other users; OpenSSH refuses such "
+                          "keys. Fix it with: chmod 600 %1")
+        .arg(keyFile);
+}
+
+} // namespace
+
+Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
+{
+    // The server may accept "none" (rare), and the call tells us which methods it offers.
+    int rc = ssh_userauth_none(m_session, nullptr);
+    if (rc == SSH_AUTH_SUCCESS)
+        return {};
+    if (rc == SSH_AUTH_ERROR)
+        return sshError(ErrorCode::Network,
+                        QStringLiteral("The connection to %1 dropped during login.").arg(m_where));
+    const int methods = ssh_userauth_list(m_session, nullptr);
+
+    if (methods & SSH_AUTH_METHOD_PUBLICKEY) {
+        if (!ep.identitiesOnly && qEnvironmentVariableIsSet("SSH_AUTH_SOCK") &&
+            ssh_userauth_agent(m_session, nullptr) == SSH_AUTH_SUCCESS)
+            return {};
+        if (!ep.identityFile.isEmpty()) {
+            ssh_key raw = nullptr;
+            if (ssh_pki_import_privkey_file(QFile::encodeName(ep.identityFile).constData(), nullptr,
+                                            nullptr, nullptr, &raw) != SSH_OK)
+                return makeError(ErrorCode::Ssh,
+                                 QStringLiteral("Could not read the SSH key %1. Check that the "
+                                                "file exists, is a private key and is not "
+                                                "passphrase-protected.")
+                                     .arg(ep.identityFile));
+            KeyPtr key(raw);
+            rc = ssh_userauth_publickey(m_session, nullptr, key.get());
+            if (rc == SSH_AUTH_SUCCESS)
+                return {};
+            if (rc == SSH_AUTH_ERROR)
+                return sshError(
+                    ErrorCode::Network,
+                    QStringLiteral("The connection to %1 dropped during login.").arg(m_where));
+        }
+        // The user's own keys: ~/.ssh/id_* and IdentityFile lines of the configuration.
+        if (!ep.identitiesOnly &&
+            ssh_userauth_publickey_auto(m_session, nullptr, nullptr) == SSH_AUTH_SUCCESS)
+            return {};
+    }
+    if (asker && (methods & SSH_AUTH_METHOD_INTERACTIVE) && keyboardInteractive(asker))
+        return {};
+    if (asker && (methods & SSH_AUTH_METHOD_PASSWORD)) {
+        const std::optional<QString> password = asker->answer(
+            QStringLiteral("Password"), QStringLiteral("Password for %1:").arg(m_where), false);
+        if (password && ssh_userauth_password(m_session, nullptr, password->toUtf8().constData()) ==
+                            SSH_AUTH_SUCCESS)
+            return {};
+    }
+    return sshError(
+        ErrorCode::Ssh,
+        QStringLiteral("%1 refused the key %2. Check the login user and that this key "
+                       "is authorised on the machine.%3")
+            .arg(m_where,
+                 ep.identityFile.isEmpty() ? QStringLiteral("(none given)") : ep.identityFile,
+                 permissionHint(ep.identityFile)));
+}
+
+bool Session::keyboardInteractive(Asker* asker)
+{
+    int rc = ssh_userauth_kbdint(m_session, nullptr, nullptr);
+    while (rc == SSH_AUTH_INFO) {
+        const QString name = QString::fromUtf8(ssh_userauth_kbdint_getname(m_session));
+        const int n = ssh_userauth_kbdint_getnprompts(m_session);
+        for (int i = 0; i < n; ++i) {
+            char echo = 0;
+            const QString prompt = QString::fromUtf8(
+                ssh_userauth_kbdint_getprompt(m_session, static_cast<unsigned int>(i), &echo));
+            const std::optional<QString> answer =
+                asker->answer(name.isEmpty() ? m_where : name, prompt, echo != 0);
+            if (!answer)
+                return false;
+            if (ssh_userauth_kbdint_setanswer(m_session, static_cast<unsigned int>(i),
+                                              answer->toUtf8().constData()) < 0)
+                return false;
+        }
+        rc = ssh_userauth_kbdint(m_session, nullptr, nullptr);
+    }
+    return rc == SSH_AUTH_SUCCESS;
+}
+
+Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy, Asker* asker)
 {
     ssh_key raw = nullptr;
     if (ssh_get_server_publickey(m_session, &raw) != SSH_OK)
@@ -213,6 +318,8 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy)
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
         if (policy == HostKeyPolicy::AcceptNew)
+            return record();
+        if (policy == HostKeyPolicy::Ask && asker && asker->acceptHostKey(m_where, m_fingerprint))
             return record();
         return makeError(ErrorCode::Ssh,
                          QStringLiteral("The host key of %1 is not known yet (%2). Check the "

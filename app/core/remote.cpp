@@ -13,6 +13,9 @@ ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, cons
     ep.identityFile = keyPath;
     ep.knownHostsFile = paths.knownHosts();
     ep.expectedHostKeySha256 = instance.hostKeySha256;
+    // Machines a provider launched carry the key GPUDeck authorised on them: offer only that
+    // one, so a crowded ssh-agent cannot exhaust the server's MaxAuthTries first.
+    ep.identitiesOnly = !keyPath.isEmpty();
     return ep;
 }
 
