@@ -2,6 +2,7 @@
 // one line here.
 #include "registry.h"
 #include "sandbox/sandboxprovider.h"
+#include "sshhost/sshhostprovider.h"
 
 namespace gpudeck {
 
@@ -10,6 +11,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
     static const ProviderRegistry registry = [] {
         ProviderRegistry r;
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
+        r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
         return r;
     }();
     return registry;

@@ -5,12 +5,19 @@
 #include "fleet.h"
 #include "ledger.h"
 #include "remote.h"
+#include "sshhost/sshhostprovider.h"
 
 #include <QCommandLineParser>
 #include <QEventLoop>
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
+#include <QStandardPaths>
 #include <QTextStream>
+
+#include <cerrno>
+#include <cstring>
+#include <unistd.h>
 
 #include <cstdio>
 
@@ -30,12 +37,18 @@ const char* const kUsage =
     "  ls [--json]                          your instances, with host, port, user and key\n"
     "  launch --provider P --plan ID [--region R] [--name N] [--wait] [--json]\n"
     "                                       launch one machine (never sent twice)\n"
-    "  exec ID -- CMD...                    run a command over SSH; exits with its status\n"
+    "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
+    "  ssh ID [--accept-new] [-- CMD...]    an interactive SSH session in this terminal\n"
+    "  hosts add NAME --host H [--port P] [--user U] [--key FILE] [--hourly USD]\n"
+    "  hosts add NAME --ssh-config          your own machines (provider ssh), by hand or\n"
+    "  hosts rm NAME | hosts ls             from a ~/.ssh/config alias\n"
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
     "\n"
-    "Providers: sandbox (built in, no account needed).\n"
+    "Providers: sandbox (built in, no account needed), ssh (your own hosts).\n"
+    "Host keys: a key the provider reports must match; otherwise an unknown key is refused\n"
+    "unless --accept-new is given (then it is recorded), and a changed key is always refused.\n"
     "State lives in the XDG folders ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_STATE_HOME,\n"
     "$XDG_CACHE_HOME under gpudeck/); the GUI sees the same instances.\n";
 
@@ -216,36 +229,208 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     return 0;
 }
 
-int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err)
+// The instance `id`, refreshed from its provider; prints why not when it cannot be used.
+std::optional<Instance> runningInstance(Fleet& fleet, const QString& id, QTextStream& err)
 {
-    const qsizetype dashes = args.indexOf(QStringLiteral("--"));
-    if (args.isEmpty() || dashes != 1 || dashes + 1 >= args.size())
-        return usage(err, QStringLiteral("usage: exec ID -- CMD..."));
-    const QString id = args.first();
-    const QString command = args.mid(dashes + 1).join(QLatin1Char(' ')); // as ssh joins them
     refreshAll(fleet, err);
     const std::optional<Instance> inst = fleet.find(id);
+    if (!inst) {
+        fail(err, makeError(ErrorCode::NotFound,
+                            QStringLiteral("No instance %1. Run `gpudeck-cli ls` to see your "
+                                           "instances.")
+                                .arg(id)));
+        return std::nullopt;
+    }
+    if (inst->status != InstanceStatus::Running) {
+        fail(err, makeError(ErrorCode::Conflict,
+                            QStringLiteral("%1 is %2, not running; wait for it (launch --wait) or "
+                                           "start it.")
+                                .arg(id, statusName(inst->status))));
+        return std::nullopt;
+    }
+    return inst;
+}
+
+// Splits "ID [options] -- CMD..." into the part before "--" and the command after it.
+std::pair<QStringList, QStringList> splitCommand(const QStringList& args)
+{
+    const qsizetype dashes = args.indexOf(QStringLiteral("--"));
+    if (dashes < 0)
+        return {args, {}};
+    return {args.mid(0, dashes), args.mid(dashes + 1)};
+}
+
+// OpenSSH's rule on the command line: an unknown host key is refused unless --accept-new;
+// a changed one always is. A key the provider reported is checked against the provider.
+ssh::HostKeyPolicy policyFrom(const QCommandLineParser& p)
+{
+    return p.isSet(QStringLiteral("accept-new")) ? ssh::HostKeyPolicy::AcceptNew
+                                                 : ssh::HostKeyPolicy::Strict;
+}
+
+int cmdExec(Fleet& fleet, const QStringList& args, QTextStream& err)
+{
+    const auto [before, command] = splitCommand(args);
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("accept-new"), QStringLiteral("Record an unknown host key.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("exec"), before, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1 || command.isEmpty())
+        return usage(err, QStringLiteral("usage: exec ID [--accept-new] -- CMD..."));
+    const std::optional<Instance> inst =
+        runningInstance(fleet, p.positionalArguments().first(), err);
     if (!inst)
-        return fail(err, makeError(ErrorCode::NotFound,
-                                   QStringLiteral("No instance %1. Run `gpudeck-cli ls` to see "
-                                                  "your instances.")
-                                       .arg(id)));
-    if (inst->status != InstanceStatus::Running)
-        return fail(err, makeError(ErrorCode::Conflict,
-                                   QStringLiteral("%1 is %2, not running; wait for it (launch "
-                                                  "--wait) or start it.")
-                                       .arg(id, statusName(inst->status))));
+        return kExitError;
     err.flush();
-    Result<int> status =
-        runRemote(endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()), command,
-                  [](const QByteArray& data, bool isStderr) {
-                      std::FILE* f = isStderr ? stderr : stdout;
-                      std::fwrite(data.constData(), 1, static_cast<size_t>(data.size()), f);
-                      std::fflush(f);
-                  });
+    Result<int> status = runRemote(
+        endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()),
+        command.join(QLatin1Char(' ')), // as ssh joins them
+        [](const QByteArray& data, bool isStderr) {
+            std::FILE* f = isStderr ? stderr : stdout;
+            std::fwrite(data.constData(), 1, static_cast<size_t>(data.size()), f);
+            std::fflush(f);
+        },
+        policyFrom(p));
     if (!status.ok())
         return fail(err, status.error());
     return status.value();
+}
+
+int cmdSsh(Fleet& fleet, const QStringList& args, QTextStream& err)
+{
+    const auto [before, command] = splitCommand(args);
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("accept-new"), QStringLiteral("Record an unknown host key.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("ssh"), before, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1)
+        return usage(err, QStringLiteral("usage: ssh ID [--accept-new] [-- CMD...]"));
+    const std::optional<Instance> inst =
+        runningInstance(fleet, p.positionalArguments().first(), err);
+    if (!inst)
+        return kExitError;
+    const QString key = fleet.keyPathFor(*inst);
+    const ssh::Endpoint ep = endpointFor(*inst, key, fleet.paths());
+    // Check (and on first contact record) the host key with GPUDeck's own rules first; OpenSSH
+    // then runs the session in this terminal, holding to the same known_hosts file.
+    {
+        ssh::Session check;
+        Result<void> ok = check.connect(ep, policyFrom(p));
+        if (!ok.ok())
+            return fail(err, ok.error());
+    }
+    const QString sshProgram = QStandardPaths::findExecutable(QStringLiteral("ssh"));
+    if (sshProgram.isEmpty())
+        return fail(err, makeError(ErrorCode::MissingDependency,
+                                   QStringLiteral("The OpenSSH client (ssh) is not installed. "
+                                                  "Install it with: sudo apt install "
+                                                  "openssh-client")));
+    QStringList argv{QStringLiteral("ssh"),
+                     QStringLiteral("-o"),
+                     QStringLiteral("UserKnownHostsFile=") + fleet.paths().knownHosts(),
+                     QStringLiteral("-o"),
+                     QStringLiteral("GlobalKnownHostsFile=/dev/null"),
+                     QStringLiteral("-o"),
+                     QStringLiteral("StrictHostKeyChecking=yes")};
+    if (!inst->viaSshConfig || inst->sshPort != 22)
+        argv << QStringLiteral("-p") << QString::number(inst->sshPort);
+    if (!inst->user.isEmpty())
+        argv << QStringLiteral("-l") << inst->user;
+    if (!key.isEmpty())
+        argv << QStringLiteral("-i") << key;
+    if (ep.identitiesOnly)
+        argv << QStringLiteral("-o") << QStringLiteral("IdentitiesOnly=yes");
+    argv << inst->host;
+    if (!command.isEmpty())
+        argv << QStringLiteral("--") << command;
+    err.flush();
+    std::vector<QByteArray> bytes;
+    for (const QString& a : argv)
+        bytes.push_back(a.toLocal8Bit());
+    std::vector<char*> cargv;
+    for (QByteArray& b : bytes)
+        cargv.push_back(b.data());
+    cargv.push_back(nullptr);
+    std::fflush(stdout);
+    ::execv(QFile::encodeName(sshProgram).constData(), cargv.data());
+    return fail(err, makeError(ErrorCode::Internal,
+                               QStringLiteral("Could not start %1: %2")
+                                   .arg(sshProgram, QString::fromLocal8Bit(std::strerror(errno)))));
+}
+
+int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    auto* hosts = qobject_cast<SshHostProvider*>(fleet.provider(QStringLiteral("ssh")));
+    const QString sub = args.value(0);
+    if (!hosts ||
+        (sub != QLatin1String("add") && sub != QLatin1String("rm") && sub != QLatin1String("ls")))
+        return usage(err, QStringLiteral("usage: hosts add NAME --host H [--port P] [--user U] "
+                                         "[--key FILE] [--hourly USD] | hosts add NAME "
+                                         "--ssh-config | hosts rm NAME | hosts ls"));
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("host"), QStringLiteral("Address or name."), QStringLiteral("H")});
+    p.addOption({QStringLiteral("port"), QStringLiteral("SSH port."), QStringLiteral("P"),
+                 QStringLiteral("22")});
+    p.addOption({QStringLiteral("user"), QStringLiteral("Login user."), QStringLiteral("U")});
+    p.addOption(
+        {QStringLiteral("key"), QStringLiteral("Private key file."), QStringLiteral("FILE")});
+    p.addOption({QStringLiteral("hourly"), QStringLiteral("Amortised cost, USD per hour."),
+                 QStringLiteral("USD"), QStringLiteral("0")});
+    p.addOption({QStringLiteral("ssh-config"), QStringLiteral("NAME is a ~/.ssh/config alias.")});
+    p.addOption({QStringLiteral("json"), QStringLiteral("JSON output (ls).")});
+    p.addPositionalArgument(QStringLiteral("NAME"), QStringLiteral("Host name in GPUDeck."));
+    if (!parse(p, QStringLiteral("hosts ") + sub, args.mid(1), err))
+        return kExitUsage;
+    if (sub == QLatin1String("ls")) {
+        Result<QList<SshHost>> list = hosts->hosts();
+        if (!list.ok())
+            return fail(err, list.error());
+        QJsonArray a;
+        for (const SshHost& h : list.value()) {
+            if (p.isSet(QStringLiteral("json")))
+                a.append(h.toJson());
+            else
+                out << padded(h.name, 20) << padded(h.host, 28)
+                    << padded(QString::number(h.port), 7) << padded(h.user, 14)
+                    << (h.keyFile.isEmpty() ? QStringLiteral("(agent, ~/.ssh keys)") : h.keyFile)
+                    << '\n';
+        }
+        if (p.isSet(QStringLiteral("json")))
+            out << json(a);
+        return 0;
+    }
+    if (p.positionalArguments().size() != 1)
+        return usage(err, QStringLiteral("hosts %1 needs exactly one NAME").arg(sub));
+    const QString name = p.positionalArguments().first();
+    if (sub == QLatin1String("rm")) {
+        Result<void> removed = hosts->removeHost(name);
+        return removed.ok() ? 0 : fail(err, removed.error());
+    }
+    SshHost h;
+    h.name = name;
+    h.viaSshConfig = p.isSet(QStringLiteral("ssh-config"));
+    h.host = p.isSet(QStringLiteral("host")) ? p.value(QStringLiteral("host")) : name;
+    if (!h.viaSshConfig && !p.isSet(QStringLiteral("host")))
+        return usage(err, QStringLiteral("hosts add needs --host (or --ssh-config for a "
+                                         "~/.ssh/config alias)"));
+    bool portOk = false;
+    h.port = p.value(QStringLiteral("port")).toInt(&portOk);
+    if (!portOk)
+        return usage(err, QStringLiteral("--port takes a number"));
+    h.user = p.value(QStringLiteral("user"));
+    h.keyFile = p.value(QStringLiteral("key"));
+    bool hourlyOk = false;
+    h.hourlyUsd = p.value(QStringLiteral("hourly")).toDouble(&hourlyOk);
+    if (!hourlyOk)
+        return usage(err, QStringLiteral("--hourly takes a number of dollars, e.g. 0.25"));
+    Result<void> added = hosts->addHost(h);
+    if (!added.ok())
+        return fail(err, added.error());
+    err << "Added " << name << ". Connect with: gpudeck-cli ssh " << name
+        << " (add --accept-new the first time to record its host key).\n";
+    return 0;
 }
 
 void printRecap(const Recap& r, QTextStream& out)
@@ -341,7 +526,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     const QStringList rest = args.mid(1);
     static const QStringList known{QStringLiteral("plans"),   QStringLiteral("ls"),
                                    QStringLiteral("launch"),  QStringLiteral("exec"),
-                                   QStringLiteral("destroy"), QStringLiteral("ledger")};
+                                   QStringLiteral("destroy"), QStringLiteral("ledger"),
+                                   QStringLiteral("ssh"),     QStringLiteral("hosts")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
 
@@ -364,6 +550,10 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdExec(fleet, rest, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
+    else if (command == QLatin1String("ssh"))
+        rc = cmdSsh(fleet, rest, err);
+    else if (command == QLatin1String("hosts"))
+        rc = cmdHosts(fleet, rest, out, err);
     else if (command == QLatin1String("ledger"))
         rc = cmdLedger(fleet, rest, out, err);
     out.flush();

@@ -44,8 +44,8 @@ Fleet::Fleet(AppPaths paths, QObject* parent)
     , m_paths(std::move(paths))
 {
     for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
-        ProviderContext ctx{m_paths.providerStateDir(e.id), m_paths.providerCacheDir(e.id),
-                            m_paths.helperDir};
+        ProviderContext ctx{m_paths.providerConfigDir(e.id), m_paths.providerStateDir(e.id),
+                            m_paths.providerCacheDir(e.id), m_paths.helperDir};
         std::unique_ptr<Provider> p = e.create(ctx);
         p->setParent(nullptr);
         m_providers.push_back(std::move(p));
@@ -115,7 +115,16 @@ std::optional<Instance> Fleet::find(const QString& instanceId) const
 
 QString Fleet::keyPathFor(const Instance& instance) const
 {
-    return m_keyPaths.value(keyOf(instance), m_paths.appKey());
+    // The key GPUDeck authorised when it launched the machine; else the one the provider
+    // names (an SSH host's own key); else GPUDeck's key, which every provider that launches
+    // machines authorises; an SSH host without a key uses the agent and the user's keys.
+    const QString launched = m_keyPaths.value(keyOf(instance));
+    if (!launched.isEmpty())
+        return launched;
+    if (!instance.identityFile.isEmpty())
+        return instance.identityFile;
+    const Provider* p = provider(instance.provider);
+    return p && p->capabilities().launch ? m_paths.appKey() : QString();
 }
 
 LaunchTimeline Fleet::timeline(const Instance& instance) const
@@ -242,7 +251,10 @@ void Fleet::noteStatus(const Instance& i)
         break;
     case InstanceStatus::Running:
         mark(t.running);
-        if (!t.sshReady.isValid())
+        // Only machines a provider launched: they are ours to check, and their host key comes
+        // from the provider. The user's own hosts are contacted when the user asks.
+        if (!t.sshReady.isValid() && provider(i.provider) &&
+            provider(i.provider)->capabilities().launch)
             probeSsh(i);
         break;
     default:

@@ -63,6 +63,11 @@ QString AppPaths::settingsFile() const
     return configDir + QStringLiteral("/gpudeck.conf");
 }
 
+QString AppPaths::providerConfigDir(const QString& providerId) const
+{
+    return configDir + QLatin1Char('/') + providerId;
+}
+
 QString AppPaths::providerStateDir(const QString& providerId) const
 {
     return stateDir + QLatin1Char('/') + providerId;

@@ -20,6 +20,7 @@ struct AppPaths {
     [[nodiscard]] QString appKey() const; // the app's own ed25519 private key
     [[nodiscard]] QString knownHosts() const;
     [[nodiscard]] QString settingsFile() const;
+    [[nodiscard]] QString providerConfigDir(const QString& providerId) const;
     [[nodiscard]] QString providerStateDir(const QString& providerId) const;
     [[nodiscard]] QString providerCacheDir(const QString& providerId) const;
 };

@@ -13,9 +13,11 @@ ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, cons
     ep.identityFile = keyPath;
     ep.knownHostsFile = paths.knownHosts();
     ep.expectedHostKeySha256 = instance.hostKeySha256;
+    ep.useSshConfig = instance.viaSshConfig;
     // Machines a provider launched carry the key GPUDeck authorised on them: offer only that
-    // one, so a crowded ssh-agent cannot exhaust the server's MaxAuthTries first.
-    ep.identitiesOnly = !keyPath.isEmpty();
+    // one, so a crowded ssh-agent cannot exhaust the server's MaxAuthTries first. The user's
+    // own hosts get the agent and their keys too.
+    ep.identitiesOnly = !keyPath.isEmpty() && instance.identityFile.isEmpty();
     return ep;
 }
 

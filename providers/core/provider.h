@@ -13,6 +13,7 @@ template <typename T> using Callback = std::function<void(Result<T>)>;
 
 // Where a provider may keep its own files. Filled in by the application from the XDG dirs.
 struct ProviderContext {
+    QString configDir; // what the user configured, e.g. SSH hosts (XDG_CONFIG_HOME/gpudeck/<id>)
     QString stateDir;  // private state, e.g. Sandbox machines (XDG_STATE_HOME/gpudeck/<id>)
     QString cacheDir;  // fetched catalogs (XDG_CACHE_HOME/gpudeck/<id>)
     QString helperDir; // where GPUDeck's helper programs live (next to the executable)

@@ -211,6 +211,8 @@ QJsonObject Instance::toJson() const
             {QStringLiteral("port"), sshPort},
             {QStringLiteral("user"), user},
             {QStringLiteral("host_key_sha256"), hostKeySha256},
+            {QStringLiteral("identity_file"), identityFile},
+            {QStringLiteral("via_ssh_config"), viaSshConfig},
             {QStringLiteral("price_hourly_usd"), priceHourly},
             {QStringLiteral("disk_gb"), diskGb},
             {QStringLiteral("gpu_count"), gpuCount},
@@ -236,6 +238,8 @@ Instance Instance::fromJson(const QJsonObject& o)
     i.sshPort = o.value(QStringLiteral("port")).toInt(22);
     i.user = o.value(QStringLiteral("user")).toString();
     i.hostKeySha256 = o.value(QStringLiteral("host_key_sha256")).toString();
+    i.identityFile = o.value(QStringLiteral("identity_file")).toString();
+    i.viaSshConfig = o.value(QStringLiteral("via_ssh_config")).toBool();
     i.priceHourly = o.value(QStringLiteral("price_hourly_usd")).toDouble();
     i.diskGb = o.value(QStringLiteral("disk_gb")).toDouble();
     i.gpuCount = o.value(QStringLiteral("gpu_count")).toInt();

@@ -97,7 +97,11 @@ struct Instance {
     QString host;
     int sshPort = 22;
     QString user;
-    QString hostKeySha256;  // "SHA256:..." when the provider tells us the host key
+    QString hostKeySha256; // "SHA256:..." when the provider tells us the host key
+    // The user's own key for this machine (SSH hosts); empty when GPUDeck's key is used.
+    QString identityFile;
+    // `host` is a ~/.ssh/config alias: connect through the user's SSH configuration.
+    bool viaSshConfig = false;
     double priceHourly = 0; // price at launch, USD/h
     double diskGb = 0;
     int gpuCount = 0;

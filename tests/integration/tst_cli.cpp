@@ -54,6 +54,7 @@ private slots:
     void cleanup();
     void plansJson();
     void launchExecDestroy();
+    void sshHostsAndHostKeys();
     void usageErrors_data();
     void usageErrors();
     void destroyUnknownInstance();
@@ -171,6 +172,59 @@ void TestCli::launchExecDestroy()
     QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
 }
 
+void TestCli::sshHostsAndHostKeys()
+{
+    Run r = cli(words("launch --provider sandbox --plan t4-1x --wait"));
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QString machine = QString::fromUtf8(r.out.trimmed());
+    r = cli(words("ls --json"));
+    const QJsonObject inst = QJsonDocument::fromJson(r.out).array().first().toObject();
+    const QString port = QString::number(inst[QStringLiteral("port")].toInt());
+    const QString key = inst[QStringLiteral("key_path")].toString();
+
+    // The same server added as the user's own host, under a name GPUDeck has never seen:
+    // its host key is unknown, so commands refuse it until --accept-new records it.
+    r = cli({QStringLiteral("hosts"), QStringLiteral("add"), QStringLiteral("box"),
+             QStringLiteral("--host"), QStringLiteral("localhost"), QStringLiteral("--port"), port,
+             QStringLiteral("--key"), key, QStringLiteral("--hourly"), QStringLiteral("0.25")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = cli(words("ls --json"));
+    QJsonObject box;
+    for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array())
+        if (v[QStringLiteral("id")].toString() == QLatin1String("box"))
+            box = v.toObject();
+    QCOMPARE(box[QStringLiteral("provider")].toString(), QStringLiteral("ssh"));
+    QCOMPARE(box[QStringLiteral("price_hourly_usd")].toDouble(), 0.25);
+    QCOMPARE(box[QStringLiteral("key_path")].toString(), key);
+
+    r = cli(words("exec box -- echo hello"));
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains("not known yet") && r.err.contains("SHA256:"), r.err.constData());
+    r = cli(words("exec box --accept-new -- echo hello"));
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("hello\n"));
+    r = cli(words("exec box -- echo again"));
+    QCOMPARE(r.code, 0);
+
+    // `ssh ID -- CMD` hands over to OpenSSH with GPUDeck's known_hosts and key.
+    r = cli({QStringLiteral("ssh"), machine, QStringLiteral("--"), QStringLiteral("echo"),
+             QStringLiteral("via-openssh")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(r.out, QByteArray("via-openssh\n"));
+    r = cli(words("ssh box -- exit 5"));
+    QCOMPARE(r.code, 5);
+
+    // Own hosts cannot be destroyed, only removed.
+    r = cli(words("destroy box --yes"));
+    QCOMPARE(r.code, 1);
+    QVERIFY(r.err.contains("cannot be destroyed"));
+    QCOMPARE(cli(words("hosts add box --host example.invalid")).code, 1); // duplicate name
+    QCOMPARE(cli(words("hosts rm box")).code, 0);
+    QCOMPARE(cli(words("hosts rm box")).code, 1);
+    r = cli(words("hosts ls --json"));
+    QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 0);
+}
+
 void TestCli::usageErrors_data()
 {
     QTest::addColumn<QStringList>("args");
@@ -184,9 +238,13 @@ void TestCli::usageErrors_data()
     QTest::newRow("destroy without --yes")
         << words("destroy sbx-00000000") << QStringLiteral("add --yes");
     QTest::newRow("exec without command")
-        << words("exec sbx-00000000") << QStringLiteral("exec ID -- CMD");
+        << words("exec sbx-00000000") << QStringLiteral("exec ID [--accept-new] -- CMD");
     QTest::newRow("unknown plan") << words("launch --provider sandbox --plan x")
                                   << QStringLiteral("The Sandbox has no plan \"x\"");
+    QTest::newRow("hosts add without host")
+        << words("hosts add box") << QStringLiteral("hosts add needs --host");
+    QTest::newRow("hosts bad port") << words("hosts add box --host h --port 99999")
+                                    << QStringLiteral("Port 99999 is not between 1 and 65535");
 }
 
 void TestCli::usageErrors()

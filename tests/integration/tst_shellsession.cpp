@@ -56,6 +56,7 @@ private slots:
     void changedHostKeyFails();
     void wrongKeyFails();
     void unknownHostKeyIsAsked();
+    void sshConfigAliasResolves();
 
 private:
     ShellSession::Options options() const;
@@ -246,6 +247,32 @@ void TestShellSession::unknownHostKeyIsAsked()
     refused.start();
     QTRY_VERIFY_WITH_TIMEOUT(rec2.states.contains(ShellSession::State::Failed), 15000);
     QVERIFY(rec2.messages.last().contains(QLatin1String("not known yet")));
+}
+
+void TestShellSession::sshConfigAliasResolves()
+{
+    // A host the user knows only by its ~/.ssh/config alias: HostName, Port, User and
+    // IdentityFile all come from the configuration.
+    const QString config = m_env->path() + QStringLiteral("/ssh_config");
+    QFile f(config);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(
+        QStringLiteral("Host my-gpu-box\n  HostName %1\n  Port %2\n  User %3\n  IdentityFile %4\n")
+            .arg(m_machine.host)
+            .arg(m_machine.sshPort)
+            .arg(m_machine.user, m_fleet->keyPathFor(m_machine))
+            .toUtf8());
+    f.close();
+    ssh::Endpoint ep;
+    ep.host = QStringLiteral("my-gpu-box");
+    ep.useSshConfig = true;
+    ep.sshConfigFile = config;
+    ep.knownHostsFile = m_fleet->paths().knownHosts();
+    QByteArray out;
+    Result<int> rc = runRemote(ep, QStringLiteral("echo $((40+2))"),
+                               [&](const QByteArray& d, bool) { out += d; });
+    QVERIFY2(rc.ok(), qPrintable(rc.ok() ? QString() : rc.error().message));
+    QCOMPARE(out, QByteArray("42\n"));
 }
 
 QTEST_GUILESS_MAIN(TestShellSession)
