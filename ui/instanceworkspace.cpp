@@ -70,6 +70,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
     layout->addWidget(m_tabs);
     connect(m_overview, &OverviewPage::destroyRequested, this,
             [this] { emit destroyRequested(m_id); });
+    connect(m_overview, &OverviewPage::removeHostRequested, this,
+            [this] { emit removeHostRequested(m_id); });
     refresh();
 }
 
@@ -79,7 +81,8 @@ void InstanceWorkspace::refresh()
     if (!i)
         return;
     const QString key = m_fleet.keyPathFor(*i);
-    m_overview->show(*i, m_fleet.timeline(*i), key);
+    const Provider* p = m_fleet.provider(i->provider);
+    m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy);
     const QString cmd =
         QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
     for (QLabel* hint : std::as_const(m_sshHints))

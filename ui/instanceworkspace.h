@@ -28,6 +28,7 @@ public:
 
 signals:
     void destroyRequested(const QString& instanceId);
+    void removeHostRequested(const QString& instanceId);
 
 private:
     Fleet& m_fleet;

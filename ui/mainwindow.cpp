@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "addhostdialog.h"
 #include "billing.h"
 #include "catalogpage.h"
 #include "fleet.h"
@@ -154,6 +155,11 @@ void MainWindow::buildActions()
         if (!id.isEmpty())
             destroyInstance(id);
     });
+    auto* addHost =
+        new QAction(QIcon(QStringLiteral(":/icons/provider.svg")), tr("Add SSH &host…"), this);
+    addHost->setObjectName(QStringLiteral("addHostAction"));
+    addHost->setToolTip(tr("Add one of your own machines, reached over SSH"));
+    connect(addHost, &QAction::triggered, this, &MainWindow::showAddHostDialog);
     auto* refresh = new QAction(QIcon(QStringLiteral(":/icons/refresh.svg")), tr("&Refresh"), this);
     refresh->setObjectName(QStringLiteral("refreshAction"));
     refresh->setShortcut(QKeySequence::Refresh);
@@ -171,6 +177,7 @@ void MainWindow::buildActions()
     file->addAction(quit);
     QMenu* instance = menuBar()->addMenu(tr("&Instance"));
     instance->addAction(launch);
+    instance->addAction(addHost);
     instance->addAction(m_destroyAction);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About GPUDeck"), this, [this] {
@@ -185,6 +192,7 @@ void MainWindow::buildActions()
     bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
     bar->setMovable(false);
     bar->addAction(launch);
+    bar->addAction(addHost);
     bar->addAction(m_destroyAction);
     bar->addAction(refresh);
 }
@@ -261,7 +269,9 @@ void MainWindow::tick()
     const double rate = m_fleet.burnRateHourly();
     m_burnRate->setText(tr("Burning %1").arg(formatHourly(rate)));
     m_spendToday->setText(tr("Today %1").arg(formatCents(m_fleet.spendTodayCents())));
-    m_destroyAction->setEnabled(!selectedInstanceId().isEmpty());
+    const std::optional<Instance> selected = m_fleet.find(selectedInstanceId());
+    const Provider* selectedProvider = selected ? m_fleet.provider(selected->provider) : nullptr;
+    m_destroyAction->setEnabled(selectedProvider && selectedProvider->capabilities().destroy);
     if (m_tray)
         m_tray->setToolTip(tr("GPUDeck — %1 machines, %2")
                                .arg(m_fleet.instances().size())
@@ -284,6 +294,7 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
     if (!w) {
         w = new InstanceWorkspace(m_fleet, instanceId, m_tabs);
         connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
+        connect(w, &InstanceWorkspace::removeHostRequested, this, &MainWindow::removeHost);
         const std::optional<Instance> i = m_fleet.find(instanceId);
         m_tabs->addTab(w, QIcon(QStringLiteral(":/icons/overview.svg")), i->name);
         m_workspaces.insert(instanceId, w);
@@ -368,6 +379,39 @@ void MainWindow::destroyInstance(const QString& instanceId)
             10000);
         self->showRecap(r.value());
     });
+}
+
+void MainWindow::showAddHostDialog()
+{
+    auto* dialog = new AddHostDialog(m_fleet, this);
+    connect(dialog, &AddHostDialog::hostAdded, this, [this](const QString& name) {
+        statusBar()->showMessage(tr("Added %1").arg(name), 5000);
+        // The list refresh is asynchronous; open the workspace once the host is listed.
+        auto opener = std::make_shared<QMetaObject::Connection>();
+        *opener = connect(&m_fleet, &Fleet::instancesChanged, this, [this, name, opener] {
+            if (openWorkspace(name))
+                disconnect(*opener);
+        });
+    });
+    dialog->open();
+}
+
+void MainWindow::removeHost(const QString& instanceId)
+{
+    if (!Prompter::instance().confirm(
+            this, tr("Remove host"),
+            tr("Remove %1 from GPUDeck? The machine itself is not touched; you can add it again "
+               "later.")
+                .arg(instanceId),
+            tr("Remove")))
+        return;
+    const Result<void> removed = m_fleet.removeSshHost(instanceId);
+    if (!removed.ok()) {
+        Prompter::instance().showError(this, tr("Remove host"), removed.error());
+        return;
+    }
+    if (auto w = m_workspaces.take(instanceId))
+        delete w.data();
 }
 
 void MainWindow::showRecap(const Recap& recap)

@@ -34,6 +34,9 @@ public:
     void showLaunchDialog(const QString& providerId, const QString& planId);
     // Confirms, destroys, waits for the provider, then shows the recap.
     void destroyInstance(const QString& instanceId);
+    void showAddHostDialog();
+    // Forgets one of the user's own hosts (after a confirmation).
+    void removeHost(const QString& instanceId);
 
 signals:
     void recapShown(const QString& instanceId);

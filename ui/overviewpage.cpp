@@ -13,7 +13,13 @@ namespace gpudeck {
 
 QString sshCommandFor(const Instance& i, const QString& keyPath)
 {
-    return QStringLiteral("ssh -i %1 -p %2 %3@%4").arg(keyPath).arg(i.sshPort).arg(i.user, i.host);
+    QString cmd = QStringLiteral("ssh");
+    if (!keyPath.isEmpty())
+        cmd += QStringLiteral(" -i ") + keyPath;
+    if (i.sshPort != 22)
+        cmd += QStringLiteral(" -p %1").arg(i.sshPort);
+    return cmd + QLatin1Char(' ') +
+           (i.user.isEmpty() ? i.host : i.user + QLatin1Char('@') + i.host);
 }
 
 namespace {
@@ -81,8 +87,15 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_destroy->setToolTip(tr("Delete this machine and its disk; shows the cost recap"));
     connect(m_destroy, &QPushButton::clicked, this, &OverviewPage::destroyRequested);
 
+    m_removeHost = new QPushButton(tr("&Remove from GPUDeck…"), this);
+    m_removeHost->setObjectName(QStringLiteral("removeHostButton"));
+    m_removeHost->setToolTip(tr("Forget this host; the machine itself is not touched"));
+    m_removeHost->hide();
+    connect(m_removeHost, &QPushButton::clicked, this, &OverviewPage::removeHostRequested);
+
     auto* buttons = new QHBoxLayout;
     buttons->addStretch();
+    buttons->addWidget(m_removeHost);
     buttons->addWidget(m_destroy);
 
     auto* columns = new QHBoxLayout;
@@ -115,8 +128,11 @@ void OverviewPage::setDestroying(bool destroying)
         m_status->setText(tr("Destroying… waiting for the provider to confirm"));
 }
 
-void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath)
+void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath,
+                        bool canDestroy)
 {
+    m_destroy->setVisible(canDestroy);
+    m_removeHost->setVisible(!canDestroy && i.provider == QLatin1String("ssh"));
     const QDateTime now = QDateTime::currentDateTimeUtc();
     const Cost c = costOf(i, now);
     m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));
@@ -133,6 +149,7 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
     m_address->setText(QStringLiteral("%1:%2").arg(i.host).arg(i.sshPort));
     m_user->setText(i.user);
     m_sshCommand->setText(sshCommandFor(i, keyPath));
+    m_timeline->parentWidget()->setVisible(canDestroy); // own machines are not launched
     m_plan->setText(
         QStringLiteral("%1 · %2× %3 · %4").arg(i.planId).arg(i.gpuCount).arg(i.gpuModel, i.region));
     m_rate->setText(formatHourly(i.priceHourly));

@@ -16,11 +16,14 @@ class OverviewPage final : public QWidget {
 public:
     explicit OverviewPage(QWidget* parent = nullptr);
 
-    void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath);
+    // `canDestroy`: the provider destroys machines (else the machine is the user's own).
+    void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath,
+              bool canDestroy);
     void setDestroying(bool destroying);
 
 signals:
     void destroyRequested();
+    void removeHostRequested();
 
 private:
     QLabel* field(const char* objectName);
@@ -37,6 +40,7 @@ private:
     QLabel* m_cost = nullptr;
     QLabel* m_timeline = nullptr;
     QPushButton* m_destroy = nullptr;
+    QPushButton* m_removeHost = nullptr;
     bool m_destroying = false;
 };
 

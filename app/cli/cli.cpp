@@ -362,13 +362,11 @@ int cmdSsh(Fleet& fleet, const QStringList& args, QTextStream& err)
 
 int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
 {
-    auto* hosts = qobject_cast<SshHostProvider*>(fleet.provider(QStringLiteral("ssh")));
     const QString sub = args.value(0);
-    if (!hosts ||
-        (sub != QLatin1String("add") && sub != QLatin1String("rm") && sub != QLatin1String("ls")))
+    if (sub != QLatin1String("add") && sub != QLatin1String("rm") && sub != QLatin1String("ls"))
         return usage(err, QStringLiteral("usage: hosts add NAME --host H [--port P] [--user U] "
                                          "[--key FILE] [--hourly USD] | hosts add NAME "
-                                         "--ssh-config | hosts rm NAME | hosts ls"));
+                                         "--ssh-config | hosts rm NAME | hosts ls [--json]"));
     QCommandLineParser p;
     p.addOption({QStringLiteral("host"), QStringLiteral("Address or name."), QStringLiteral("H")});
     p.addOption({QStringLiteral("port"), QStringLiteral("SSH port."), QStringLiteral("P"),
@@ -384,17 +382,18 @@ int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     if (!parse(p, QStringLiteral("hosts ") + sub, args.mid(1), err))
         return kExitUsage;
     if (sub == QLatin1String("ls")) {
-        Result<QList<SshHost>> list = hosts->hosts();
-        if (!list.ok())
-            return fail(err, list.error());
+        refreshAll(fleet, err);
         QJsonArray a;
-        for (const SshHost& h : list.value()) {
+        for (const Instance& i : fleet.instances()) {
+            if (i.provider != QLatin1String("ssh"))
+                continue;
             if (p.isSet(QStringLiteral("json")))
-                a.append(h.toJson());
+                a.append(instanceJson(fleet, i));
             else
-                out << padded(h.name, 20) << padded(h.host, 28)
-                    << padded(QString::number(h.port), 7) << padded(h.user, 14)
-                    << (h.keyFile.isEmpty() ? QStringLiteral("(agent, ~/.ssh keys)") : h.keyFile)
+                out << padded(i.name, 20) << padded(i.host, 28)
+                    << padded(QString::number(i.sshPort), 7) << padded(i.user, 14)
+                    << (i.identityFile.isEmpty() ? QStringLiteral("(agent, ~/.ssh keys)")
+                                                 : i.identityFile)
                     << '\n';
         }
         if (p.isSet(QStringLiteral("json")))
@@ -405,7 +404,7 @@ int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
         return usage(err, QStringLiteral("hosts %1 needs exactly one NAME").arg(sub));
     const QString name = p.positionalArguments().first();
     if (sub == QLatin1String("rm")) {
-        Result<void> removed = hosts->removeHost(name);
+        Result<void> removed = fleet.removeSshHost(name);
         return removed.ok() ? 0 : fail(err, removed.error());
     }
     SshHost h;
@@ -425,7 +424,7 @@ int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     h.hourlyUsd = p.value(QStringLiteral("hourly")).toDouble(&hourlyOk);
     if (!hourlyOk)
         return usage(err, QStringLiteral("--hourly takes a number of dollars, e.g. 0.25"));
-    Result<void> added = hosts->addHost(h);
+    Result<void> added = fleet.addSshHost(h);
     if (!added.ok())
         return fail(err, added.error());
     err << "Added " << name << ". Connect with: gpudeck-cli ssh " << name

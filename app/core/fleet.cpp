@@ -5,8 +5,11 @@
 #include "ledger.h"
 #include "registry.h"
 #include "remote.h"
+#include "sshhost/sshconfighosts.h"
+#include "sshhost/sshhostprovider.h"
 #include "sshkeys.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QLoggingCategory>
 #include <QPointer>
@@ -535,6 +538,36 @@ void Fleet::pollDestroyed(const Instance& last, QDateTime deadline, Callback<Rec
         }
         done(recap);
     });
+}
+
+Result<void> Fleet::addSshHost(const SshHost& host)
+{
+    auto* hosts = qobject_cast<SshHostProvider*>(provider(QStringLiteral("ssh")));
+    if (!hosts)
+        return makeError(ErrorCode::Unsupported, QStringLiteral("SSH hosts are not available."));
+    Result<void> added = hosts->addHost(host);
+    if (added.ok())
+        refresh();
+    return added;
+}
+
+Result<void> Fleet::removeSshHost(const QString& name)
+{
+    auto* hosts = qobject_cast<SshHostProvider*>(provider(QStringLiteral("ssh")));
+    if (!hosts)
+        return makeError(ErrorCode::Unsupported, QStringLiteral("SSH hosts are not available."));
+    Result<void> removed = hosts->removeHost(name);
+    if (removed.ok()) {
+        m_instances.removeIf(
+            [&](const Instance& i) { return i.provider == QLatin1String("ssh") && i.id == name; });
+        emit instancesChanged();
+    }
+    return removed;
+}
+
+QStringList Fleet::sshConfigAliases() const
+{
+    return sshhost::sshConfigAliases(QDir::homePath() + QStringLiteral("/.ssh/config"));
 }
 
 double Fleet::burnRateHourly() const

@@ -16,6 +16,7 @@ namespace gpudeck {
 
 class Database;
 class Ledger;
+struct SshHost;
 
 // Milestones of one machine's start, with the time GPUDeck first saw each.
 struct LaunchTimeline {
@@ -67,6 +68,12 @@ public:
     // Destroys and waits until the provider confirms the machine is gone; then writes the
     // recap to the ledger and hands it over.
     void destroy(const QString& instanceId, Callback<Recap> done);
+
+    // The user's own machines (provider "ssh"): added and removed at once, then listed.
+    [[nodiscard]] Result<void> addSshHost(const SshHost& host);
+    [[nodiscard]] Result<void> removeSshHost(const QString& name);
+    // Host aliases of ~/.ssh/config, to pick from.
+    [[nodiscard]] QStringList sshConfigAliases() const;
 
     // Sum of the hourly prices of machines billing compute now.
     [[nodiscard]] double burnRateHourly() const;
