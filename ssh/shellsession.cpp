@@ -18,9 +18,11 @@ namespace gpudeck::ssh {
 
 namespace {
 
-// Stop reading from the network while this much output waits for the terminal. 1 MiB is a
-// few frames of a flood at terminal parsing speed, so Ctrl+C still shows its effect promptly.
-constexpr qint64 kMaxUnconsumed = 1 << 20;
+// Stop reading from the network while this much output waits for the terminal. Everything
+// queued for the UI thread is parsed before a keystroke's echo from another terminal can be
+// shown, so this bounds echo latency during a flood: 128 KiB is about 10 ms of terminal
+// parsing, and still four 32 KiB reads in flight, enough to keep a flood at full speed.
+constexpr qint64 kMaxUnconsumed = 128 << 10;
 // libssh channel reads come in packets of at most 32 KiB of payload.
 constexpr int kReadChunk = 32768;
 

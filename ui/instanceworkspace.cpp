@@ -2,6 +2,8 @@
 
 #include "fleet.h"
 #include "overviewpage.h"
+#include "terminalpane.h"
+#include "terminaltabs.h"
 
 #include <QLabel>
 #include <QTabWidget>
@@ -46,12 +48,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
     m_tabs->setDocumentMode(true);
     m_overview = new OverviewPage(m_tabs);
     m_tabs->addTab(m_overview, QIcon(QStringLiteral(":/icons/overview.svg")), tr("Overview"));
-    m_tabs->addTab(notBuiltPage(QStringLiteral("terminalPage"),
-                                tr("The embedded terminal is not built yet."),
-                                tr("It comes with the terminal milestone. Until then, connect "
-                                   "from your own terminal:"),
-                                m_sshHints, m_tabs),
-                   QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Terminal"));
+    m_terminals = new TerminalTabs(m_fleet, m_id, m_tabs);
+    m_tabs->addTab(m_terminals, QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Terminal"));
     m_tabs->addTab(notBuiltPage(QStringLiteral("filesPage"),
                                 tr("The file browser is not built yet."),
                                 tr("Drag-and-drop upload comes with the file transfer milestone. "
@@ -68,6 +66,13 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);
+    // The first terminal opens when the tab is first shown; more with "+".
+    connect(m_tabs, &QTabWidget::currentChanged, this, [this] {
+        if (m_tabs->currentWidget() == m_terminals && m_terminals->count() == 0)
+            m_terminals->openTerminal();
+    });
+    connect(m_overview, &OverviewPage::openTerminalRequested, this,
+            &InstanceWorkspace::openTerminal);
     connect(m_overview, &OverviewPage::destroyRequested, this,
             [this] { emit destroyRequested(m_id); });
     connect(m_overview, &OverviewPage::removeHostRequested, this,
@@ -87,6 +92,21 @@ void InstanceWorkspace::refresh()
         QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
     for (QLabel* hint : std::as_const(m_sshHints))
         hint->setText(cmd);
+}
+
+TerminalPane* InstanceWorkspace::openTerminal()
+{
+    // Showing the tab opens the first terminal by itself; only ask for more after that.
+    const bool hadOne = m_terminals->count() > 0;
+    m_tabs->setCurrentWidget(m_terminals);
+    TerminalPane* pane = hadOne || m_terminals->count() == 0 ? m_terminals->openTerminal()
+                                                             : m_terminals->terminal(0);
+    return pane;
+}
+
+TerminalTabs* InstanceWorkspace::terminals() const
+{
+    return m_terminals;
 }
 
 void InstanceWorkspace::setDestroying(bool destroying)

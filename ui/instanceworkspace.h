@@ -12,6 +12,8 @@ namespace gpudeck {
 
 class Fleet;
 class OverviewPage;
+class TerminalPane;
+class TerminalTabs;
 
 // One instance's workspace: Overview, Terminal, Files and Monitor tabs.
 class InstanceWorkspace final : public QWidget {
@@ -23,6 +25,9 @@ public:
     [[nodiscard]] const QString& instanceId() const { return m_id; }
     // Re-read the instance from the fleet (status, costs, timeline).
     void refresh();
+    // Shows the Terminal tab and opens a terminal there (the first one, or one more).
+    TerminalPane* openTerminal();
+    [[nodiscard]] TerminalTabs* terminals() const;
     // Shown while a destroy waits for the provider's confirmation.
     void setDestroying(bool destroying);
 
@@ -35,6 +40,7 @@ private:
     QString m_id;
     QTabWidget* m_tabs = nullptr;
     OverviewPage* m_overview = nullptr;
+    TerminalTabs* m_terminals = nullptr;
     QList<QLabel*> m_sshHints;
 };
 

@@ -93,7 +93,13 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_removeHost->hide();
     connect(m_removeHost, &QPushButton::clicked, this, &OverviewPage::removeHostRequested);
 
+    m_openTerminal =
+        new QPushButton(QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Open &terminal"), this);
+    m_openTerminal->setObjectName(QStringLiteral("openTerminalButton"));
+    connect(m_openTerminal, &QPushButton::clicked, this, &OverviewPage::openTerminalRequested);
+
     auto* buttons = new QHBoxLayout;
+    buttons->addWidget(m_openTerminal);
     buttons->addStretch();
     buttons->addWidget(m_removeHost);
     buttons->addWidget(m_destroy);
@@ -159,6 +165,7 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
                         .arg(formatCents(c.totalCents()), formatDuration(c.billedSeconds)));
     m_cost->setTextFormat(Qt::RichText);
     m_destroy->setEnabled(!m_destroying && i.status != InstanceStatus::Destroying);
+    m_openTerminal->setEnabled(i.status == InstanceStatus::Running && !m_destroying);
 
     const QDateTime start = t.requested.isValid() ? t.requested : i.createdAt;
     const bool ready = t.sshReady.isValid();

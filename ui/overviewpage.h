@@ -24,6 +24,7 @@ public:
 signals:
     void destroyRequested();
     void removeHostRequested();
+    void openTerminalRequested();
 
 private:
     QLabel* field(const char* objectName);
@@ -41,6 +42,7 @@ private:
     QLabel* m_timeline = nullptr;
     QPushButton* m_destroy = nullptr;
     QPushButton* m_removeHost = nullptr;
+    QPushButton* m_openTerminal = nullptr;
     bool m_destroying = false;
 };
 

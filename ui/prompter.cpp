@@ -1,5 +1,6 @@
 #include "prompter.h"
 
+#include <QInputDialog>
 #include <QMessageBox>
 #include <QPushButton>
 
@@ -14,6 +15,7 @@ Prompter& Prompter::instance()
 void Prompter::clear()
 {
     m_answers.clear();
+    m_texts.clear();
     m_questions.clear();
     m_errors.clear();
 }
@@ -34,6 +36,23 @@ bool Prompter::confirm(QWidget* parent, const QString& title, const QString& tex
     box.setDefaultButton(QMessageBox::Cancel);
     box.exec();
     return box.clickedButton() == accept;
+}
+
+std::optional<QString> Prompter::askText(QWidget* parent, const QString& title,
+                                         const QString& prompt, bool echo)
+{
+    m_questions << prompt;
+    if (m_scripted) {
+        if (m_texts.isEmpty()) {
+            qWarning("Prompter: unexpected prompt with no scripted answer: %s", qPrintable(prompt));
+            return std::nullopt;
+        }
+        return m_texts.takeFirst();
+    }
+    bool ok = false;
+    const QString text = QInputDialog::getText(
+        parent, title, prompt, echo ? QLineEdit::Normal : QLineEdit::Password, QString(), &ok);
+    return ok ? std::optional<QString>(text) : std::nullopt;
 }
 
 void Prompter::showError(QWidget* parent, const QString& title, const Error& error)

@@ -5,6 +5,8 @@
 #include <QList>
 #include <QStringList>
 
+#include <optional>
+
 class QWidget;
 
 namespace gpudeck {
@@ -19,10 +21,14 @@ public:
     [[nodiscard]] bool confirm(QWidget* parent, const QString& title, const QString& text,
                                const QString& acceptLabel);
     void showError(QWidget* parent, const QString& title, const Error& error);
+    // A line of text (a password when !echo); nullopt when cancelled.
+    [[nodiscard]] std::optional<QString> askText(QWidget* parent, const QString& title,
+                                                 const QString& prompt, bool echo);
 
     // For tests.
     void setScripted(bool scripted) { m_scripted = scripted; }
     void queueAnswer(bool answer) { m_answers << answer; }
+    void queueText(const std::optional<QString>& text) { m_texts << text; }
     [[nodiscard]] const QStringList& questionsAsked() const { return m_questions; }
     [[nodiscard]] const QStringList& errorsShown() const { return m_errors; }
     void clear();
@@ -31,6 +37,7 @@ private:
     Prompter() = default;
     bool m_scripted = false;
     QList<bool> m_answers;
+    QList<std::optional<QString>> m_texts;
     QStringList m_questions;
     QStringList m_errors;
 };

@@ -4,6 +4,7 @@
 #include "billing.h"
 #include "fleet.h"
 #include "ledger.h"
+#include "monitorcommands.h"
 #include "remote.h"
 #include "sshhost/sshhostprovider.h"
 
@@ -45,6 +46,11 @@ const char* const kUsage =
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
+    "  parse-smi FILE [--fields LIST] [--json]\n"
+    "                                       GPUs found in an nvidia-smi capture\n"
+    "  parse-log FILE [--format F] [--regex RE] [--rate USD] [--json]\n"
+    "                                       runs and epochs of a training log (F: auto,\n"
+    "                                       keras, pytorch, lightning, hf, fastai, yolo, jsonl)\n"
     "\n"
     "Providers: sandbox (built in, no account needed), ssh (your own hosts).\n"
     "Host keys: a key the provider reports must match; otherwise an unknown key is refused\n"
@@ -523,12 +529,17 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     const QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"),   QStringLiteral("ls"),
-                                   QStringLiteral("launch"),  QStringLiteral("exec"),
-                                   QStringLiteral("destroy"), QStringLiteral("ledger"),
-                                   QStringLiteral("ssh"),     QStringLiteral("hosts")};
+    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
+                                   QStringLiteral("launch"),    QStringLiteral("exec"),
+                                   QStringLiteral("destroy"),   QStringLiteral("ledger"),
+                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
+                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
+    if (command == QLatin1String("parse-smi"))
+        return parseSmi(rest, out, err); // reads a local file: no fleet to open
+    if (command == QLatin1String("parse-log"))
+        return parseLog(rest, out, err);
 
     Fleet fleet(AppPaths::standard());
     Result<void> opened = fleet.open();

@@ -5,6 +5,7 @@
 #include "ledger.h"
 #include "registry.h"
 #include "remote.h"
+#include "shellsession.h"
 #include "sshhost/sshconfighosts.h"
 #include "sshhost/sshhostprovider.h"
 #include "sshkeys.h"
@@ -563,6 +564,17 @@ Result<void> Fleet::removeSshHost(const QString& name)
         emit instancesChanged();
     }
     return removed;
+}
+
+std::unique_ptr<ssh::ShellSession> Fleet::openShell(const Instance& instance, int cols,
+                                                    int rows) const
+{
+    ssh::ShellSession::Options o;
+    o.endpoint = endpointFor(instance, keyPathFor(instance), m_paths);
+    o.policy = ssh::HostKeyPolicy::Ask;
+    o.cols = cols;
+    o.rows = rows;
+    return std::make_unique<ssh::ShellSession>(std::move(o));
 }
 
 QStringList Fleet::sshConfigAliases() const

@@ -17,6 +17,9 @@ namespace gpudeck {
 class Database;
 class Ledger;
 struct SshHost;
+namespace ssh {
+class ShellSession;
+}
 
 // Milestones of one machine's start, with the time GPUDeck first saw each.
 struct LaunchTimeline {
@@ -74,6 +77,11 @@ public:
     [[nodiscard]] Result<void> removeSshHost(const QString& name);
     // Host aliases of ~/.ssh/config, to pick from.
     [[nodiscard]] QStringList sshConfigAliases() const;
+
+    // An interactive shell on the instance (not started yet: connect its signals, then start()).
+    // Host keys the provider does not vouch for are asked about (HostKeyPolicy::Ask).
+    [[nodiscard]] std::unique_ptr<ssh::ShellSession> openShell(const Instance& instance, int cols,
+                                                               int rows) const;
 
     // Sum of the hourly prices of machines billing compute now.
     [[nodiscard]] double burnRateHourly() const;

@@ -9,6 +9,10 @@
 #include "prompter.h"
 #include "resources.h"
 #include "settings.h"
+#include "terminalpane.h"
+#include "terminalsurface.h"
+#include "terminaltabs.h"
+#include "terminalview.h"
 #include "testenv.h"
 
 #include <QAbstractItemModelTester>
@@ -21,8 +25,10 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QToolButton>
 
 using namespace gpudeck;
 
@@ -35,6 +41,7 @@ private slots:
     void launchFromCatalogThenDestroyShowsRecap();
     void cancelledDestroyKeepsTheMachine();
     void catalogFilters();
+    void sshHostFromDialogAsksForHostKey();
     void geometryIsRemembered();
 
 private:
@@ -167,8 +174,67 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
                 ->text()
                 .startsWith(QLatin1String("$0.0")));
     // The tabs that are not built yet say so, with a way to connect meanwhile.
-    auto* terminalHint = workspace->findChild<QLabel*>(QStringLiteral("terminalPageSshHint"));
-    QVERIFY(terminalHint->text().contains(QStringLiteral("-p %1").arg(inst.sshPort)));
+    auto* filesHint = workspace->findChild<QLabel*>(QStringLiteral("filesPageSshHint"));
+    QVERIFY(filesHint->text().contains(QStringLiteral("-p %1").arg(inst.sshPort)));
+
+    // A real terminal: type into the widget, read the screen; a second one with "+"; the
+    // remote PTY follows the widget's size.
+    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("openTerminalButton")),
+                      Qt::LeftButton);
+    auto* terminals = workspace->findChild<TerminalTabs*>(QStringLiteral("terminalTabs"));
+    QVERIFY(terminals);
+    QCOMPARE(terminals->count(), 1);
+    TerminalPane* pane = terminals->terminal(0);
+    QTRY_COMPARE_WITH_TIMEOUT(pane->state(), ssh::ShellSession::State::Connected, 15000);
+    QTest::keyClicks(pane->view(), QStringLiteral("echo hi-$((6*7)); stty size"));
+    QTest::keyClick(pane->view(), Qt::Key_Return);
+    auto screenText = [](terminal::TerminalSurface* s) {
+        QString all;
+        for (int r = 0; r < s->rows(); ++r)
+            all += s->lineText(r) + QLatin1Char('\n');
+        return all;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(screenText(pane->surface()).contains(QLatin1String("hi-42")), 10000);
+    const QString size =
+        QStringLiteral("%1 %2").arg(pane->surface()->rows()).arg(pane->surface()->cols());
+    QTRY_VERIFY_WITH_TIMEOUT(screenText(pane->surface()).contains(size), 10000);
+    QVERIFY(pane->surface()->cols() > 40 && pane->surface()->rows() > 10);
+    screenshot(m_window.get(), QStringLiteral("terminal.png"));
+    QTest::mouseClick(workspace->findChild<QToolButton*>(QStringLiteral("newTerminalButton")),
+                      Qt::LeftButton);
+    QCOMPARE(terminals->count(), 2);
+    QTRY_COMPARE_WITH_TIMEOUT(terminals->terminal(1)->state(), ssh::ShellSession::State::Connected,
+                              15000);
+    // Full-screen programs: the terminal switches to the alternate screen and back.
+    TerminalPane* second = terminals->terminal(1);
+    const bool haveVim = !QStandardPaths::findExecutable(QStringLiteral("vim")).isEmpty();
+    QTest::keyClicks(second->view(), haveVim ? QStringLiteral("vim README.txt")
+                                             : QStringLiteral("less README.txt"));
+    QTest::keyClick(second->view(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(second->surface()->altScreenActive(), 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(screenText(second->surface()).contains(QLatin1String("simulated")),
+                             10000);
+    QTest::qWait(300);
+    screenshot(m_window.get(), QStringLiteral("terminal-vim.png"));
+    if (haveVim) {
+        QTest::keyClick(second->view(), Qt::Key_Escape);
+        QTest::keyClicks(second->view(), QStringLiteral(":q!"));
+    } else {
+        QTest::keyClicks(second->view(), QStringLiteral("q"));
+    }
+    QTest::keyClick(second->view(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(!second->surface()->altScreenActive(), 10000);
+    if (!QStandardPaths::findExecutable(QStringLiteral("htop")).isEmpty() &&
+        !qEnvironmentVariableIsEmpty("GPUDECK_SCREENSHOT_DIR")) {
+        QTest::keyClicks(second->view(), QStringLiteral("htop"));
+        QTest::keyClick(second->view(), Qt::Key_Return);
+        QTRY_VERIFY_WITH_TIMEOUT(second->surface()->altScreenActive(), 10000);
+        QTest::qWait(1500);
+        screenshot(m_window.get(), QStringLiteral("terminal-htop.png"));
+        QTest::keyClicks(second->view(), QStringLiteral("q"));
+        QTRY_VERIFY_WITH_TIMEOUT(!second->surface()->altScreenActive(), 10000);
+    }
+    workspace->findChild<QTabWidget*>(QStringLiteral("instanceTabs"))->setCurrentIndex(0);
 
     // The sidebar lists it with status and cost; the status bar shows the burn rate.
     auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
@@ -246,6 +312,52 @@ void TestMainWindow::catalogFilters()
     view->sortByColumn(CatalogModel::PriceCol, Qt::DescendingOrder);
     QCOMPARE(view->model()->index(0, 0).data(CatalogModel::PlanIdRole).toString(),
              QStringLiteral("h100-8x"));
+}
+
+void TestMainWindow::sshHostFromDialogAsksForHostKey()
+{
+    // Any SSH server will do as "the user's own machine": use a Sandbox machine's sshd, under
+    // a name GPUDeck has no host key for.
+    QString machine;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("server"), &machine);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_VERIFY_WITH_TIMEOUT(m_fleet->timeline(*m_fleet->find(machine)).sshReady.isValid(), 15000);
+    const Instance server = *m_fleet->find(machine);
+
+    m_window->showAddHostDialog();
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY(dialog = m_window->findChild<QDialog*>(QStringLiteral("addHostDialog")));
+    QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("hostName")),
+                     QStringLiteral("lab-box"));
+    QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("hostAddress")),
+                     QStringLiteral("localhost"));
+    dialog->findChild<QSpinBox*>(QStringLiteral("hostPort"))->setValue(server.sshPort);
+    QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("hostKey")),
+                     m_fleet->keyPathFor(server));
+    screenshot(dialog, QStringLiteral("add-host-dialog.png"));
+    QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("addHostButton")),
+                      Qt::LeftButton);
+    QWidget* workspace = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        workspace = m_window->findChild<QWidget*>(QStringLiteral("workspace-lab-box")), 5000);
+    QVERIFY(!workspace->findChild<QPushButton*>(QStringLiteral("destroyButton"))->isVisible());
+    QVERIFY(workspace->findChild<QPushButton*>(QStringLiteral("removeHostButton"))->isVisible());
+
+    // First contact: the fingerprint is shown and must be accepted.
+    Prompter::instance().queueAnswer(true);
+    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("openTerminalButton")),
+                      Qt::LeftButton);
+    auto* terminals = workspace->findChild<TerminalTabs*>(QStringLiteral("terminalTabs"));
+    QTRY_COMPARE_WITH_TIMEOUT(terminals->terminal(0)->state(), ssh::ShellSession::State::Connected,
+                              15000);
+    QVERIFY(Prompter::instance().questionsAsked().last().contains(server.hostKeySha256));
+
+    Prompter::instance().queueAnswer(true);
+    QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("removeHostButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY(!m_window->findChild<QWidget*>(QStringLiteral("workspace-lab-box")));
+    QVERIFY(!m_fleet->find(QStringLiteral("lab-box")));
 }
 
 void TestMainWindow::geometryIsRemembered()

@@ -1,0 +1,113 @@
+#include "remotestream.h"
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace gpudeck::ssh {
+
+struct RemoteStream::Worker {
+    std::thread thread;
+    std::mutex mu;
+    std::condition_variable cv;
+    std::atomic_bool stopping{false};
+
+    // Waits `ms` unless stopped first; false when stopping.
+    bool sleepFor(int ms)
+    {
+        std::unique_lock lock(mu);
+        cv.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping.load(); });
+        return !stopping;
+    }
+};
+
+RemoteStream::RemoteStream(Endpoint endpoint, QString command, QObject* parent)
+    : QObject(parent)
+    , m_endpoint(std::move(endpoint))
+    , m_command(std::move(command))
+    , m_worker(std::make_unique<Worker>())
+{
+    qRegisterMetaType<gpudeck::ssh::RemoteStream::State>();
+}
+
+RemoteStream::~RemoteStream()
+{
+    stop();
+}
+
+void RemoteStream::start()
+{
+    if (m_worker->thread.joinable())
+        return;
+    m_worker->stopping = false;
+    Worker* w = m_worker.get();
+    RemoteStream* self = this;
+    const Endpoint ep = m_endpoint;
+    const QString command = m_command;
+    // The worker only touches its copies and emits signals of `this`, which are queued to the
+    // owner's thread; stop() (also run by the destructor) joins it before `this` goes away.
+    w->thread = std::thread([w, self, ep, command] {
+        int attempt = 0;
+        bool ran = false;
+        while (!w->stopping) {
+            emit self->stateChanged(ran ? State::Reconnecting : State::Connecting,
+                                    QStringLiteral("Connecting to %1…").arg(ep.describe()));
+            Session session;
+            // The host key must already be trusted (the provider's, or accepted in a terminal):
+            // a background stream never asks.
+            const Result<void> connected = session.connect(ep, HostKeyPolicy::Strict);
+            if (w->stopping)
+                break;
+            if (!connected.ok()) {
+                const ErrorCode code = connected.error().code;
+                if (code != ErrorCode::Network && code != ErrorCode::Timeout) {
+                    emit self->stateChanged(State::Failed, connected.error().message);
+                    return;
+                }
+                const int delay = std::min(1 << std::min(attempt++, 5), 30);
+                emit self->stateChanged(State::Reconnecting,
+                                        QStringLiteral("%1 Trying again in %2 s.")
+                                            .arg(connected.error().message)
+                                            .arg(delay));
+                if (!w->sleepFor(delay * 1000))
+                    break;
+                continue;
+            }
+            attempt = 0;
+            ran = true;
+            emit self->stateChanged(State::Running,
+                                    QStringLiteral("Running on %1.").arg(session.where()));
+            const Result<int> status = session.exec(
+                command,
+                [self](const QByteArray& data, bool isStderr) {
+                    if (isStderr)
+                        emit self->errorOutput(data);
+                    else
+                        emit self->output(data);
+                },
+                &w->stopping);
+            if (w->stopping)
+                break;
+            if (status.ok()) {
+                emit self->stateChanged(
+                    State::Exited,
+                    QStringLiteral("The command ended (exit status %1).").arg(status.value()));
+                emit self->exited(status.value());
+                return;
+            }
+            emit self->stateChanged(State::Reconnecting, status.error().message);
+            if (!w->sleepFor(1000))
+                break;
+        }
+    });
+}
+
+void RemoteStream::stop()
+{
+    m_worker->stopping = true;
+    m_worker->cv.notify_all();
+    if (m_worker->thread.joinable())
+        m_worker->thread.join();
+}
+
+} // namespace gpudeck::ssh

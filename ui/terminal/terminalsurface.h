@@ -1,0 +1,181 @@
+#pragma once
+
+#include "scrollback.h"
+#include "terminalline.h"
+#include "terminalpalette.h"
+#include "terminaltypes.h"
+
+#include <QByteArray>
+#include <QByteArrayView>
+#include <QList>
+#include <QObject>
+#include <QRect>
+#include <QString>
+
+#include <vector>
+
+struct VTerm;
+struct VTermState;
+
+namespace gpudeck::terminal {
+
+// The terminal without a widget: owns the libvterm state (an xterm-256color terminal, UTF-8)
+// and the screen's cells, takes the remote's bytes in through feed(), hands what must go back
+// to the remote out through output() (keys, pastes, mouse reports, and the terminal's own
+// answers to DA and DSR queries), and says which cells changed. Keeps the scrollback.
+//
+// libvterm parses and runs the terminal's state machine (VTermState); the cells are ours, not
+// libvterm 0.1.4's VTermScreen. That screen moves every cell of the grid for each line that
+// scrolls and reads each cell again to hand the line to the scrollback: 40 % and 11 % of a
+// `cat`. Here rows are separate buffers: a scroll rotates them, and a line leaving the screen
+// is swapped into the scrollback ring without copying a cell. Its semantics are libvterm's
+// (tst_terminalsurface compares the two cell by cell), minus its crashes on resize.
+//
+// Every signal is emitted after libvterm has finished with the bytes it was given, at most
+// once per call (a feed of 32 KiB that scrolls a thousand lines emits one damaged()), so a slot
+// may call back into the surface.
+//
+// Wiring to a shell channel (ShellSession):
+//   channel data      → feed()
+//   output()          → channel write
+//   resized()         → PTY window-change
+class TerminalSurface final : public QObject {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TerminalSurface)
+public:
+    enum class MouseMode { None, Click, Drag, Move }; // what the program asked to be told about
+    Q_ENUM(MouseMode)
+    enum class MouseAction { Press, Release, Move, WheelUp, WheelDown };
+    Q_ENUM(MouseAction)
+
+    static constexpr int kDefaultScrollbackLimit = 10'000;
+    // A wide character needs two columns.
+    static constexpr int kMinCols = 2;
+
+    explicit TerminalSurface(int cols, int rows, QObject* parent = nullptr);
+    ~TerminalSurface() override;
+
+    [[nodiscard]] int cols() const { return m_cols; }
+    [[nodiscard]] int rows() const { return m_rows; }
+
+    // Screen cells; row and col are 0-based and clamped to the screen.
+    [[nodiscard]] TerminalCell cell(int row, int col) const;
+    [[nodiscard]] QString lineText(int row) const;
+    [[nodiscard]] TerminalCursor cursor() const { return m_cursor; }
+    [[nodiscard]] QString title() const { return m_title; }
+    [[nodiscard]] bool altScreenActive() const { return m_altScreen; }
+    [[nodiscard]] MouseMode mouseMode() const { return m_mouseMode; }
+    // DECSCNM: the whole screen in reverse video.
+    [[nodiscard]] bool reverseVideo() const { return m_reverseVideo; }
+
+    // Scrollback, 0 = oldest. Not added to while the alternate screen is active.
+    [[nodiscard]] int scrollbackLines() const { return m_scrollback.size(); }
+    [[nodiscard]] TerminalLine scrollbackLine(int i) const;
+    [[nodiscard]] int scrollbackLimit() const { return m_scrollback.limit(); }
+    void setScrollbackLimit(int lines);
+    // Lines that have left the top of the scrollback (dropped at the limit, or cleared) since
+    // the surface was made: droppedLines() + line is a name for a line that stays valid while
+    // output scrolls it up, which is what selections and search hits hold on to.
+    [[nodiscard]] quint64 droppedLines() const { return m_scrollback.dropped(); }
+
+    // Scrollback and screen as one list: lines 0 .. scrollbackLines()-1 are the scrollback,
+    // then the screen's rows. `out` keeps its capacity, so reading every visible line each
+    // frame allocates nothing.
+    [[nodiscard]] int totalLines() const { return m_scrollback.size() + m_rows; }
+    void readLine(int line, TerminalLine& out) const;
+    [[nodiscard]] QString text(int line) const;
+
+    // Plain-text search through scrollback and screen, oldest first. A match does not span
+    // lines (libvterm 0.1.4 does not say which lines were wrapped).
+    [[nodiscard]] QList<TerminalMatch> find(const QString& needle,
+                                            Qt::CaseSensitivity cs = Qt::CaseInsensitive) const;
+
+    [[nodiscard]] const TerminalPalette& palette() const { return m_palette; }
+    void setPalette(const TerminalPalette& palette);
+
+public slots:
+    // Bytes from the remote, in any slicing: a UTF-8 character or an escape sequence may be
+    // split across calls. Processes everything before returning.
+    void feed(QByteArrayView bytes);
+    // New grid size (at least kMinCols × 1). Emits resized() when it changed.
+    void resize(int cols, int rows);
+    // A key press. `text` is what the key event typed, used for printable keys; special keys
+    // and Ctrl chords go by key code. Returns whether anything was sent.
+    bool sendKey(int key, Qt::KeyboardModifiers modifiers, const QString& text = {});
+    // Text as typed (input methods, drag and drop): sent as UTF-8, unchanged.
+    void sendText(const QString& text);
+    // Pasted text: newlines become CR as a terminal's Enter does, and when the program turned
+    // on bracketed paste (?2004) it is wrapped in ESC[200~ … ESC[201~; an ESC[201~ inside the
+    // text is removed so a pasted text cannot end the bracket early and run as typed commands.
+    void paste(const QString& text);
+    // A mouse event at a screen cell; sends nothing unless the program asked for mouse reports.
+    void sendMouse(gpudeck::terminal::TerminalSurface::MouseAction action, int row, int col,
+                   Qt::MouseButton button, Qt::KeyboardModifiers modifiers);
+    void clearScrollback();
+    // Keyboard focus, for programs that asked to know (?1004).
+    void setFocused(bool focused);
+
+signals:
+    void output(const QByteArray& bytes);
+    // Screen cells that changed, x = column, y = row. Scrolling damages the scrolled region.
+    void damaged(QRect cells);
+    void cursorMoved();
+    void titleChanged(const QString& title);
+    void bell();
+    void altScreenChanged(bool active);
+    void mouseModeChanged(gpudeck::terminal::TerminalSurface::MouseMode mode);
+    void resized(int cols, int rows);
+    void scrollbackCleared();
+
+private:
+    friend struct SurfaceCallbacks;
+
+    [[nodiscard]] qsizetype completesCarry(QByteArrayView bytes) const;
+    void write(QByteArrayView bytes);
+    void clampCursor();
+    void syncCursor();
+    void flush();
+
+    [[nodiscard]] std::vector<TerminalLine>& grid() { return m_altScreen ? m_alt : m_primary; }
+    [[nodiscard]] const std::vector<TerminalLine>& grid() const
+    {
+        return m_altScreen ? m_alt : m_primary;
+    }
+    [[nodiscard]] PackedCell blank() const;
+    void pushScrollback(TerminalLine& row);
+
+    VTerm* m_vt = nullptr;
+    VTermState* m_state = nullptr;
+    // The screens' rows, each exactly m_cols cells.
+    std::vector<TerminalLine> m_primary;
+    std::vector<TerminalLine> m_alt;
+    // The pen: colours and flags of what is written next (ch unused).
+    PackedCell m_pen;
+    int m_cols = 0;
+    int m_rows = 0;
+    TerminalPalette m_palette;
+    Scrollback m_scrollback{kDefaultScrollbackLimit};
+
+    // Collected while libvterm runs, emitted by flush() once it has returned.
+    QByteArray m_pendingOutput;
+    // The end of the last feed that libvterm must see together with what follows: an
+    // incomplete UTF-8 character or an unterminated OSC/DCS string (see feed()).
+    QByteArray m_carry;
+    // Titles are short; an OSC that never ends is not held back beyond this.
+    static constexpr qsizetype kMaxCarry = 4096;
+    QRect m_damage;
+    bool m_cursorChanged = false;
+    bool m_titleChanged = false;
+    bool m_bellRang = false;
+    bool m_scrollbackWasCleared = false;
+
+    TerminalCursor m_cursor;
+    QString m_title;
+    bool m_altScreen = false;
+    bool m_altScreenEmitted = false;
+    bool m_reverseVideo = false;
+    MouseMode m_mouseMode = MouseMode::None;
+    MouseMode m_mouseModeEmitted = MouseMode::None;
+};
+
+} // namespace gpudeck::terminal

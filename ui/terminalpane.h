@@ -1,0 +1,56 @@
+#pragma once
+
+#include "shellsession.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QLabel;
+class QPushButton;
+
+namespace gpudeck {
+
+class Fleet;
+struct Instance;
+
+namespace terminal {
+class TerminalSurface;
+class TerminalView;
+} // namespace terminal
+
+// One terminal on an instance: a terminal view over an SSH shell, with a banner that says what
+// the connection is doing (connecting, reconnecting, failed, ended) and offers to reconnect.
+class TerminalPane final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(TerminalPane)
+public:
+    TerminalPane(Fleet& fleet, const QString& instanceId, QWidget* parent = nullptr);
+    ~TerminalPane() override;
+
+    [[nodiscard]] terminal::TerminalView* view() const { return m_view; }
+    [[nodiscard]] terminal::TerminalSurface* surface() const { return m_surface.get(); }
+    [[nodiscard]] ssh::ShellSession::State state() const { return m_state; }
+
+public slots:
+    void connectShell();
+
+signals:
+    void titleChanged(const QString& title);
+    void stateChanged(gpudeck::ssh::ShellSession::State state);
+
+private:
+    void showState(ssh::ShellSession::State state, const QString& message);
+
+    Fleet& m_fleet;
+    QString m_instanceId;
+    std::unique_ptr<terminal::TerminalSurface> m_surface;
+    terminal::TerminalView* m_view = nullptr;
+    std::unique_ptr<ssh::ShellSession> m_shell;
+    QLabel* m_banner = nullptr;
+    QPushButton* m_reconnect = nullptr;
+    QWidget* m_bannerBox = nullptr;
+    ssh::ShellSession::State m_state = ssh::ShellSession::State::Closed;
+};
+
+} // namespace gpudeck
