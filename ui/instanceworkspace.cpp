@@ -1,6 +1,7 @@
 #include "instanceworkspace.h"
 
 #include "fleet.h"
+#include "monitorpage.h"
 #include "overviewpage.h"
 #include "terminalpane.h"
 #include "terminaltabs.h"
@@ -56,13 +57,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
                                    "Until then, use scp or sftp with:"),
                                 m_sshHints, m_tabs),
                    QIcon(QStringLiteral(":/icons/files.svg")), tr("Files"));
-    m_tabs->addTab(notBuiltPage(QStringLiteral("monitorPage"),
-                                tr("Live GPU monitoring is not built yet."),
-                                tr("Charts of nvidia-smi and training epochs come with the "
-                                   "monitoring milestone. Until then, run `watch nvidia-smi` "
-                                   "over:"),
-                                m_sshHints, m_tabs),
-                   QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
+    m_monitor = new MonitorPage(m_fleet, m_id, m_tabs);
+    m_tabs->addTab(m_monitor, QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     layout->addWidget(m_tabs);

@@ -11,6 +11,7 @@ class QTabWidget;
 namespace gpudeck {
 
 class Fleet;
+class MonitorPage;
 class OverviewPage;
 class TerminalPane;
 class TerminalTabs;
@@ -28,6 +29,7 @@ public:
     // Shows the Terminal tab and opens a terminal there (the first one, or one more).
     TerminalPane* openTerminal();
     [[nodiscard]] TerminalTabs* terminals() const;
+    [[nodiscard]] MonitorPage* monitor() const { return m_monitor; }
     // Shown while a destroy waits for the provider's confirmation.
     void setDestroying(bool destroying);
 
@@ -41,6 +43,7 @@ private:
     QTabWidget* m_tabs = nullptr;
     OverviewPage* m_overview = nullptr;
     TerminalTabs* m_terminals = nullptr;
+    MonitorPage* m_monitor = nullptr;
     QList<QLabel*> m_sshHints;
 };
 

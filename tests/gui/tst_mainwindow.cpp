@@ -4,9 +4,12 @@
 #include "fleet.h"
 #include "guitestmain.h"
 #include "instancelistmodel.h"
+#include "instanceworkspace.h"
 #include "ledger.h"
 #include "mainwindow.h"
+#include "monitorpage.h"
 #include "prompter.h"
+#include "remote.h"
 #include "resources.h"
 #include "settings.h"
 #include "terminalpane.h"
@@ -16,11 +19,13 @@
 #include "testenv.h"
 
 #include <QAbstractItemModelTester>
+#include <QChartView>
 #include <QDialog>
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QLabel>
 #include <QLineEdit>
+#include <QLineSeries>
 #include <QListView>
 #include <QPushButton>
 #include <QSignalSpy>
@@ -28,6 +33,7 @@
 #include <QStandardPaths>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTableWidget>
 #include <QToolButton>
 
 using namespace gpudeck;
@@ -42,6 +48,7 @@ private slots:
     void cancelledDestroyKeepsTheMachine();
     void catalogFilters();
     void sshHostFromDialogAsksForHostKey();
+    void monitorShowsGpusAndTraining();
     void geometryIsRemembered();
 
 private:
@@ -358,6 +365,51 @@ void TestMainWindow::sshHostFromDialogAsksForHostKey()
                       Qt::LeftButton);
     QTRY_VERIFY(!m_window->findChild<QWidget*>(QStringLiteral("workspace-lab-box")));
     QVERIFY(!m_fleet->find(QStringLiteral("lab-box")));
+}
+
+void TestMainWindow::monitorShowsGpusAndTraining()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("l4-2x"), QStringLiteral("llm-train"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    QTRY_VERIFY_WITH_TIMEOUT(m_fleet->timeline(*m_fleet->find(id)).sshReady.isValid(), 15000);
+    const Instance machine = *m_fleet->find(id);
+    // The machine's demo training job, logging Keras-style epochs to ~/train.log.
+    const Result<int> started =
+        runRemote(endpointFor(machine, m_fleet->keyPathFor(machine), m_fleet->paths()),
+                  QStringLiteral("nohup gpudeck-demo-train --epochs 12 --steps 10 "
+                                 "--step-ms 60 --log ~/train.log >/dev/null 2>&1 &"),
+                  {});
+    QVERIFY(started.ok() && started.value() == 0);
+
+    auto* workspace = qobject_cast<InstanceWorkspace*>(
+        m_window->findChild<QWidget*>(QStringLiteral("workspace-") + id));
+    QVERIFY(workspace);
+    auto* tabs = workspace->findChild<QTabWidget*>(QStringLiteral("instanceTabs"));
+    tabs->setCurrentWidget(workspace->monitor());
+    auto* table = workspace->findChild<QTableWidget*>(QStringLiteral("gpuTable"));
+    QTRY_COMPARE_WITH_TIMEOUT(table->rowCount(), 2, 15000);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        table->item(0, 2) && table->item(0, 2)->text().endsWith(QLatin1String("%")), 10000);
+    QCOMPARE(table->item(0, 1)->text(), QStringLiteral("NVIDIA L4"));
+    auto* summary = workspace->findChild<QLabel*>(QStringLiteral("trainingSummary"));
+    QTRY_VERIFY_WITH_TIMEOUT(summary->text().contains(QLatin1String("ETA")) ||
+                                 summary->text().contains(QLatin1String("finished")),
+                             20000);
+    QVERIFY2(summary->text().contains(QLatin1String("of 12")), qPrintable(summary->text()));
+    auto* util = workspace->findChild<QChartView*>(QStringLiteral("chartUtilization"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        util->chart()->series().size() == 2 &&
+            static_cast<QLineSeries*>(util->chart()->series().first())->count() >= 3,
+        10000);
+    auto* loss = workspace->findChild<QChartView*>(QStringLiteral("chartTraining"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        !loss->chart()->series().isEmpty() &&
+            static_cast<QLineSeries*>(loss->chart()->series().first())->count() >= 3,
+        20000);
+    QTest::qWait(500);
+    screenshot(m_window.get(), QStringLiteral("monitor.png"));
 }
 
 void TestMainWindow::geometryIsRemembered()

@@ -12,6 +12,7 @@
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QTimer>
+#include <QVBoxLayout>
 
 #include <memory>
 
@@ -175,12 +176,27 @@ void tst_TerminalView::typing()
 
 void tst_TerminalView::tabStaysInTheTerminal()
 {
-    QLineEdit other;
-    other.show();
-    QTest::keyClick(m_view.get(), Qt::Key_Tab);
-    QCOMPARE(m_output, QByteArray("\t"));
-    QTest::keyClick(m_view.get(), Qt::Key_Backtab, Qt::ShiftModifier);
-    QCOMPARE(m_output, QByteArray("\t\x1b[Z"));
+    // Next to another focusable widget, Tab would move the focus there.
+    QWidget window;
+    auto* layout = new QVBoxLayout(&window);
+    auto* edit = new QLineEdit(&window);
+    layout->addWidget(edit);
+    TerminalSurface surface(80, 24);
+    auto* view = new TerminalView(&surface, &window);
+    layout->addWidget(view);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.activateWindow();
+    view->setFocus();
+    QTRY_VERIFY(view->hasFocus());
+    QByteArray out;
+    connect(&surface, &TerminalSurface::output, this, [&out](const QByteArray& b) { out += b; });
+    QTest::keyClick(view, Qt::Key_Tab);
+    QCOMPARE(out, QByteArray("\t"));
+    QTest::keyClick(view, Qt::Key_Backtab, Qt::ShiftModifier);
+    QCOMPARE(out, QByteArray("\t\x1b[Z"));
+    QVERIFY(view->hasFocus());
+    QVERIFY(!edit->hasFocus());
 }
 
 void tst_TerminalView::viewSizeDrivesSurface()

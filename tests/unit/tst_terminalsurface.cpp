@@ -618,6 +618,18 @@ void tst_TerminalSurface::resizeMovesLinesThroughScrollback()
     QCOMPARE(s.lineText(4), u"five"_s);
     QCOMPARE(s.cell(0, 0).foreground, QColor(0xcd, 0, 0));
     QCOMPARE(s.cursor().row, 4);
+
+    // Growing takes back one line per row added, no more, even below an almost empty screen.
+    TerminalSurface t(20, 5);
+    t.feed(numberedLines(0, 10)); // lines 0-5 pushed
+    t.feed("\x1b[2J\x1b[Ha");
+    QCOMPARE(t.scrollbackLines(), 6);
+    t.resize(20, 8);
+    QCOMPARE(t.scrollbackLines(), 3);
+    QCOMPARE(t.lineText(0), u"line 3"_s);
+    QCOMPARE(t.lineText(3), u"a"_s);
+    QCOMPARE(t.cursor().row, 3);
+    QCOMPARE(t.cursor().col, 1);
 }
 
 void tst_TerminalSurface::scrollbackBound_data()

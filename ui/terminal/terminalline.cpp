@@ -1,5 +1,7 @@
 #include "terminalline.h"
 
+#include <algorithm>
+
 namespace gpudeck::terminal {
 
 namespace {
@@ -135,8 +137,11 @@ void TerminalLine::fill(int from, int to, const PackedCell& fill)
 {
     from = qMax(0, from);
     to = qMin(to, size());
-    for (int col = from; col < to; ++col)
-        m_cells[static_cast<size_t>(col)] = fill;
+    if (from >= to)
+        return;
+    std::fill(m_cells.begin() + from, m_cells.begin() + to, fill);
+    if (from == 0 && to == size())
+        m_marks.clear();
 }
 
 void TerminalLine::setMarks(int col, std::u32string_view marks)

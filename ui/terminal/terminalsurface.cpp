@@ -171,11 +171,6 @@ VTermRect clip(VTermRect r, int rows, int cols)
     return r;
 }
 
-QRect toQRect(const VTermRect& r)
-{
-    return {r.start_col, r.start_row, r.end_col - r.start_col, r.end_row - r.start_row};
-}
-
 } // namespace
 
 // libvterm's state callbacks: the screen layer, with access to the surface's private state.
@@ -211,7 +206,7 @@ struct SurfaceCallbacks {
             cells[col].ch = TerminalLine::kWideTail;
             cells[col].marks = 0;
         }
-        s.m_damage |= QRect(pos.col, pos.row, qMax(1, end - pos.col), 1);
+        s.addDamage(pos.col, pos.row, qMax(1, end - pos.col), 1);
         return 1;
     }
 
@@ -233,7 +228,8 @@ struct SurfaceCallbacks {
         const int width = rect.end_col - rect.start_col;
         if (height <= 0 || width <= 0)
             return 1;
-        s.m_damage |= toQRect(rect);
+        s.addDamage(rect.start_col, rect.start_row, rect.end_col - rect.start_col,
+                    rect.end_row - rect.start_row);
         if (qAbs(downward) >= height || qAbs(rightward) >= width) {
             // Everything scrolls out: an erase (and, as in libvterm, nothing for the scrollback).
             eraseRect(rect, 0, user);
@@ -290,7 +286,8 @@ struct SurfaceCallbacks {
                     to.setMarks(dest.start_col + c, from.marks(src.start_col + c));
             }
         }
-        s.m_damage |= toQRect(dest);
+        s.addDamage(dest.start_col, dest.start_row, dest.end_col - dest.start_col,
+                    dest.end_row - dest.start_row);
         return 1;
     }
 
@@ -309,7 +306,8 @@ struct SurfaceCallbacks {
             }
         }
         if (rect.end_row > rect.start_row && rect.end_col > rect.start_col)
-            s.m_damage |= toQRect(rect);
+            s.addDamage(rect.start_col, rect.start_row, rect.end_col - rect.start_col,
+                        rect.end_row - rect.start_row);
         return 1;
     }
 
@@ -364,7 +362,7 @@ struct SurfaceCallbacks {
             // The state erases the alternate screen itself when a program enters it.
             if (s.m_altScreen != (val->boolean != 0)) {
                 s.m_altScreen = val->boolean != 0;
-                s.m_damage |= QRect(0, 0, s.m_cols, s.m_rows);
+                s.damageAll();
             }
             break;
         case VTERM_PROP_TITLE:
@@ -374,7 +372,7 @@ struct SurfaceCallbacks {
             break;
         case VTERM_PROP_REVERSE:
             s.m_reverseVideo = val->boolean != 0;
-            s.m_damage |= QRect(0, 0, s.m_cols, s.m_rows);
+            s.damageAll();
             break;
         case VTERM_PROP_MOUSE:
             s.m_mouseMode =
@@ -428,8 +426,9 @@ struct SurfaceCallbacks {
                 row.resize(cols, blank);
         }
         if (!s.m_altScreen && rows > oldRows) {
-            // Bring lines back while the bottom rows are empty.
-            while (s.m_scrollback.size() > 0 && primary.back().isEmpty()) {
+            // Bring back as many lines as rows were added, while the bottom rows are empty.
+            for (int room = rows - oldRows;
+                 room > 0 && s.m_scrollback.size() > 0 && primary.back().isEmpty(); --room) {
                 TerminalLine line = s.m_scrollback.takeNewest();
                 line.resize(cols, PackedCell{});
                 primary.pop_back();
@@ -439,7 +438,7 @@ struct SurfaceCallbacks {
         }
         s.m_rows = rows;
         s.m_cols = cols;
-        s.m_damage = QRect(0, 0, cols, rows);
+        s.damageAll();
         return 1;
     }
 
@@ -455,8 +454,12 @@ struct SurfaceCallbacks {
 
     static void clearRow(TerminalLine& row, int cols, const PackedCell& blank)
     {
-        row.clear();
-        row.resize(cols, blank);
+        if (row.size() != cols) {
+            row.clear();
+            row.resize(cols, blank);
+            return;
+        }
+        row.fill(0, cols, blank);
     }
 
     static constexpr VTermStateCallbacks state = {
@@ -498,6 +501,27 @@ PackedCell TerminalSurface::blank() const
     c.ch = 0;
     c.marks = 0;
     return c;
+}
+
+void TerminalSurface::addDamage(int col, int row, int width, int height)
+{
+    if (width <= 0 || height <= 0)
+        return;
+    const int right = col + width - 1;
+    const int bottom = row + height - 1;
+    if (m_damage.right < m_damage.left) {
+        m_damage = {col, row, right, bottom};
+        return;
+    }
+    m_damage.left = qMin(m_damage.left, col);
+    m_damage.top = qMin(m_damage.top, row);
+    m_damage.right = qMax(m_damage.right, right);
+    m_damage.bottom = qMax(m_damage.bottom, bottom);
+}
+
+void TerminalSurface::damageAll()
+{
+    m_damage = {0, 0, m_cols - 1, m_rows - 1};
 }
 
 void TerminalSurface::pushScrollback(TerminalLine& row)
@@ -619,7 +643,10 @@ void TerminalSurface::clampCursor()
 void TerminalSurface::flush()
 {
     // Take everything first: a slot may feed or type again while we emit.
-    const QRect damage = m_damage;
+    const QRect damage =
+        m_damage.right < m_damage.left
+            ? QRect()
+            : QRect(QPoint(m_damage.left, m_damage.top), QPoint(m_damage.right, m_damage.bottom));
     m_damage = {};
     const bool cursorChanged = std::exchange(m_cursorChanged, false);
     const bool titleChanged = std::exchange(m_titleChanged, false);
@@ -660,7 +687,7 @@ void TerminalSurface::resize(int cols, int rows)
     clampCursor();
     syncCursor();
     m_cursorChanged = true;
-    m_damage = QRect(0, 0, m_cols, m_rows);
+    damageAll();
     emit resized(m_cols, m_rows);
     flush();
 }
@@ -737,7 +764,7 @@ QList<TerminalMatch> TerminalSurface::find(const QString& needle, Qt::CaseSensit
 void TerminalSurface::setPalette(const TerminalPalette& palette)
 {
     m_palette = palette;
-    m_damage = QRect(0, 0, m_cols, m_rows);
+    damageAll();
     flush();
 }
 

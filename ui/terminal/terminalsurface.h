@@ -143,6 +143,8 @@ private:
     }
     [[nodiscard]] PackedCell blank() const;
     void pushScrollback(TerminalLine& row);
+    void addDamage(int col, int row, int width, int height);
+    void damageAll();
 
     VTerm* m_vt = nullptr;
     VTermState* m_state = nullptr;
@@ -163,7 +165,15 @@ private:
     QByteArray m_carry;
     // Titles are short; an OSC that never ends is not held back beyond this.
     static constexpr qsizetype kMaxCarry = 4096;
-    QRect m_damage;
+    // Damaged cells since the last flush, as inclusive bounds; right < left when there are none.
+    // Plain ints, not a QRect union: this is updated for every character written.
+    struct Damage {
+        int left = 0;
+        int top = 0;
+        int right = -1;
+        int bottom = -1;
+    };
+    Damage m_damage;
     bool m_cursorChanged = false;
     bool m_titleChanged = false;
     bool m_bellRang = false;
