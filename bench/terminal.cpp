@@ -572,8 +572,7 @@ int main(int argc, char* argv[])
     std::printf("(3) reaches %.0f %% of (1) in wall time, %.0f %% in CPU time: target >= 80 %%.\n",
                 100.0 * tRaw.wall / tView.wall, 100.0 * tRaw.cpu / tView.cpu);
     std::printf("\nCommand: %s\n", commandLine.constData());
-    std::printf("Platform: %s, Qt %s, libvterm %d.%d\n",
-                qPrintable(QGuiApplication::platformName()), qVersion(), VTERM_VERSION_MAJOR,
-                VTERM_VERSION_MINOR);
+    std::printf("Platform: %s, Qt %s, libvterm %s\n", qPrintable(QGuiApplication::platformName()),
+                qVersion(), GPUDECK_VTERM_VERSION);
     return 0;
 }

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -18,6 +19,37 @@ namespace {
 // Folder handles kept open between files (a tar stream visits a folder's files together);
 // well below the usual limit of 1024 open files per process.
 constexpr qsizetype kMaxOpenDirs = 128;
+
+// rm -r below an open folder, one level at a time, never following a symlink.
+int removeAt(int parent, const char* name)
+{
+    struct stat st {};
+    if (::fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+        return errno == ENOENT ? 0 : errno;
+    if (!S_ISDIR(st.st_mode))
+        return ::unlinkat(parent, name, 0) == 0 || errno == ENOENT ? 0 : errno;
+    const int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    DIR* d = ::fdopendir(fd);
+    if (!d) {
+        const int err = errno;
+        ::close(fd);
+        return err;
+    }
+    int result = 0;
+    while (dirent* e = ::readdir(d)) {
+        if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0)
+            continue;
+        const int err = removeAt(fd, e->d_name);
+        if (err && !result)
+            result = err;
+    }
+    ::closedir(d); // closes fd too
+    if (result)
+        return result;
+    return ::unlinkat(parent, name, AT_REMOVEDIR) == 0 ? 0 : errno;
+}
 
 QByteArray joined(const QList<QByteArray>& names, qsizetype count)
 {
@@ -303,6 +335,30 @@ Result<void> LocalTree::removeFile(const QList<QByteArray>& dir, const QByteArra
         return d.error();
     if (::unlinkat(d.value(), name.constData(), 0) != 0 && errno != ENOENT)
         return fsError(QStringLiteral("delete"), displayPath(dir, name), errno);
+    return {};
+}
+
+Result<void> LocalTree::removeAll(const QList<QByteArray>& dir, const QByteArray& name)
+{
+    Result<int> d = dirFd(dir, false);
+    if (!d.ok())
+        return d.error();
+    const int err = removeAt(d.value(), name.constData());
+    closeAll(); // handles below what was removed are stale now
+    if (err)
+        return fsError(QStringLiteral("delete"), displayPath(dir, name), err);
+    return {};
+}
+
+Result<void> LocalTree::rename(const QList<QByteArray>& dir, const QByteArray& from,
+                               const QByteArray& to)
+{
+    Result<int> d = dirFd(dir, false);
+    if (!d.ok())
+        return d.error();
+    if (::renameat(d.value(), from.constData(), d.value(), to.constData()) != 0)
+        return fsError(QStringLiteral("rename into place"), displayPath(dir, to), errno);
+    closeAll(); // cached handles keep working, but their names changed
     return {};
 }
 

@@ -62,6 +62,11 @@ public:
                                                 qint64 mtime);
     // Removes a file or symlink (not a folder).
     [[nodiscard]] Result<void> removeFile(const QList<QByteArray>& dir, const QByteArray& name);
+    // rm -r of dir/name: symlinks inside are removed, never followed. Fine when nothing is there.
+    [[nodiscard]] Result<void> removeAll(const QList<QByteArray>& dir, const QByteArray& name);
+    // Renames dir/from to dir/to (replacing a file, or an empty folder, at `to`).
+    [[nodiscard]] Result<void> rename(const QList<QByteArray>& dir, const QByteArray& from,
+                                      const QByteArray& to);
 
     [[nodiscard]] QString displayPath(const QList<QByteArray>& dir, const QByteArray& name) const;
     // A failed file system call on `path`, as an Error that says what to do.

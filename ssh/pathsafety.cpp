@@ -110,6 +110,16 @@ QString partName(const QString& name)
     return QString::fromUtf8(partName(name.toUtf8()));
 }
 
+QString numberedName(const QString& name, int n)
+{
+    // The extension starts at the first dot after a leading one (".bashrc" has none).
+    const qsizetype dot = name.indexOf(QLatin1Char('.'), 1);
+    const QString suffix = QStringLiteral(" (%1)").arg(n);
+    if (dot < 0)
+        return name + suffix;
+    return name.left(dot) + suffix + name.mid(dot);
+}
+
 bool isPartName(const QString& name)
 {
     return name.startsWith(QLatin1Char('.')) &&

@@ -31,6 +31,8 @@ constexpr int kMaxPathBytes = 4096;
 // hash-based name when that would exceed kMaxNameBytes.
 [[nodiscard]] QByteArray partName(const QByteArray& name);
 [[nodiscard]] QString partName(const QString& name);
+// "name (n)", before the extension: "data.tar.gz" → "data (2).tar.gz", for ConflictPolicy::Rename.
+[[nodiscard]] QString numberedName(const QString& name, int n);
 // Is this one of our temporary names?
 [[nodiscard]] bool isPartName(const QString& name);
 

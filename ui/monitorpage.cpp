@@ -199,13 +199,21 @@ void MonitorPage::start()
     const std::optional<Instance> i = m_fleet.find(m_id);
     if (!i)
         return;
-    m_started = true;
-    m_gpus = std::make_unique<GpuMonitor>(endpointFor(*i, m_fleet.keyPathFor(*i), m_fleet.paths()),
-                                          kSampleIntervalMs);
-    connect(m_gpus.get(), &GpuMonitor::stateChanged, this,
-            [this](GpuMonitor::State, const QString& message) { m_status->setText(message); });
+    setMonitors(std::make_unique<GpuMonitor>(
+                    endpointFor(*i, m_fleet.keyPathFor(*i), m_fleet.paths()), kSampleIntervalMs),
+                nullptr);
     m_gpus->start();
     followLog();
+}
+
+void MonitorPage::setMonitors(std::unique_ptr<GpuMonitor> gpus,
+                              std::unique_ptr<TrainingMonitor> training)
+{
+    m_started = true;
+    m_gpus = std::move(gpus);
+    m_training = std::move(training);
+    connect(m_gpus.get(), &GpuMonitor::stateChanged, this,
+            [this](GpuMonitor::State, const QString& message) { m_status->setText(message); });
 }
 
 void MonitorPage::followLog()

@@ -32,6 +32,9 @@ public:
 
     // Starts the streams (once); called when the page is first shown.
     void start();
+    // Shows these monitors instead of starting its own (start() uses it; so does the
+    // benchmark, with a monitor filled with a day of samples).
+    void setMonitors(std::unique_ptr<GpuMonitor> gpus, std::unique_ptr<TrainingMonitor> training);
     [[nodiscard]] GpuMonitor* gpus() const { return m_gpus.get(); }
     [[nodiscard]] TrainingMonitor* training() const { return m_training.get(); }
     // Redraws now (the timer does this every second while visible).

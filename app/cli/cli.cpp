@@ -3,6 +3,7 @@
 #include "await.h"
 #include "billing.h"
 #include "fleet.h"
+#include "gpumonitor.h"
 #include "ledger.h"
 #include "monitorcommands.h"
 #include "remote.h"
@@ -15,6 +16,7 @@
 #include <QJsonDocument>
 #include <QStandardPaths>
 #include <QTextStream>
+#include <QTime>
 
 #include <cerrno>
 #include <cstring>
@@ -40,6 +42,8 @@ const char* const kUsage =
     "                                       launch one machine (never sent twice)\n"
     "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
     "  ssh ID [--accept-new] [-- CMD...]    an interactive SSH session in this terminal\n"
+    "  watch ID [--json] [--interval MS] [--count N]\n"
+    "                                       live GPU samples (one nvidia-smi stream)\n"
     "  hosts add NAME --host H [--port P] [--user U] [--key FILE] [--hourly USD]\n"
     "  hosts add NAME --ssh-config          your own machines (provider ssh), by hand or\n"
     "  hosts rm NAME | hosts ls             from a ~/.ssh/config alias\n"
@@ -438,6 +442,100 @@ int cmdHosts(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     return 0;
 }
 
+QJsonValue jsonReading(const monitor::Reading<double>& r)
+{
+    return r ? QJsonValue(*r) : QJsonValue(QJsonValue::Null);
+}
+
+int cmdWatch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    QCommandLineParser p;
+    p.addOption(
+        {QStringLiteral("json"), QStringLiteral("One JSON object per GPU sample and line.")});
+    p.addOption({QStringLiteral("interval"), QStringLiteral("Milliseconds between samples."),
+                 QStringLiteral("MS"), QStringLiteral("1000")});
+    p.addOption({QStringLiteral("count"), QStringLiteral("Stop after N samples of every GPU."),
+                 QStringLiteral("N"), QStringLiteral("0")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("watch"), args, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1)
+        return usage(err, QStringLiteral("usage: watch ID [--json] [--interval MS] [--count N]"));
+    const int interval = p.value(QStringLiteral("interval")).toInt();
+    const int count = p.value(QStringLiteral("count")).toInt();
+    if (interval < 100)
+        return usage(err, QStringLiteral("--interval takes at least 100 ms"));
+    const std::optional<Instance> inst =
+        runningInstance(fleet, p.positionalArguments().first(), err);
+    if (!inst)
+        return kExitError;
+    GpuMonitor gpus(endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()), interval, 3600);
+    const bool asJson = p.isSet(QStringLiteral("json"));
+    QEventLoop loop;
+    int rc = 0;
+    int printed = 0;
+    QObject::connect(&gpus, &GpuMonitor::updated, &loop, [&] {
+        for (const monitor::GpuSample& s : gpus.lastBatch()) {
+            const auto track = std::find_if(gpus.gpus().begin(), gpus.gpus().end(),
+                                            [&](const GpuTrack& t) { return t.key == s.key(); });
+            if (track == gpus.gpus().end())
+                continue;
+            const GpuTrack& t = *track;
+            if (asJson) {
+                const QJsonObject o{
+                    {QStringLiteral("time"),
+                     QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs)},
+                    {QStringLiteral("instance"), inst->id},
+                    {QStringLiteral("index"), t.index},
+                    {QStringLiteral("name"), t.name},
+                    {QStringLiteral("uuid"), s.uuid},
+                    {QStringLiteral("utilization_gpu_percent"),
+                     jsonReading(s.utilizationGpuPercent)},
+                    {QStringLiteral("memory_used_mib"),
+                     s.memoryUsedMiB ? QJsonValue(*s.memoryUsedMiB) : QJsonValue(QJsonValue::Null)},
+                    {QStringLiteral("memory_total_mib"), t.memoryTotalMiB},
+                    {QStringLiteral("temperature_c"), jsonReading(s.temperatureC)},
+                    {QStringLiteral("power_draw_w"), jsonReading(s.powerDrawW)},
+                    {QStringLiteral("power_limit_w"), t.powerLimitW},
+                    {QStringLiteral("sm_clock_mhz"), jsonReading(s.smClockMHz)}};
+                out << QJsonDocument(o).toJson(QJsonDocument::Compact) << '\n';
+            } else {
+                out << QTime::currentTime().toString(QStringLiteral("HH:mm:ss")) << "  GPU "
+                    << t.index << "  " << padded(t.name, 24)
+                    << padded(QStringLiteral("%1 %").arg(s.utilizationGpuPercent.value_or(0), 0,
+                                                         'f', 0),
+                              7)
+                    << padded(QStringLiteral("%1/%2 MiB")
+                                  .arg(s.memoryUsedMiB.value_or(0))
+                                  .arg(t.memoryTotalMiB),
+                              20)
+                    << padded(QStringLiteral("%1 °C").arg(s.temperatureC.value_or(0), 0, 'f', 0), 8)
+                    << padded(QStringLiteral("%1/%2 W")
+                                  .arg(s.powerDrawW.value_or(0), 0, 'f', 0)
+                                  .arg(t.powerLimitW, 0, 'f', 0),
+                              12)
+                    << QStringLiteral("%1 MHz").arg(s.smClockMHz.value_or(0), 0, 'f', 0) << '\n';
+            }
+        }
+        out.flush();
+        if (count > 0 && ++printed >= count)
+            loop.quit();
+    });
+    QObject::connect(&gpus, &GpuMonitor::stateChanged, &loop,
+                     [&](GpuMonitor::State state, const QString& message) {
+                         if (state == GpuMonitor::State::NoDriver ||
+                             state == GpuMonitor::State::Failed) {
+                             err << "gpudeck-cli: " << message << '\n';
+                             rc = kExitError;
+                             loop.quit();
+                         }
+                     });
+    gpus.start();
+    loop.exec();
+    gpus.stop();
+    return rc;
+}
+
 void printRecap(const Recap& r, QTextStream& out)
 {
     out << "Destroyed " << r.instance.id << " (" << r.instance.name << ")\n"
@@ -529,11 +627,11 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     const QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
-                                   QStringLiteral("launch"),    QStringLiteral("exec"),
-                                   QStringLiteral("destroy"),   QStringLiteral("ledger"),
-                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
-                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log")};
+    static const QStringList known{
+        QStringLiteral("plans"),     QStringLiteral("ls"),      QStringLiteral("launch"),
+        QStringLiteral("exec"),      QStringLiteral("destroy"), QStringLiteral("ledger"),
+        QStringLiteral("ssh"),       QStringLiteral("hosts"),   QStringLiteral("parse-smi"),
+        QStringLiteral("parse-log"), QStringLiteral("watch")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -560,6 +658,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdExec(fleet, rest, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
+    else if (command == QLatin1String("watch"))
+        rc = cmdWatch(fleet, rest, out, err);
     else if (command == QLatin1String("ssh"))
         rc = cmdSsh(fleet, rest, err);
     else if (command == QLatin1String("hosts"))

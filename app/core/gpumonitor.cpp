@@ -156,6 +156,7 @@ void GpuMonitor::stop()
 
 void GpuMonitor::addSamples(const QList<monitor::GpuSample>& samples, qint64 timeMs)
 {
+    m_lastBatch = samples;
     for (const monitor::GpuSample& s : samples) {
         const QString key = s.key();
         auto it = std::find_if(m_gpus.begin(), m_gpus.end(),

@@ -51,6 +51,8 @@ public:
     [[nodiscard]] const std::deque<GpuTrack>& gpus() const { return m_gpus; }
     [[nodiscard]] const QList<monitor::GpuProcess>& processes() const { return m_processes; }
     [[nodiscard]] qint64 samplesReceived() const { return m_samples; }
+    // The samples of the latest batch (what `updated` announced).
+    [[nodiscard]] const QList<monitor::GpuSample>& lastBatch() const { return m_lastBatch; }
 
     // Records samples taken at `timeMs` (ms since the epoch). The stream calls this; so can
     // tests and benchmarks.
@@ -78,6 +80,7 @@ private:
     QByteArray m_errorTail;
     std::deque<GpuTrack> m_gpus;
     QList<monitor::GpuProcess> m_processes;
+    QList<monitor::GpuSample> m_lastBatch;
     State m_state = State::Stopped;
     QString m_message;
     qint64 m_samples = 0;

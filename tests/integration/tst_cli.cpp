@@ -134,6 +134,20 @@ void TestCli::launchExecDestroy()
     r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("exit 42")});
     QCOMPARE(r.code, 42);
 
+    // watch streams parsed samples of every GPU.
+    r = cli({QStringLiteral("watch"), id, QStringLiteral("--json"), QStringLiteral("--count"),
+             QStringLiteral("2"), QStringLiteral("--interval"), QStringLiteral("200")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QList<QByteArray> samples = r.out.trimmed().split('\n');
+    QVERIFY(samples.size() >= 2);
+    for (const QByteArray& line : samples) {
+        const QJsonObject s = QJsonDocument::fromJson(line).object();
+        QCOMPARE(s[QStringLiteral("index")].toInt(), 0);
+        QCOMPARE(s[QStringLiteral("name")].toString(), QStringLiteral("NVIDIA A100-SXM4-80GB"));
+        QCOMPARE(s[QStringLiteral("memory_total_mib")].toInt(), 81920);
+        QVERIFY(s[QStringLiteral("utilization_gpu_percent")].isDouble());
+    }
+
     // The same sshd is reachable with plain OpenSSH and the key from ls --json.
     QProcess ssh;
     ssh.start(QStringLiteral("ssh"),

@@ -95,7 +95,8 @@ public:
 
 public slots:
     // Bytes from the remote, in any slicing: a UTF-8 character or an escape sequence may be
-    // split across calls. Processes everything before returning.
+    // split across calls. Processes all it can before returning; only an incomplete UTF-8
+    // character or OSC string at the very end waits for the bytes that complete it.
     void feed(QByteArrayView bytes);
     // New grid size (at least kMinCols × 1). Emits resized() when it changed.
     void resize(int cols, int rows);

@@ -1,0 +1,273 @@
+#include "transfercontext.h"
+
+#include "execchannel.h"
+#include "shellquote.h"
+#include "transferlog.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+
+Q_LOGGING_CATEGORY(lcTransfer, "gpudeck.transfer")
+
+namespace gpudeck::ssh {
+
+namespace {
+
+// The UI shows at most 10 updates a second; more would only cost signals.
+constexpr int kReportIntervalMs = 100;
+// Reads of a command's output: large enough to widen the channel window (see ExecChannel::read).
+constexpr qint64 kCaptureChunk = 1 << 20;
+// Local hashing reads this much at a time: large sequential reads, small memory.
+constexpr qint64 kHashChunk = 4 << 20;
+
+// Drops what is not an error from a command's stderr: dd's statistics.
+QByteArray meaningfulStderr(const QByteArray& text)
+{
+    QByteArray out;
+    for (const QByteArray& line : text.split('\n')) {
+        if (line.isEmpty() || line.contains(" records in") || line.contains(" records out") ||
+            (line.contains(" bytes") && line.contains(" copied")))
+            continue;
+        out += line + '\n';
+    }
+    return out.trimmed();
+}
+
+} // namespace
+
+TransferContext::TransferContext(Session& session, const TransferSpec& spec, ProgressFn progress,
+                                 const std::atomic_bool* cancel)
+    : m_session(session)
+    , m_spec(spec)
+    , m_progressFn(std::move(progress))
+    , m_cancel(cancel)
+{
+    m_sinceReport.start();
+}
+
+TransferContext::~TransferContext() = default;
+
+Result<SftpClient*> TransferContext::sftp()
+{
+    if (!m_sftp) {
+        auto client = std::make_unique<SftpClient>(m_session);
+        Result<void> opened = client->open();
+        if (!opened.ok())
+            return opened.error();
+        m_sftp = std::move(client);
+    }
+    return m_sftp.get();
+}
+
+Error TransferContext::cancelledError()
+{
+    return makeError(ErrorCode::Cancelled,
+                     QStringLiteral("Stopped. What arrived is kept; resume to continue."));
+}
+
+Error TransferContext::refuseStream(const QString& why)
+{
+    m_streamRefused = true;
+    qCInfo(lcTransfer).noquote() << m_session.where() << "refuses streamed transfers:" << why;
+    return makeError(ErrorCode::Unsupported,
+                     QStringLiteral("%1 does not run commands for transfers (%2).")
+                         .arg(m_session.where(), why));
+}
+
+bool TransferContext::useStream() const
+{
+    return m_spec.route != TransferRoute::Sftp && !m_streamRefused;
+}
+
+void TransferContext::setPhase(TransferProgress::Phase phase)
+{
+    m_progress.phase = phase;
+    report(true);
+}
+
+void TransferContext::setTotals(qint64 bytes, qint64 files)
+{
+    m_progress.bytesTotal = bytes;
+    m_progress.filesTotal = files;
+    report(true);
+}
+
+void TransferContext::addBytes(qint64 n)
+{
+    m_progress.bytesDone += n;
+    report();
+}
+
+void TransferContext::addFiles(qint64 n)
+{
+    m_progress.filesDone += n;
+    report();
+}
+
+void TransferContext::setCurrentFile(const QString& name)
+{
+    m_progress.currentFile = name;
+}
+
+void TransferContext::report(bool force)
+{
+    if (!m_progressFn)
+        return;
+    if (!force && m_sinceReport.elapsed() < kReportIntervalMs)
+        return;
+    m_sinceReport.restart();
+    m_progressFn(m_progress);
+}
+
+Error TransferContext::remoteError(const QString& action, const QString& path,
+                                   const QByteArray& stderrText, int exitStatus) const
+{
+    const QByteArray meaningful = meaningfulStderr(stderrText);
+    const QString text = QString::fromUtf8(meaningful);
+    const QString lastLine = text.section(QLatin1Char('\n'), -1).trimmed();
+    const QString where = m_session.where();
+    auto has = [&](const char* s) { return text.contains(QLatin1String(s), Qt::CaseInsensitive); };
+    Error e;
+    if (has("No space left on device")) {
+        e = makeError(ErrorCode::Io,
+                      QStringLiteral("The machine's disk is full: could not %1 %2 on %3. Free "
+                                     "some space on it (old checkpoints, caches) and resume; what "
+                                     "arrived is kept.")
+                          .arg(action, path, where));
+    } else if (has("Disk quota exceeded")) {
+        e = makeError(ErrorCode::Io,
+                      QStringLiteral("Your disk quota on %3 is used up: could not %1 %2. Free some "
+                                     "space and resume; what arrived is kept.")
+                          .arg(action, path, where));
+    } else if (has("Read-only file system")) {
+        e = makeError(ErrorCode::Forbidden,
+                      QStringLiteral("Could not %1 %2 on %3: that file system is read-only. Pick "
+                                     "another folder.")
+                          .arg(action, path, where));
+    } else if (has("Permission denied") || has("Operation not permitted")) {
+        e = makeError(ErrorCode::Forbidden,
+                      QStringLiteral("Permission denied on %3: could not %1 %2. Pick a folder "
+                                     "the login user can write to (such as the home folder), or "
+                                     "change the permissions of %2 on the machine.")
+                          .arg(action, path, where));
+    } else if (has("No such file or directory")) {
+        e = makeError(ErrorCode::NotFound,
+                      QStringLiteral("Could not %1 %2: there is no such file or folder on %3.")
+                          .arg(action, path, where));
+    } else if (exitStatus == 127 || has("command not found") || has(": not found")) {
+        e = makeError(ErrorCode::MissingDependency,
+                      QStringLiteral("%1 lacks a program this transfer needs (%2). GPUDeck uses "
+                                     "sh, dd, cat, tail, tar and sha256sum on the machine.")
+                          .arg(where, lastLine));
+    } else {
+        e = makeError(ErrorCode::ProviderFailure,
+                      QStringLiteral("%1 could not %2 %3 (exit status %4)%5")
+                          .arg(where, action, path)
+                          .arg(exitStatus)
+                          .arg(lastLine.isEmpty() ? QStringLiteral(".")
+                                                  : QStringLiteral(": ") + lastLine));
+    }
+    e.detail = QStringLiteral("exit status %1; stderr: %2")
+                   .arg(exitStatus)
+                   .arg(text.left(2000));
+    qCWarning(lcTransfer).noquote() << e.message << '|' << e.detail;
+    return e;
+}
+
+Result<QByteArray> TransferContext::capture(const QString& command, const QString& action,
+                                            const QString& path)
+{
+    ExecChannel ch(m_session);
+    Result<void> started = ch.start(command);
+    if (!started.ok())
+        return started.error();
+    QByteArray out;
+    QByteArray buf(kCaptureChunk, Qt::Uninitialized);
+    while (!ch.atEnd()) {
+        if (cancelled())
+            return cancelledError();
+        Result<qint64> n = ch.read(buf.data(), buf.size(), 100);
+        if (!n.ok())
+            return n.error();
+        out.append(buf.constData(), n.value());
+        ch.collectErrorOutput();
+    }
+    Result<int> status = ch.finish(m_cancel);
+    if (!status.ok())
+        return status.error();
+    out += ch.discardedOutput();
+    if (status.value() != 0)
+        return remoteError(action, path, ch.errorOutput(), status.value());
+    return out;
+}
+
+Result<void> TransferContext::checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
+                                          const QString& action, const QString& path)
+{
+    if (!markerSeen) {
+        const QByteArray err = meaningfulStderr(channel.errorOutput());
+        if (exitStatus != 0 && !err.isEmpty())
+            return remoteError(action, path, channel.errorOutput(), exitStatus);
+        return refuseStream(QStringLiteral("the command's output was not what it prints"));
+    }
+    if (exitStatus != 0)
+        return remoteError(action, path, channel.errorOutput(), exitStatus);
+    return {};
+}
+
+Result<QByteArray> TransferContext::remoteSha256(const QString& path)
+{
+    Result<QByteArray> out = capture(shCommand(QStringLiteral("sha256sum < ") + shellQuote(path)),
+                                     QStringLiteral("compute the checksum of"), path);
+    if (!out.ok())
+        return out;
+    const QByteArray hex = out->trimmed().left(64);
+    if (hex.size() != 64)
+        return makeError(ErrorCode::ProviderFailure,
+                         QStringLiteral("%1 did not return a SHA-256 checksum for %2.")
+                             .arg(m_session.where(), path));
+    return hex.toLower();
+}
+
+Result<QByteArray> TransferContext::localSha256(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return makeError(ErrorCode::Io, QStringLiteral("Could not read %1 to check it: %2.")
+                                            .arg(path, f.errorString()));
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    QByteArray buf(kHashChunk, Qt::Uninitialized);
+    for (;;) {
+        if (cancelled())
+            return cancelledError();
+        const qint64 n = f.read(buf.data(), buf.size());
+        if (n < 0)
+            return makeError(ErrorCode::Io, QStringLiteral("Could not read %1 to check it: %2.")
+                                                .arg(path, f.errorString()));
+        if (n == 0)
+            break;
+        hash.addData(QByteArrayView(buf.constData(), n));
+    }
+    return hash.result().toHex();
+}
+
+Result<void> TransferContext::verify(const QString& localPath, const QString& remotePath)
+{
+    setPhase(TransferProgress::Phase::Verifying);
+    Result<QByteArray> remote = remoteSha256(remotePath);
+    if (!remote.ok())
+        return remote.error();
+    Result<QByteArray> local = localSha256(localPath);
+    if (!local.ok())
+        return local.error();
+    if (remote.value() != local.value())
+        return makeError(ErrorCode::ProviderFailure,
+                         QStringLiteral("The copy of %1 on %2 does not match (SHA-256 %3 there, "
+                                        "%4 here). Transfer it again with Overwrite.")
+                             .arg(remotePath, m_session.where(), QString::fromLatin1(remote.value()),
+                                  QString::fromLatin1(local.value())));
+    qCInfo(lcTransfer).noquote() << "verified" << remotePath << "sha256" << local.value();
+    return {};
+}
+
+} // namespace gpudeck::ssh

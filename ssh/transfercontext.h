@@ -1,0 +1,80 @@
+#pragma once
+
+#include "sftpclient.h"
+#include "transfer.h"
+
+#include <QByteArray>
+#include <QElapsedTimer>
+
+#include <memory>
+
+namespace gpudeck::ssh {
+
+class ExecChannel;
+
+// What the engines of one transfer share: the session, SFTP on it (opened when first needed),
+// cancellation, throttled progress, and turning what a remote command printed into an Error.
+class TransferContext final {
+    Q_DISABLE_COPY_MOVE(TransferContext)
+public:
+    TransferContext(Session& session, const TransferSpec& spec, ProgressFn progress,
+                    const std::atomic_bool* cancel);
+    ~TransferContext();
+
+    // Every stream command starts by printing this, so a server that answers commands with
+    // something else (an SFTP-only account's forced internal-sftp) is told apart from a
+    // failure, and the transfer falls back to SFTP.
+    static constexpr char kMarker[] = "GPUDECK\n";
+    static constexpr int kMarkerSize = 8;
+
+    [[nodiscard]] Session& session() const { return m_session; }
+    [[nodiscard]] const TransferSpec& spec() const { return m_spec; }
+    [[nodiscard]] Result<SftpClient*> sftp();
+    [[nodiscard]] const std::atomic_bool* cancelFlag() const { return m_cancel; }
+    [[nodiscard]] bool cancelled() const { return m_cancel && m_cancel->load(); }
+    [[nodiscard]] static Error cancelledError();
+
+    // The stream route is not available on this machine (it runs no commands for us).
+    [[nodiscard]] bool streamRefused() const { return m_streamRefused; }
+    [[nodiscard]] Error refuseStream(const QString& why);
+    [[nodiscard]] bool useStream() const;
+
+    void setPhase(TransferProgress::Phase phase);
+    void setTotals(qint64 bytes, qint64 files);
+    void addBytes(qint64 n);
+    void addFiles(qint64 n);
+    void setCurrentFile(const QString& name);
+    [[nodiscard]] qint64 bytesDone() const { return m_progress.bytesDone; }
+    // Calls the progress function unless it was called less than 100 ms ago (UI rate).
+    void report(bool force = false);
+
+    // Runs a short command, returns its stdout; a non-zero exit is an Error made from stderr.
+    [[nodiscard]] Result<QByteArray> capture(const QString& command, const QString& action,
+                                             const QString& path);
+    // What a failed remote command said, as an Error for `action` on `path`: a full disk,
+    // permission denied, a read-only file system, a missing program...
+    [[nodiscard]] Error remoteError(const QString& action, const QString& path,
+                                    const QByteArray& stderrText, int exitStatus) const;
+    // The error of a finished stream channel: a missing marker means the route is refused.
+    [[nodiscard]] Result<void> checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
+                                           const QString& action, const QString& path);
+
+    // SHA-256 of a remote file (hex), with `sha256sum` on the machine.
+    [[nodiscard]] Result<QByteArray> remoteSha256(const QString& path);
+    // SHA-256 of a local file (hex).
+    [[nodiscard]] Result<QByteArray> localSha256(const QString& path);
+    // Compares both; an Error says which differs.
+    [[nodiscard]] Result<void> verify(const QString& localPath, const QString& remotePath);
+
+private:
+    Session& m_session;
+    const TransferSpec& m_spec;
+    ProgressFn m_progressFn;
+    const std::atomic_bool* m_cancel;
+    std::unique_ptr<SftpClient> m_sftp;
+    TransferProgress m_progress;
+    QElapsedTimer m_sinceReport;
+    bool m_streamRefused = false;
+};
+
+} // namespace gpudeck::ssh
