@@ -108,7 +108,7 @@ int main(int argc, char* argv[])
                .arg(ingestMs, 0, 'f', 0)
                .arg(ingestMs * 1000.0 / static_cast<double>(kSeconds), 0, 'f', 2);
 
-    MonitorPage page(fleet, QStringLiteral("bench"));
+    MonitorPage page(fleet, nullptr, QStringLiteral("bench"));
     page.resize(1280, 900);
     page.setMonitors(std::move(gpus), nullptr);
     page.show();

@@ -129,9 +129,13 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
         return fd.error();
     m_ctx.addBytes(have);
     m_ctx.setPhase(TransferProgress::Phase::Transferring);
+    const Sink sink = [&](const char* data, qint64 len) {
+        m_ctx.addBytes(len);
+        return tree.write(fd.value(), data, len, {}, name);
+    };
     Result<void> fetched;
     if (have < size && m_ctx.useStream()) {
-        fetched = fetchByStream(m_ctx, remote.value(), tree, {}, name, fd.value(), have, size);
+        fetched = fetchByStream(m_ctx, remote.value(), have, size, sink);
         outcome.route = QStringLiteral("stream");
         if (!fetched.ok() && m_ctx.streamRefused() && m_ctx.spec().route == TransferRoute::Auto) {
             const qint64 now = ::lseek(fd.value(), 0, SEEK_END);
@@ -141,7 +145,7 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
     }
     if (have < size && !m_ctx.useStream()) {
         const qint64 now = ::lseek(fd.value(), 0, SEEK_END);
-        fetched = fetchBySftp(m_ctx, sftp, remote.value(), tree, {}, name, fd.value(), now, size);
+        fetched = fetchBySftp(m_ctx, sftp, remote.value(), now, size, sink);
         outcome.route = QStringLiteral("sftp");
     }
     if (!fetched.ok()) {
@@ -170,8 +174,7 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
 }
 
 Result<void> FileDownload::fetchByStream(TransferContext& ctx, const QString& remotePath,
-                                         LocalTree& tree, const QList<QByteArray>& dir,
-                                         const QByteArray& name, int fd, qint64 offset, qint64 size)
+                                         qint64 offset, qint64 size, const Sink& sink)
 {
     const QString reader = offset > 0 ? QStringLiteral("tail -c +%1").arg(offset + 1)
                                       : QStringLiteral("cat");
@@ -207,11 +210,10 @@ Result<void> FileDownload::fetchByStream(TransferContext& ctx, const QString& re
             }
         }
         if (len > 0) {
-            Result<void> written = tree.write(fd, data, len, dir, name);
+            Result<void> written = sink(data, len);
             if (!written.ok())
                 return written;
             received += len;
-            ctx.addBytes(len);
         }
     }
     Result<int> status = ch.finish(ctx.cancelFlag());
@@ -232,9 +234,8 @@ Result<void> FileDownload::fetchByStream(TransferContext& ctx, const QString& re
 }
 
 Result<void> FileDownload::fetchBySftp(TransferContext& ctx, SftpClient& sftp,
-                                       const QString& remotePath, LocalTree& tree,
-                                       const QList<QByteArray>& dir, const QByteArray& name, int fd,
-                                       qint64 offset, qint64 size)
+                                       const QString& remotePath, qint64 offset, qint64 size,
+                                       const Sink& sink)
 {
     SftpFilePtr file(sftp_open(sftp.handle(), remotePath.toUtf8().constData(), O_RDONLY, 0));
     if (!file)
@@ -274,11 +275,10 @@ Result<void> FileDownload::fetchBySftp(TransferContext& ctx, SftpClient& sftp,
                                             "downloaded. Download it again.")
                                  .arg(remotePath, ctx.session().where()));
         }
-        Result<void> written = tree.write(fd, buf.constData(), n, dir, name);
+        Result<void> written = sink(buf.constData(), n);
         if (!written.ok())
             return written;
         received += n;
-        ctx.addBytes(n);
     }
     return {};
 }

@@ -6,9 +6,10 @@
 #include <QList>
 #include <QString>
 
+#include <functional>
+
 namespace gpudeck::ssh {
 
-class LocalTree;
 class SftpClient;
 class TransferContext;
 
@@ -24,18 +25,15 @@ public:
 
     [[nodiscard]] Result<TransferOutcome> run(const QString& remotePath, const QString& localDir);
 
-    // Appends bytes [offset, size) of `remotePath` to `fd`, an open file of `tree` (dir/name
-    // for messages).
+    // Receives the bytes of a file in order.
+    using Sink = std::function<Result<void>(const char* data, qint64 size)>;
+    // Fetches bytes [offset, size) of `remotePath` into `sink`.
     [[nodiscard]] static Result<void> fetchByStream(TransferContext& context,
-                                                    const QString& remotePath, LocalTree& tree,
-                                                    const QList<QByteArray>& dir,
-                                                    const QByteArray& name, int fd, qint64 offset,
-                                                    qint64 size);
+                                                    const QString& remotePath, qint64 offset,
+                                                    qint64 size, const Sink& sink);
     [[nodiscard]] static Result<void> fetchBySftp(TransferContext& context, SftpClient& sftp,
-                                                  const QString& remotePath, LocalTree& tree,
-                                                  const QList<QByteArray>& dir,
-                                                  const QByteArray& name, int fd, qint64 offset,
-                                                  qint64 size);
+                                                  const QString& remotePath, qint64 offset,
+                                                  qint64 size, const Sink& sink);
 
 private:
     TransferContext& m_ctx;

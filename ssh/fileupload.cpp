@@ -160,19 +160,10 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         return sent.error();
 
     m_ctx.setPhase(TransferProgress::Phase::Finishing);
-    Result<RemoteEntry> written = sftp.stat(temp);
-    if (!written.ok())
-        return written.error();
-    if (written->size != size)
-        return makeError(ErrorCode::ProviderFailure,
-                         QStringLiteral("%1 has %2 bytes on the machine instead of %3; it may have "
-                                        "changed while it was sent. Transfer it again.")
-                             .arg(temp)
-                             .arg(written->size)
-                             .arg(size));
-    Result<void> step = sftp.chmod(temp, mode);
-    if (step.ok())
-        step = sftp.setModified(temp, QDateTime::fromSecsSinceEpoch(mtime, Qt::UTC));
+    // Every stream ended well, so everything arrived; setting the size as well drops whatever
+    // an older, longer partial file left beyond it.
+    Result<void> step = sftp.setAttributes(temp, mode, QDateTime::fromSecsSinceEpoch(mtime, Qt::UTC),
+                                           size);
     if (step.ok())
         step = sftp.rename(temp, dest);
     if (!step.ok())

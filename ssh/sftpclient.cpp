@@ -236,7 +236,10 @@ Error SftpClient::lastError(const QString& action, const QString& path)
         }
     }
     e.detail = detail;
-    qCWarning(lcSftp).noquote() << e.message << '|' << detail;
+    if (e.code == ErrorCode::NotFound)
+        qCDebug(lcSftp).noquote() << e.message << '|' << detail;
+    else
+        qCWarning(lcSftp).noquote() << e.message << '|' << detail;
     return e;
 }
 
@@ -384,6 +387,7 @@ Result<void> SftpClient::mkpath(const QString& given, int mode)
     if (!expanded.ok())
         return expanded.error();
     const QString path = expanded.value();
+    // One round trip when the folder exists, two when only it is missing; deeper only as needed.
     Result<RemoteEntry> whole = stat(path);
     if (whole.ok()) {
         if (whole->isDir())
@@ -394,27 +398,49 @@ Result<void> SftpClient::mkpath(const QString& given, int mode)
     }
     if (whole.error().code != ErrorCode::NotFound)
         return whole.error();
-    const QStringList parts = path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
-    QString prefix = path.startsWith(QLatin1Char('/')) ? QStringLiteral("/") : QString();
-    for (const QString& part : parts) {
-        prefix = remoteJoin(prefix, part);
-        Result<RemoteEntry> e = stat(prefix);
-        if (e.ok()) {
-            if (!e->isDir())
-                return makeError(ErrorCode::Conflict,
-                                 QStringLiteral("%1 on %2 is a file, not a folder.")
-                                     .arg(prefix, m_session.where()));
-            continue;
-        }
-        if (e.error().code != ErrorCode::NotFound)
-            return e.error();
-        if (sftp_mkdir(m_sftp, prefix.toUtf8().constData(), static_cast<mode_t>(mode)) != SSH_OK) {
-            // Another transfer may have created it meanwhile.
-            Result<RemoteEntry> again = stat(prefix);
-            if (!again.ok() || !again->isDir())
-                return lastError(QStringLiteral("create the folder"), prefix);
-        }
+    if (sftp_mkdir(m_sftp, path.toUtf8().constData(), static_cast<mode_t>(mode)) == SSH_OK)
+        return {};
+    const int status = sftp_get_error(m_sftp);
+    const QString parent = remoteParent(path);
+    if ((status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) && !parent.isEmpty() &&
+        parent != path) {
+        Result<void> up = mkpath(parent, mode);
+        if (!up.ok())
+            return up;
+        if (sftp_mkdir(m_sftp, path.toUtf8().constData(), static_cast<mode_t>(mode)) == SSH_OK)
+            return {};
     }
+    // Another transfer may have created it meanwhile.
+    Result<RemoteEntry> again = stat(path);
+    if (again.ok() && again->isDir())
+        return {};
+    return lastError(QStringLiteral("create the folder"), given);
+}
+
+Result<void> SftpClient::setAttributes(const QString& given, std::optional<int> mode,
+                                       const QDateTime& modified, std::optional<qint64> size)
+{
+    if (!m_sftp)
+        return notOpen();
+    Result<QString> path = expand(given);
+    if (!path.ok())
+        return path.error();
+    sftp_attributes_struct attr{};
+    if (size) {
+        attr.flags |= SSH_FILEXFER_ATTR_SIZE;
+        attr.size = static_cast<uint64_t>(*size);
+    }
+    if (mode) {
+        attr.flags |= SSH_FILEXFER_ATTR_PERMISSIONS;
+        attr.permissions = static_cast<uint32_t>(*mode);
+    }
+    if (modified.isValid()) {
+        attr.flags |= SSH_FILEXFER_ATTR_ACMODTIME;
+        attr.atime = static_cast<uint32_t>(modified.toSecsSinceEpoch());
+        attr.mtime = attr.atime;
+    }
+    if (sftp_setstat(m_sftp, path->toUtf8().constData(), &attr) != SSH_OK)
+        return lastError(QStringLiteral("set the attributes of"), given);
     return {};
 }
 

@@ -8,6 +8,7 @@
 #include <QString>
 
 #include <atomic>
+#include <optional>
 
 struct sftp_session_struct;
 
@@ -76,6 +77,11 @@ public:
     [[nodiscard]] Result<void> chmod(const QString& path, int mode);
     [[nodiscard]] Result<void> setModified(const QString& path, const QDateTime& modified);
     [[nodiscard]] Result<void> truncate(const QString& path, qint64 size);
+    // Sets any of permissions, modification time (also the access time) and size (truncating
+    // or extending) in one request.
+    [[nodiscard]] Result<void> setAttributes(const QString& path, std::optional<int> mode,
+                                             const QDateTime& modified = {},
+                                             std::optional<qint64> size = std::nullopt);
     [[nodiscard]] Result<QString> readLink(const QString& path);
     [[nodiscard]] Result<void> symlink(const QString& target, const QString& linkPath);
     // The absolute, canonical form of `path` (symlinks resolved by the server).

@@ -32,7 +32,13 @@ QByteArray paxRecord(const QByteArray& key, const QByteArray& value)
     qsizetype len = rest + QByteArray::number(rest).size();
     if (QByteArray::number(len).size() != QByteArray::number(rest).size())
         len = rest + QByteArray::number(len).size();
-    return QByteArray::number(len) + ' ' + key + '=' + value + '\n';
+    QByteArray out = QByteArray::number(len);
+    out += ' ';
+    out += key;
+    out += '=';
+    out += value;
+    out += '\n';
+    return out;
 }
 
 // Splits `path` into ustar's prefix and name fields when it fits them.
@@ -104,7 +110,9 @@ char typeFlag(Type t)
 
 QByteArray header(const Entry& e)
 {
-    const QByteArray path = e.type == Type::Directory ? e.path + '/' : e.path;
+    QByteArray path = e.path;
+    if (e.type == Type::Directory)
+        path += '/';
     const qint64 size = e.type == Type::File ? e.size : 0;
     QByteArray prefix;
     QByteArray name;

@@ -2,13 +2,15 @@
 
 #include "billing.h"
 #include "fleet.h"
+#include "monitorhub.h"
 #include "statusicons.h"
 
 namespace gpudeck {
 
-InstanceListModel::InstanceListModel(Fleet& fleet, QObject* parent)
+InstanceListModel::InstanceListModel(Fleet& fleet, MonitorHub* monitors, QObject* parent)
     : QAbstractListModel(parent)
     , m_fleet(fleet)
+    , m_monitors(monitors)
 {
     reload();
 }
@@ -48,9 +50,13 @@ QVariant InstanceListModel::data(const QModelIndex& index, int role) const
     switch (role) {
     case Qt::DisplayRole: {
         const Cost c = costOf(*i, QDateTime::currentDateTimeUtc());
-        return QStringLiteral("%1\n%2 · %3 · %4")
-            .arg(i->name, statusText(i->status), formatHourly(i->priceHourly),
-                 formatCents(c.totalCents()));
+        QString text = QStringLiteral("%1\n%2 · %3 · %4")
+                           .arg(i->name, statusText(i->status), formatHourly(i->priceHourly),
+                                formatCents(c.totalCents()));
+        const QString gpus = m_monitors ? m_monitors->summary(i->id) : QString();
+        if (!gpus.isEmpty())
+            text += QStringLiteral("\n") + gpus;
+        return text;
     }
     case Qt::DecorationRole:
         return statusIcon(i->status);

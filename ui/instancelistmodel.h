@@ -5,9 +5,11 @@
 namespace gpudeck {
 
 class Fleet;
+class MonitorHub;
 struct Instance;
 
-// The sidebar's list of instances: name, status and cost so far, ticking every second.
+// The sidebar's list of instances: name, status, cost so far ticking every second, and the
+// GPUs' utilisation and temperature: a compact overview of every running machine.
 class InstanceListModel final : public QAbstractListModel {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(InstanceListModel)
@@ -15,7 +17,8 @@ public:
     static constexpr int InstanceIdRole = Qt::UserRole;
     static constexpr int StatusRole = Qt::UserRole + 1;
 
-    explicit InstanceListModel(Fleet& fleet, QObject* parent = nullptr);
+    // `monitors` (may be null) adds each machine's GPU summary: the compact overview.
+    InstanceListModel(Fleet& fleet, MonitorHub* monitors, QObject* parent = nullptr);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -26,6 +29,7 @@ public:
 
 private:
     Fleet& m_fleet;
+    MonitorHub* m_monitors;
     QStringList m_ids;
 };
 

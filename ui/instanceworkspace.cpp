@@ -38,7 +38,8 @@ QWidget* notBuiltPage(const QString& objectName, const QString& what, const QStr
 
 } // namespace
 
-InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent)
+InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, QString instanceId,
+                                     QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
     , m_id(std::move(instanceId))
@@ -57,7 +58,7 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* 
                                    "Until then, use scp or sftp with:"),
                                 m_sshHints, m_tabs),
                    QIcon(QStringLiteral(":/icons/files.svg")), tr("Files"));
-    m_monitor = new MonitorPage(m_fleet, m_id, m_tabs);
+    m_monitor = new MonitorPage(m_fleet, monitors, m_id, m_tabs);
     m_tabs->addTab(m_monitor, QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);

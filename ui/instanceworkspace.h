@@ -11,6 +11,7 @@ class QTabWidget;
 namespace gpudeck {
 
 class Fleet;
+class MonitorHub;
 class MonitorPage;
 class OverviewPage;
 class TerminalPane;
@@ -21,7 +22,8 @@ class InstanceWorkspace final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(InstanceWorkspace)
 public:
-    InstanceWorkspace(Fleet& fleet, QString instanceId, QWidget* parent = nullptr);
+    InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, QString instanceId,
+                      QWidget* parent = nullptr);
 
     [[nodiscard]] const QString& instanceId() const { return m_id; }
     // Re-read the instance from the fleet (status, costs, timeline).

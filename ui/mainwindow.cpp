@@ -7,6 +7,7 @@
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
 #include "launchdialog.h"
+#include "monitorhub.h"
 #include "prompter.h"
 #include "recapdialog.h"
 #include "settings.h"
@@ -36,6 +37,7 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     , m_settings(settings)
 {
     setObjectName(QStringLiteral("mainWindow"));
+    m_monitors = new MonitorHub(m_fleet, this);
     setWindowTitle(QStringLiteral("GPUDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
 
@@ -105,13 +107,12 @@ void MainWindow::buildSidebar()
     }
     m_providers->setMaximumHeight(m_providers->sizeHintForRow(0) * (m_providers->count() + 1) + 8);
     auto* instancesTitle = new QLabel(tr("<b>Instances</b>"), side);
-    m_instanceModel = new InstanceListModel(m_fleet, this);
+    m_instanceModel = new InstanceListModel(m_fleet, m_monitors, this);
     m_instances = new QListView(side);
     m_instances->setObjectName(QStringLiteral("instanceList"));
     m_instances->setModel(m_instanceModel);
     m_instances->setIconSize(QSize(12, 12));
     m_instances->setSpacing(2);
-    m_instances->setUniformItemSizes(true);
     connect(m_instances, &QListView::activated, this, [this](const QModelIndex& i) {
         openWorkspace(i.data(InstanceListModel::InstanceIdRole).toString());
     });
@@ -292,7 +293,7 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
         return nullptr;
     InstanceWorkspace* w = m_workspaces.value(instanceId);
     if (!w) {
-        w = new InstanceWorkspace(m_fleet, instanceId, m_tabs);
+        w = new InstanceWorkspace(m_fleet, m_monitors, instanceId, m_tabs);
         connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
         connect(w, &InstanceWorkspace::removeHostRequested, this, &MainWindow::removeHost);
         const std::optional<Instance> i = m_fleet.find(instanceId);

@@ -17,6 +17,7 @@ class CatalogPage;
 class Fleet;
 class InstanceListModel;
 class InstanceWorkspace;
+class MonitorHub;
 class Settings;
 struct Recap;
 
@@ -58,6 +59,7 @@ private:
 
     Fleet& m_fleet;
     Settings& m_settings;
+    MonitorHub* m_monitors = nullptr;
     CatalogPage* m_catalog = nullptr;
     QTabWidget* m_tabs = nullptr;
     QListWidget* m_providers = nullptr;

@@ -4,6 +4,7 @@
 #include "billing.h"
 #include "fleet.h"
 #include "gpumonitor.h"
+#include "monitorhub.h"
 #include "remote.h"
 #include "trainingmonitor.h"
 
@@ -29,9 +30,6 @@
 namespace gpudeck {
 
 namespace {
-
-// Sampling every second keeps a chart's recent window at full rate without flooding SSH.
-constexpr int kSampleIntervalMs = 1000;
 
 enum Metric { Utilization, Memory, Temperature, Power, Clock, MetricCount };
 
@@ -77,9 +75,10 @@ QString reading(const monitor::Reading<double>& r, const QString& unit, int deci
 
 } // namespace
 
-MonitorPage::MonitorPage(Fleet& fleet, QString instanceId, QWidget* parent)
+MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
+    , m_hub(hub)
     , m_id(std::move(instanceId))
 {
     setObjectName(QStringLiteral("monitorPage"));
@@ -194,26 +193,33 @@ MonitorPage::~MonitorPage() = default;
 
 void MonitorPage::start()
 {
-    if (m_started)
+    if (m_started || !m_hub)
         return;
-    const std::optional<Instance> i = m_fleet.find(m_id);
-    if (!i)
+    GpuMonitor* gpus = m_hub->monitor(m_id);
+    if (!gpus) {
+        m_status->setText(tr("The machine is not running."));
         return;
-    setMonitors(std::make_unique<GpuMonitor>(
-                    endpointFor(*i, m_fleet.keyPathFor(*i), m_fleet.paths()), kSampleIntervalMs),
-                nullptr);
-    m_gpus->start();
+    }
+    m_started = true;
+    attach(gpus);
     followLog();
+}
+
+void MonitorPage::attach(GpuMonitor* gpus)
+{
+    m_gpus = gpus;
+    m_status->setText(gpus->message());
+    connect(gpus, &GpuMonitor::stateChanged, this,
+            [this](GpuMonitor::State, const QString& message) { m_status->setText(message); });
 }
 
 void MonitorPage::setMonitors(std::unique_ptr<GpuMonitor> gpus,
                               std::unique_ptr<TrainingMonitor> training)
 {
     m_started = true;
-    m_gpus = std::move(gpus);
+    m_ownedGpus = std::move(gpus);
     m_training = std::move(training);
-    connect(m_gpus.get(), &GpuMonitor::stateChanged, this,
-            [this](GpuMonitor::State, const QString& message) { m_status->setText(message); });
+    attach(m_ownedGpus.get());
 }
 
 void MonitorPage::followLog()
@@ -237,6 +243,10 @@ void MonitorPage::showEvent(QShowEvent* event)
 {
     QWidget::showEvent(event);
     start();
+    if (!m_gpus && m_started && m_hub) { // the machine was restarted: its monitor is a new one
+        if (GpuMonitor* gpus = m_hub->monitor(m_id))
+            attach(gpus);
+    }
     refresh();
     m_timer.start();
 }

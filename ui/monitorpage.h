@@ -1,5 +1,8 @@
 #pragma once
 
+#include "gpumonitor.h"
+
+#include <QPointer>
 #include <QTimer>
 #include <QWidget>
 
@@ -16,7 +19,7 @@ class QTableWidget;
 namespace gpudeck {
 
 class Fleet;
-class GpuMonitor;
+class MonitorHub;
 class TrainingMonitor;
 
 // Live GPU charts (utilisation, memory used of total, temperature, power against its limit,
@@ -27,15 +30,16 @@ class MonitorPage final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MonitorPage)
 public:
-    MonitorPage(Fleet& fleet, QString instanceId, QWidget* parent = nullptr);
+    // `hub` supplies the instance's GPU monitor (shared with the instance list and alerts).
+    MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWidget* parent = nullptr);
     ~MonitorPage() override;
 
     // Starts the streams (once); called when the page is first shown.
     void start();
-    // Shows these monitors instead of starting its own (start() uses it; so does the
-    // benchmark, with a monitor filled with a day of samples).
+    // Shows these monitors instead of the hub's (the benchmark, with a monitor filled with a
+    // day of samples).
     void setMonitors(std::unique_ptr<GpuMonitor> gpus, std::unique_ptr<TrainingMonitor> training);
-    [[nodiscard]] GpuMonitor* gpus() const { return m_gpus.get(); }
+    [[nodiscard]] GpuMonitor* gpus() const { return m_gpus; }
     [[nodiscard]] TrainingMonitor* training() const { return m_training.get(); }
     // Redraws now (the timer does this every second while visible).
     void refresh();
@@ -45,6 +49,7 @@ protected:
     void hideEvent(QHideEvent* event) override;
 
 private:
+    void attach(GpuMonitor* gpus);
     void followLog();
     void refreshCharts();
     void refreshTable();
@@ -52,8 +57,10 @@ private:
     [[nodiscard]] qint64 windowMs() const;
 
     Fleet& m_fleet;
+    MonitorHub* m_hub;
     QString m_id;
-    std::unique_ptr<GpuMonitor> m_gpus;
+    QPointer<GpuMonitor> m_gpus;
+    std::unique_ptr<GpuMonitor> m_ownedGpus; // the benchmark's, filled by hand
     std::unique_ptr<TrainingMonitor> m_training;
     QLabel* m_status = nullptr;
     QLabel* m_alerts = nullptr;

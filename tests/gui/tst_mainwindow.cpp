@@ -408,6 +408,12 @@ void TestMainWindow::monitorShowsGpusAndTraining()
         !loss->chart()->series().isEmpty() &&
             static_cast<QLineSeries*>(loss->chart()->series().first())->count() >= 3,
         20000);
+    // The instance list gives the compact overview: GPU utilisation and temperature.
+    auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
+    QTRY_VERIFY2_WITH_TIMEOUT(
+        list->model()->index(0, 0).data().toString().contains(QStringLiteral(" °C")),
+        qPrintable(list->model()->index(0, 0).data().toString()), 10000);
+    QVERIFY(list->model()->index(0, 0).data().toString().contains(QLatin1String("GPU ")));
     QTest::qWait(500);
     screenshot(m_window.get(), QStringLiteral("monitor.png"));
 }
