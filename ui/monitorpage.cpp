@@ -21,6 +21,7 @@
 #include <QLineSeries>
 #include <QPushButton>
 #include <QScrollArea>
+#include <QSignalBlocker>
 #include <QTableWidget>
 #include <QVBoxLayout>
 #include <QValueAxis>
@@ -65,6 +66,20 @@ QLineSeries* seriesFor(QChart* chart, int index, const QString& name)
     for (QAbstractAxis* axis : chart->axes())
         s->attachAxis(axis);
     return s;
+}
+
+// "val_loss", "train_loss", "eval_loss", "loss" are one family: "loss".
+QString metricFamily(const QString& name)
+{
+    QString f = name;
+    for (const char* prefix :
+         {"val_", "train_", "eval_", "test_", "valid_", "training_", "validation_"}) {
+        if (f.startsWith(QLatin1String(prefix), Qt::CaseInsensitive)) {
+            f = f.mid(static_cast<qsizetype>(qstrlen(prefix)));
+            break;
+        }
+    }
+    return f.toLower();
 }
 
 QString reading(const monitor::Reading<double>& r, const QString& unit, int decimals = 0)
@@ -132,6 +147,10 @@ MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWid
     m_trainingSummary->setObjectName(QStringLiteral("trainingSummary"));
     m_trainingSummary->setWordWrap(true);
     m_trainingSummary->setTextFormat(Qt::RichText);
+    m_metric = new QComboBox(this);
+    m_metric->setObjectName(QStringLiteral("trainingMetric"));
+    m_metric->setToolTip(tr("Which metric to chart per epoch (with its validation twin)"));
+    connect(m_metric, &QComboBox::currentIndexChanged, this, &MonitorPage::refreshTraining);
     m_trainingChart = makeChart(QStringLiteral("chartTraining"), tr("Loss per epoch"), QString());
     m_trainingChart->setMinimumHeight(210);
     auto* epochAxis = new QValueAxis;
@@ -166,6 +185,10 @@ MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWid
     left->addLayout(logRow);
     left->addWidget(m_trainingStatus);
     left->addWidget(m_trainingSummary);
+    auto* metricRow = new QHBoxLayout;
+    metricRow->addWidget(new QLabel(tr("Chart:"), trainingBox));
+    metricRow->addWidget(m_metric, 1);
+    left->addLayout(metricRow);
     left->addStretch();
     tl->addLayout(left, 1);
     tl->addWidget(m_trainingChart, 2);
@@ -416,16 +439,42 @@ void MonitorPage::refreshTraining()
     }
     m_trainingSummary->setText(text);
 
-    // Loss-like metrics per epoch (loss with val_loss, ...).
+    // One metric family per epoch: "loss" with "val_loss", "accuracy" with "val_accuracy"...
     QChart* chart = m_trainingChart->chart();
+    QStringList families;
+    for (const monitor::Epoch& e : run.epochs) {
+        for (auto it = e.metrics.begin(); it != e.metrics.end(); ++it) {
+            const QString f = metricFamily(it.key());
+            if (!families.contains(f))
+                families << f;
+        }
+    }
+    families.sort();
+    if (families.contains(QStringLiteral("loss"))) {
+        families.removeAll(QStringLiteral("loss"));
+        families.prepend(QStringLiteral("loss")); // what people look at first
+    }
+    const QString chosen = m_metric->currentText();
+    if (QStringList(families) != m_families) {
+        const QSignalBlocker block(m_metric);
+        m_metric->clear();
+        m_metric->addItems(families);
+        m_families = families;
+        const int keep = families.indexOf(chosen);
+        m_metric->setCurrentIndex(keep >= 0 ? keep : 0);
+    }
+    const QString family = m_metric->currentText();
+    chart->setTitle(tr("%1 per epoch").arg(family));
     QStringList names;
     for (const monitor::Epoch& e : run.epochs) {
         for (auto it = e.metrics.begin(); it != e.metrics.end(); ++it) {
-            if (it.key().contains(QLatin1String("loss"), Qt::CaseInsensitive) &&
-                !names.contains(it.key()))
+            if (metricFamily(it.key()) == family && !names.contains(it.key()))
                 names << it.key();
         }
     }
+    // Series beyond the family's names (another family had more) are emptied.
+    for (qsizetype extra = names.size(); extra < chart->series().size(); ++extra)
+        static_cast<QLineSeries*>(chart->series().at(extra))->clear();
     double top = 0;
     double bottom = 0;
     bool first = true;
@@ -442,7 +491,9 @@ void MonitorPage::refreshTraining()
             first = false;
             maxEpoch = std::max(maxEpoch, e.number);
         }
-        seriesFor(chart, n, names.at(n))->replace(pts);
+        QLineSeries* series = seriesFor(chart, n, names.at(n));
+        series->setName(names.at(n));
+        series->replace(pts);
     }
     if (auto* x = qobject_cast<QValueAxis*>(chart->axes(Qt::Horizontal).value(0))) {
         const int last = std::max(maxEpoch, eta.totalEpochs.value_or(1));

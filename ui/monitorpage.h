@@ -76,6 +76,8 @@ private:
     QLabel* m_trainingStatus = nullptr;
     QLabel* m_trainingSummary = nullptr;
     QChartView* m_trainingChart = nullptr;
+    QComboBox* m_metric = nullptr;
+    QStringList m_families;
     QTimer m_timer;
     bool m_started = false;
 };

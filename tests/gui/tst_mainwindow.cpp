@@ -20,6 +20,7 @@
 
 #include <QAbstractItemModelTester>
 #include <QChartView>
+#include <QComboBox>
 #include <QDialog>
 #include <QDir>
 #include <QDoubleSpinBox>
@@ -408,6 +409,15 @@ void TestMainWindow::monitorShowsGpusAndTraining()
         !loss->chart()->series().isEmpty() &&
             static_cast<QLineSeries*>(loss->chart()->series().first())->count() >= 3,
         20000);
+    // Every metric family can be charted per epoch: accuracy with val_accuracy too.
+    auto* metric = workspace->findChild<QComboBox*>(QStringLiteral("trainingMetric"));
+    QVERIFY(metric->findText(QStringLiteral("accuracy")) >= 0);
+    QCOMPARE(metric->currentText(), QStringLiteral("loss"));
+    metric->setCurrentIndex(metric->findText(QStringLiteral("accuracy")));
+    QCOMPARE(loss->chart()->series().at(0)->name(), QStringLiteral("accuracy"));
+    QCOMPARE(loss->chart()->series().at(1)->name(), QStringLiteral("val_accuracy"));
+    metric->setCurrentIndex(0);
+
     // The instance list gives the compact overview: GPU utilisation and temperature.
     auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
     QTRY_VERIFY2_WITH_TIMEOUT(
