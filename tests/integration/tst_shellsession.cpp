@@ -10,6 +10,8 @@
 #include "testenv.h"
 
 #include <QFile>
+#include <QFileInfo>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QStandardPaths>
 #include <QTest>
@@ -57,6 +59,7 @@ private slots:
     void wrongKeyFails();
     void unknownHostKeyIsAsked();
     void sshConfigAliasResolves();
+    void sshAgentIsTriedFirst();
 
 private:
     ShellSession::Options options() const;
@@ -273,6 +276,48 @@ void TestShellSession::sshConfigAliasResolves()
                                [&](const QByteArray& d, bool) { out += d; });
     QVERIFY2(rc.ok(), qPrintable(rc.ok() ? QString() : rc.error().message));
     QCOMPARE(out, QByteArray("42\n"));
+}
+
+void TestShellSession::sshAgentIsTriedFirst()
+{
+    // A real ssh-agent holding the machine's authorised key; the endpoint names no key at all,
+    // so only the agent can log in.
+    const QString agent = QStandardPaths::findExecutable(QStringLiteral("ssh-agent"));
+    const QString add = QStandardPaths::findExecutable(QStringLiteral("ssh-add"));
+    if (agent.isEmpty() || add.isEmpty())
+        QSKIP("ssh-agent/ssh-add (openssh-client) are not installed");
+    const QString socket = m_env->path() + QStringLiteral("/agent.sock");
+    QProcess agentProcess;
+    agentProcess.start(agent, {QStringLiteral("-D"), QStringLiteral("-a"), socket});
+    QVERIFY(agentProcess.waitForStarted());
+    QTRY_VERIFY(QFileInfo::exists(socket));
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("SSH_AUTH_SOCK"), socket);
+    QProcess adding;
+    adding.setProcessEnvironment(env);
+    adding.start(add, {m_fleet->keyPathFor(m_machine)});
+    QVERIFY(adding.waitForFinished(10000));
+    QCOMPARE(adding.exitCode(), 0);
+
+    const QByteArray oldSock = qgetenv("SSH_AUTH_SOCK");
+    qputenv("SSH_AUTH_SOCK", QFile::encodeName(socket));
+    ssh::Endpoint ep = endpointFor(m_machine, QString(), m_fleet->paths());
+    ep.identityFile.clear();
+    ep.identitiesOnly = false;
+    QByteArray out;
+    Result<int> rc = runRemote(ep, QStringLiteral("echo agent-ok"),
+                               [&](const QByteArray& d, bool) { out += d; });
+    // Without the agent the same endpoint has no key to offer (the user's ~/.ssh keys are not
+    // authorised on the machine).
+    qunsetenv("SSH_AUTH_SOCK");
+    Result<int> without = runRemote(ep, QStringLiteral("true"), {});
+    if (!oldSock.isEmpty())
+        qputenv("SSH_AUTH_SOCK", oldSock);
+    agentProcess.terminate();
+    agentProcess.waitForFinished(5000);
+    QVERIFY2(rc.ok(), qPrintable(rc.ok() ? QString() : rc.error().message));
+    QCOMPARE(out, QByteArray("agent-ok\n"));
+    QVERIFY(!without.ok());
 }
 
 QTEST_GUILESS_MAIN(TestShellSession)
