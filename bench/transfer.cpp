@@ -10,13 +10,13 @@
 //
 //   gpudeck-bench-transfer [--delay-ms 20] [--file-mib 1024] [--files 10000] [--file-kib 8]
 //                          [--scp-files 300] [--sftp-route] [--only LIST]
+#include "transfer.h"
 #include "await.h"
 #include "fleet.h"
 #include "logging.h"
 #include "remote.h"
 #include "shellquote.h"
 #include "sshsession.h"
-#include "transfer.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -54,8 +54,7 @@ QString row(const Row& r)
     const double mbps = r.seconds > 0 ? static_cast<double>(r.bytes) / 1e6 / r.seconds : 0;
     return QStringLiteral("| %1 | %2 | %3 | %4 | %5 |\n")
         .arg(r.what, r.tool, r.ok ? QString::number(r.seconds, 'f', 2) : QStringLiteral("failed"),
-             r.ok ? QString::number(mbps, 'f', 1) : QStringLiteral("-"),
-             r.note);
+             r.ok ? QString::number(mbps, 'f', 1) : QStringLiteral("-"), r.note);
 }
 
 // Writes `bytes` of incompressible data, so no layer can make the link look faster.
@@ -106,11 +105,16 @@ QByteArray treeDigest(const QString& root)
     return h.result().toHex() + ' ' + QByteArray::number(files.size());
 }
 
-struct Shell {
-    QString program;
-    QStringList args;
-    QString display;
-};
+ssh::TransferSpec spec(ssh::TransferDirection direction, const QString& source,
+                       const QString& destination)
+{
+    ssh::TransferSpec s;
+    s.direction = direction;
+    s.source = source;
+    s.destinationDir = destination;
+    s.conflict = ssh::ConflictPolicy::Overwrite; // every run measures a full transfer
+    return s;
+}
 
 // Runs a shell pipeline and times it.
 std::optional<double> timed(const QString& script, QString* output = nullptr)
@@ -165,8 +169,11 @@ int main(int argc, char* argv[])
     const qint64 folderFileBytes = parser.value(QStringLiteral("file-kib")).toLongLong() << 10;
     const int scpFiles = parser.value(QStringLiteral("scp-files")).toInt();
     const int streams = parser.value(QStringLiteral("streams")).toInt();
-    const QStringList only = parser.value(QStringLiteral("only")).split(QLatin1Char(','), Qt::SkipEmptyParts);
-    auto wanted = [&](const char* what) { return only.isEmpty() || only.contains(QLatin1String(what)); };
+    const QStringList only =
+        parser.value(QStringLiteral("only")).split(QLatin1Char(','), Qt::SkipEmptyParts);
+    auto wanted = [&](const char* what) {
+        return only.isEmpty() || only.contains(QLatin1String(what));
+    };
 
     QString shared = qEnvironmentVariable("GPUDECK_SHARED_DIR");
     if (shared.isEmpty())
@@ -200,8 +207,8 @@ int main(int argc, char* argv[])
         return 1;
     }
     const Instance& m = machine.value();
-    const QString home = fleet.paths().stateDir + QStringLiteral("/sandbox/") + m.id +
-                         QStringLiteral("/home");
+    const QString home =
+        fleet.paths().stateDir + QStringLiteral("/sandbox/") + m.id + QStringLiteral("/home");
 
     QProcess proxy;
     proxy.setProcessChannelMode(QProcess::ForwardedErrorChannel);
@@ -215,7 +222,8 @@ int main(int argc, char* argv[])
         return 1;
     }
     const QRegularExpressionMatch listening =
-        QRegularExpression(QStringLiteral("listening [^:]+:(\\d+)")).match(QString::fromUtf8(proxy.readLine()));
+        QRegularExpression(QStringLiteral("listening [^:]+:(\\d+)"))
+            .match(QString::fromUtf8(proxy.readLine()));
     if (!listening.hasMatch()) {
         err << "the delay proxy did not say where it listens\n";
         return 1;
@@ -224,7 +232,7 @@ int main(int argc, char* argv[])
 
     ssh::Endpoint ep = endpointFor(m, fleet.keyPathFor(m), fleet.paths());
     ep.port = proxyPort;
-    auto gpudeck = [&](ssh::TransferSpec spec) -> std::pair<std::optional<double>, QString> {
+    auto gpudeck = [&](ssh::TransferSpec job) -> std::pair<std::optional<double>, QString> {
         ssh::Session session;
         QElapsedTimer t;
         t.start(); // the connection is part of the cost, as it is for ssh and sftp
@@ -233,8 +241,8 @@ int main(int argc, char* argv[])
             err << connected.error().message << '\n';
             return {std::nullopt, {}};
         }
-        spec.streams = streams;
-        Result<ssh::TransferOutcome> r = ssh::runTransfer(session, spec, {}, nullptr);
+        job.streams = streams;
+        Result<ssh::TransferOutcome> r = ssh::runTransfer(session, job, {}, nullptr);
         if (!r.ok()) {
             err << "GPUDeck transfer failed: " << r.error().message << " (" << r.error().detail
                 << ")\n";
@@ -283,19 +291,29 @@ int main(int argc, char* argv[])
     }
     const QString sizeText = QStringLiteral("%1 MiB file").arg(fileBytes >> 20);
     if (wanted("file-up")) {
-        auto [s, route] = gpudeck({ssh::TransferDirection::Upload, big,
-                                   QStringLiteral("bench/gpudeck-up"), ssh::ConflictPolicy::Overwrite});
-        const bool ok = s && sha256Of(home + QStringLiteral("/bench/gpudeck-up/") + bigName) == bigSum;
-        rows << Row{sizeText + QStringLiteral(", upload"), QStringLiteral("GPUDeck"), fileBytes,
-                    s.value_or(0), ok, route};
+        auto [s, route] =
+            gpudeck(spec(ssh::TransferDirection::Upload, big, QStringLiteral("bench/gpudeck-up")));
+        const bool ok =
+            s && sha256Of(home + QStringLiteral("/bench/gpudeck-up/") + bigName) == bigSum;
+        rows << Row{sizeText + QStringLiteral(", upload"),
+                    QStringLiteral("GPUDeck"),
+                    fileBytes,
+                    s.value_or(0),
+                    ok,
+                    route};
         QDir(home).mkpath(QStringLiteral("bench/sftp-up"));
-        const QString put = QStringLiteral("echo 'put %1 bench/sftp-up/%2' | %3")
-                                .arg(big, bigName, sftpCmd);
+        const QString put =
+            QStringLiteral("echo 'put %1 bench/sftp-up/%2' | %3").arg(big, bigName, sftpCmd);
         commands << put;
         const std::optional<double> t = timed(put);
-        const bool ok2 = t && sha256Of(home + QStringLiteral("/bench/sftp-up/") + bigName) == bigSum;
-        rows << Row{sizeText + QStringLiteral(", upload"), QStringLiteral("OpenSSH `sftp` put"),
-                    fileBytes, t.value_or(0), ok2, {}};
+        const bool ok2 =
+            t && sha256Of(home + QStringLiteral("/bench/sftp-up/") + bigName) == bigSum;
+        rows << Row{sizeText + QStringLiteral(", upload"),
+                    QStringLiteral("OpenSSH `sftp` put"),
+                    fileBytes,
+                    t.value_or(0),
+                    ok2,
+                    {}};
     }
     if (wanted("file-down")) {
         // The file is on the machine (the upload put it there, or put it now directly).
@@ -304,26 +322,34 @@ int main(int argc, char* argv[])
         QFile::remove(home + QLatin1Char('/') + remoteFile);
         QFile::copy(big, home + QLatin1Char('/') + remoteFile);
         const QString down = local + QStringLiteral("/gpudeck-down");
-        auto [s, route] = gpudeck({ssh::TransferDirection::Download, remoteFile, down,
-                                   ssh::ConflictPolicy::Overwrite});
-        rows << Row{sizeText + QStringLiteral(", download"), QStringLiteral("GPUDeck"), fileBytes,
-                    s.value_or(0), s && sha256Of(down + QLatin1Char('/') + bigName) == bigSum, route};
+        auto [s, route] = gpudeck(spec(ssh::TransferDirection::Download, remoteFile, down));
+        rows << Row{sizeText + QStringLiteral(", download"),
+                    QStringLiteral("GPUDeck"),
+                    fileBytes,
+                    s.value_or(0),
+                    s && sha256Of(down + QLatin1Char('/') + bigName) == bigSum,
+                    route};
         if (parser.isSet(QStringLiteral("sftp-route"))) {
             const QString down2 = local + QStringLiteral("/gpudeck-down-sftp");
-            ssh::TransferSpec spec{ssh::TransferDirection::Download, remoteFile, down2,
-                                   ssh::ConflictPolicy::Overwrite};
-            spec.route = ssh::TransferRoute::Sftp;
-            auto [s2, route2] = gpudeck(spec);
+            ssh::TransferSpec viaSftp = spec(ssh::TransferDirection::Download, remoteFile, down2);
+            viaSftp.route = ssh::TransferRoute::Sftp;
+            auto [s2, route2] = gpudeck(viaSftp);
             rows << Row{sizeText + QStringLiteral(", download"),
-                        QStringLiteral("GPUDeck, SFTP route (fallback)"), fileBytes, s2.value_or(0),
-                        s2 && sha256Of(down2 + QLatin1Char('/') + bigName) == bigSum, route2};
+                        QStringLiteral("GPUDeck, SFTP route (fallback)"),
+                        fileBytes,
+                        s2.value_or(0),
+                        s2 && sha256Of(down2 + QLatin1Char('/') + bigName) == bigSum,
+                        route2};
         }
-        const QString get = QStringLiteral("echo 'get %1 %2/sftp-down.bin' | %3")
-                                .arg(remoteFile, local, sftpCmd);
+        const QString get =
+            QStringLiteral("echo 'get %1 %2/sftp-down.bin' | %3").arg(remoteFile, local, sftpCmd);
         commands << get;
         const std::optional<double> t = timed(get);
-        rows << Row{sizeText + QStringLiteral(", download"), QStringLiteral("OpenSSH `sftp` get"),
-                    fileBytes, t.value_or(0), t && sha256Of(local + QStringLiteral("/sftp-down.bin")) == bigSum,
+        rows << Row{sizeText + QStringLiteral(", download"),
+                    QStringLiteral("OpenSSH `sftp` get"),
+                    fileBytes,
+                    t.value_or(0),
+                    t && sha256Of(local + QStringLiteral("/sftp-down.bin")) == bigSum,
                     {}};
     }
     QFile::remove(big);
@@ -332,7 +358,8 @@ int main(int argc, char* argv[])
         // 100 files per folder, as a dataset of images or shards is usually laid out.
         QByteArray data(folderFileBytes, Qt::Uninitialized);
         for (int i = 0; i < count; ++i) {
-            const QString dir = root + QStringLiteral("/part%1").arg(i / 100, 3, 10, QLatin1Char('0'));
+            const QString dir =
+                root + QStringLiteral("/part%1").arg(i / 100, 3, 10, QLatin1Char('0'));
             if (i % 100 == 0)
                 QDir().mkpath(dir);
             QRandomGenerator::global()->fillRange(reinterpret_cast<quint32*>(data.data()),
@@ -354,39 +381,56 @@ int main(int argc, char* argv[])
     }
     const QByteArray folderSum = treeDigest(local + QStringLiteral("/dataset"));
     if (wanted("folder-up")) {
-        auto [s, route] = gpudeck({ssh::TransferDirection::Upload, local + QStringLiteral("/dataset"),
-                                   QStringLiteral("bench/gpudeck-folder"), ssh::ConflictPolicy::Overwrite});
-        rows << Row{folderText + QStringLiteral(", upload"), QStringLiteral("GPUDeck"), folderBytes,
-                    s.value_or(0), s && treeDigest(home + QStringLiteral("/bench/gpudeck-folder/dataset")) == folderSum,
+        auto [s, route] =
+            gpudeck(spec(ssh::TransferDirection::Upload, local + QStringLiteral("/dataset"),
+                         QStringLiteral("bench/gpudeck-folder")));
+        rows << Row{folderText + QStringLiteral(", upload"),
+                    QStringLiteral("GPUDeck"),
+                    folderBytes,
+                    s.value_or(0),
+                    s && treeDigest(home + QStringLiteral("/bench/gpudeck-folder/dataset")) ==
+                             folderSum,
                     route};
         QDir(home).mkpath(QStringLiteral("bench/tar-folder"));
-        const QString pipe = QStringLiteral("tar -C %1 -cf - dataset | %2 'tar -xf - -C bench/tar-folder'")
-                                 .arg(local, sshCmd);
+        const QString pipe =
+            QStringLiteral("tar -C %1 -cf - dataset | %2 'tar -xf - -C bench/tar-folder'")
+                .arg(local, sshCmd);
         commands << pipe;
         const std::optional<double> t = timed(pipe);
-        rows << Row{folderText + QStringLiteral(", upload"), QStringLiteral("`tar c | ssh tar x`"),
-                    folderBytes, t.value_or(0),
-                    t && treeDigest(home + QStringLiteral("/bench/tar-folder/dataset")) == folderSum, {}};
+        rows << Row{folderText + QStringLiteral(", upload"),
+                    QStringLiteral("`tar c | ssh tar x`"),
+                    folderBytes,
+                    t.value_or(0),
+                    t &&
+                        treeDigest(home + QStringLiteral("/bench/tar-folder/dataset")) == folderSum,
+                    {}};
     }
     if (wanted("folder-down")) {
         QDir(home + QStringLiteral("/bench/source-folder")).removeRecursively();
         QDir(home).mkpath(QStringLiteral("bench/source-folder"));
         timed(QStringLiteral("cp -r %1/dataset %2/bench/source-folder/").arg(local, home));
         const QString down = local + QStringLiteral("/gpudeck-folder-down");
-        auto [s, route] = gpudeck({ssh::TransferDirection::Download,
-                                   QStringLiteral("bench/source-folder/dataset"), down,
-                                   ssh::ConflictPolicy::Overwrite});
-        rows << Row{folderText + QStringLiteral(", download"), QStringLiteral("GPUDeck"), folderBytes,
-                    s.value_or(0), s && treeDigest(down + QStringLiteral("/dataset")) == folderSum, route};
+        auto [s, route] = gpudeck(spec(ssh::TransferDirection::Download,
+                                       QStringLiteral("bench/source-folder/dataset"), down));
+        rows << Row{folderText + QStringLiteral(", download"),
+                    QStringLiteral("GPUDeck"),
+                    folderBytes,
+                    s.value_or(0),
+                    s && treeDigest(down + QStringLiteral("/dataset")) == folderSum,
+                    route};
         const QString into = local + QStringLiteral("/tar-folder-down");
         QDir().mkpath(into);
-        const QString pipe = QStringLiteral("%1 'tar -C bench/source-folder -cf - dataset' | tar -xf - -C %2")
-                                 .arg(sshCmd, into);
+        const QString pipe =
+            QStringLiteral("%1 'tar -C bench/source-folder -cf - dataset' | tar -xf - -C %2")
+                .arg(sshCmd, into);
         commands << pipe;
         const std::optional<double> t = timed(pipe);
-        rows << Row{folderText + QStringLiteral(", download"), QStringLiteral("`ssh tar c | tar x`"),
-                    folderBytes, t.value_or(0),
-                    t && treeDigest(into + QStringLiteral("/dataset")) == folderSum, {}};
+        rows << Row{folderText + QStringLiteral(", download"),
+                    QStringLiteral("`ssh tar c | tar x`"),
+                    folderBytes,
+                    t.value_or(0),
+                    t && treeDigest(into + QStringLiteral("/dataset")) == folderSum,
+                    {}};
     }
     if (wanted("scp") && scpFiles > 0) {
         const QString small = local + QStringLiteral("/scp-set");
@@ -394,11 +438,15 @@ int main(int argc, char* argv[])
             return 1;
         const QString smallText =
             QStringLiteral("%1 files of %2 KiB").arg(scpFiles).arg(folderFileBytes >> 10);
-        auto [s, route] = gpudeck({ssh::TransferDirection::Upload, small,
-                                   QStringLiteral("bench/gpudeck-scp-set"), ssh::ConflictPolicy::Overwrite});
+        auto [s, route] = gpudeck(
+            spec(ssh::TransferDirection::Upload, small, QStringLiteral("bench/gpudeck-scp-set")));
         const qint64 bytes = qint64(scpFiles) * folderFileBytes;
-        rows << Row{smallText + QStringLiteral(", upload"), QStringLiteral("GPUDeck"), bytes,
-                    s.value_or(0), s && treeDigest(home + QStringLiteral("/bench/gpudeck-scp-set/scp-set")) == treeDigest(small),
+        rows << Row{smallText + QStringLiteral(", upload"),
+                    QStringLiteral("GPUDeck"),
+                    bytes,
+                    s.value_or(0),
+                    s && treeDigest(home + QStringLiteral("/bench/gpudeck-scp-set/scp-set")) ==
+                             treeDigest(small),
                     route};
         QDir(home).mkpath(QStringLiteral("bench/scp"));
         const QString scp = QStringLiteral("scp -q -r %1 -P %2 %3 %4:bench/scp/")
@@ -407,8 +455,13 @@ int main(int argc, char* argv[])
                                 .arg(small, target);
         commands << scp;
         const std::optional<double> t = timed(scp);
-        rows << Row{smallText + QStringLiteral(", upload"), QStringLiteral("OpenSSH `scp -r`"), bytes,
-                    t.value_or(0), t && treeDigest(home + QStringLiteral("/bench/scp/scp-set")) == treeDigest(small), {}};
+        rows << Row{smallText + QStringLiteral(", upload"),
+                    QStringLiteral("OpenSSH `scp -r`"),
+                    bytes,
+                    t.value_or(0),
+                    t && treeDigest(home + QStringLiteral("/bench/scp/scp-set")) ==
+                             treeDigest(small),
+                    {}};
     }
 
     out << "\nThrough delay-proxy.py at " << delayMs << " ms one way (" << 2 * delayMs
@@ -416,7 +469,8 @@ int main(int argc, char* argv[])
         << "| transfer | tool | seconds | MB/s | how |\n|---|---|---|---|---|\n";
     for (const Row& r : std::as_const(rows))
         out << row(r);
-    out << "\nOpenSSH commands (the key and known_hosts are GPUDeck's, the port is the proxy's):\n\n";
+    out << "\nOpenSSH commands (the key and known_hosts are GPUDeck's, the port is the "
+           "proxy's):\n\n";
     for (const QString& c : std::as_const(commands))
         out << "    " << c << '\n';
     out.flush();

@@ -102,10 +102,9 @@ Result<void> ExecChannel::startAll(const std::vector<ExecChannel*>& channels,
         if (!result.ok() || allRunning)
             break;
         if (deadline.hasExpired()) {
-            result = makeError(ErrorCode::Timeout,
-                               QStringLiteral("%1 did not answer within %2 s.")
-                                   .arg(session.where())
-                                   .arg(kStartTimeoutMs / 1000));
+            result = makeError(ErrorCode::Timeout, QStringLiteral("%1 did not answer within %2 s.")
+                                                       .arg(session.where())
+                                                       .arg(kStartTimeoutMs / 1000));
             break;
         }
         pollfd fd{ssh_get_fd(s), POLLIN, 0};
@@ -236,8 +235,7 @@ Result<int> ExecChannel::finish(const std::atomic_bool* cancel)
     return status;
 }
 
-Result<void> ExecChannel::waitForActivity(const std::vector<ExecChannel*>& channels,
-                                          int timeoutMs)
+Result<void> ExecChannel::waitForActivity(const std::vector<ExecChannel*>& channels, int timeoutMs)
 {
     if (channels.empty())
         return {};

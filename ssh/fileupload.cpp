@@ -55,10 +55,11 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     m_ctx.setPhase(TransferProgress::Phase::Preparing);
     QFile local(localPath);
     if (!local.open(QIODevice::ReadOnly))
-        return makeError(local.error() == QFileDevice::OpenError && !QFileInfo::exists(localPath)
-                             ? ErrorCode::NotFound
-                             : ErrorCode::Io,
-                         QStringLiteral("Could not read %1: %2.").arg(localPath, local.errorString()));
+        return makeError(
+            local.error() == QFileDevice::OpenError && !QFileInfo::exists(localPath)
+                ? ErrorCode::NotFound
+                : ErrorCode::Io,
+            QStringLiteral("Could not read %1: %2.").arg(localPath, local.errorString()));
     const QFileInfo info(localPath);
     struct stat st {};
     if (::fstat(local.handle(), &st) != 0)
@@ -80,9 +81,13 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     if (!made.ok())
         return made.error();
 
-    QString name = info.fileName();
+    Result<QString> wanted = m_ctx.targetName(info.fileName());
+    if (!wanted.ok())
+        return wanted.error();
+    QString name = wanted.value();
     QString dest = remoteJoin(remoteDir.value(), name);
     TransferOutcome outcome;
+    bool replaceFile = false; // a file of that name is there and gets replaced
     Result<RemoteEntry> existing = sftp.lstat(dest);
     if (!existing.ok() && existing.error().code != ErrorCode::NotFound)
         return existing.error();
@@ -96,7 +101,7 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         }
         if (policy == ConflictPolicy::Rename) {
             for (int n = 2;; ++n) {
-                name = numberedName(info.fileName(), n);
+                name = numberedName(wanted.value(), n);
                 dest = remoteJoin(remoteDir.value(), name);
                 Result<bool> taken = sftp.exists(dest);
                 if (!taken.ok())
@@ -114,13 +119,22 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
             outcome.target = dest;
             outcome.skipped = true;
             outcome.files = 1;
-            m_ctx.addBytes(size);
+            m_ctx.addExisting(size);
             m_ctx.addFiles(1);
             m_ctx.report(true);
             return outcome;
+        } else {
+            replaceFile = existing->isFile();
+            if (!replaceFile) {
+                // A symlink or special file: removed, never written through.
+                Result<void> removed = sftp.removeFile(dest);
+                if (!removed.ok())
+                    return removed.error();
+            }
         }
     }
 
+    m_ctx.setTarget(dest);
     const QString temp = remoteJoin(remoteDir.value(), partName(name));
     qint64 tempSize = -1;
     Result<RemoteEntry> tempEntry = sftp.lstat(temp);
@@ -128,8 +142,8 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         tempSize = tempEntry->isFile() ? tempEntry->size : -2;
     else if (tempEntry.error().code != ErrorCode::NotFound)
         return tempEntry.error();
-    bool resume = m_ctx.spec().conflict == ConflictPolicy::Resume && tempSize > 0 &&
-                  tempSize <= size;
+    bool resume =
+        m_ctx.spec().conflict == ConflictPolicy::Resume && tempSize > 0 && tempSize <= size;
     if (!resume && tempSize != -1) {
         Result<void> removed = sftp.removeRecursively(temp);
         if (!removed.ok())
@@ -152,7 +166,7 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         // SFTP writes arrive in order and each is acknowledged, so what is there is a prefix.
         if (!resume)
             tempSize = 0;
-        m_ctx.addBytes(tempSize - (m_ctx.bytesDone()));
+        m_ctx.restartFrom(tempSize);
         sent = sendBySftp(m_ctx, sftp, local, temp, tempSize);
         outcome.route = QStringLiteral("sftp");
     }
@@ -162,10 +176,18 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     m_ctx.setPhase(TransferProgress::Phase::Finishing);
     // Every stream ended well, so everything arrived; setting the size as well drops whatever
     // an older, longer partial file left beyond it.
-    Result<void> step = sftp.setAttributes(temp, mode, QDateTime::fromSecsSinceEpoch(mtime, Qt::UTC),
-                                           size);
-    if (step.ok())
-        step = sftp.rename(temp, dest);
+    Result<void> step =
+        sftp.setAttributes(temp, mode, QDateTime::fromSecsSinceEpoch(mtime, Qt::UTC), size);
+    if (step.ok() && replaceFile && m_ctx.useStream()) {
+        // SFTP 3 cannot replace a file in one step; rename(2) on the machine can.
+        Result<QByteArray> moved = m_ctx.capture(
+            shCommand(QStringLiteral("exec mv -f %1 %2").arg(shellQuote(temp), shellQuote(dest))),
+            QStringLiteral("replace"), dest);
+        if (!moved.ok())
+            step = moved.error();
+    } else if (step.ok()) {
+        step = sftp.rename(temp, dest, replaceFile);
+    }
     if (!step.ok())
         return step.error();
     m_ctx.addFiles(1);
@@ -253,7 +275,8 @@ Result<void> FileUpload::sendByStream(QFile& local, const QString& tempPath, qin
     const int wanted = size >= kStripeThreshold ? std::max(1, m_ctx.spec().streams) : 1;
     // Stripe length: an equal share, rounded up to whole checksum blocks.
     const qint64 share = (size + wanted - 1) / wanted;
-    const qint64 stripe = std::max<qint64>(kHashBlock, (share + kHashBlock - 1) / kHashBlock * kHashBlock);
+    const qint64 stripe =
+        std::max<qint64>(kHashBlock, (share + kHashBlock - 1) / kHashBlock * kHashBlock);
     QList<qint64> starts;
     QList<qint64> ends;
     for (qint64 s = 0; s < size || starts.isEmpty(); s += stripe) {
@@ -283,7 +306,7 @@ Result<void> FileUpload::sendByStream(QFile& local, const QString& tempPath, qin
     qint64 already = 0;
     for (qsizetype i = 0; i < starts.size(); ++i)
         already += pos.at(i) - starts.at(i);
-    m_ctx.addBytes(already);
+    m_ctx.addExisting(already);
 
     std::vector<std::unique_ptr<ExecChannel>> channels;
     std::vector<ExecChannel*> raw;
@@ -342,7 +365,8 @@ Result<void> FileUpload::sendByStream(QFile& local, const QString& tempPath, qin
             if (window == 0)
                 continue;
             const qint64 n = std::min({window, ends.at(s) - p, kWriteChunk});
-            const ssize_t got = ::pread(fd, buf.data(), static_cast<size_t>(n), static_cast<off_t>(p));
+            const ssize_t got =
+                ::pread(fd, buf.data(), static_cast<size_t>(n), static_cast<off_t>(p));
             if (got <= 0)
                 return makeError(ErrorCode::Io,
                                  QStringLiteral("Could not read %1 (did it shrink while being "
@@ -409,7 +433,8 @@ Result<void> FileUpload::sendBySftp(TransferContext& ctx, SftpClient& sftp, QFil
         if (n == 0)
             break;
         for (qint64 done = 0; done < n;) {
-            const ssize_t w = sftp_write(file.get(), buf.constData() + done, static_cast<size_t>(n - done));
+            const ssize_t w =
+                sftp_write(file.get(), buf.constData() + done, static_cast<size_t>(n - done));
             if (w < 0)
                 return sftp.lastError(QStringLiteral("write"), remotePath);
             done += w;

@@ -33,8 +33,8 @@ public:
                                                  qint64 offset);
 
 private:
-    [[nodiscard]] Result<void> sendByStream(QFile& local, const QString& tempPath,
-                                            qint64 tempSize, bool resume);
+    [[nodiscard]] Result<void> sendByStream(QFile& local, const QString& tempPath, qint64 tempSize,
+                                            bool resume);
     // Where each stripe [starts[i], ends[i]) continues after comparing block checksums with the
     // temporary file on the machine.
     [[nodiscard]] Result<QList<qint64>> resumePoints(QFile& local, const QString& tempPath,

@@ -13,6 +13,7 @@
 #include "transferlog.h"
 
 #include <QDir>
+#include <QFile>
 
 namespace gpudeck::ssh {
 
@@ -45,7 +46,9 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
     Result<QString> remote = sftp.expand(remoteGiven);
     if (!remote.ok())
         return remote.error();
-    QByteArray remoteName = remoteBaseName(remote.value()).toUtf8();
+    QByteArray remoteName = m_ctx.spec().targetName.isEmpty()
+                                ? remoteBaseName(remote.value()).toUtf8()
+                                : m_ctx.spec().targetName.toUtf8();
     if (remoteName.isEmpty()) {
         Result<QString> real = sftp.realPath(remote.value());
         if (real.ok())
@@ -71,7 +74,8 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
     m_ctx.setTotals(totalBytes, totalFiles);
 
     if (!QDir().mkpath(localDir))
-        return makeError(ErrorCode::Io, QStringLiteral("Could not create the folder %1.").arg(localDir));
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("Could not create the folder %1.").arg(localDir));
     LocalTree tree;
     Result<void> opened = tree.open(localDir);
     if (!opened.ok())
@@ -110,6 +114,7 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
                 return removed.error();
         }
     }
+    m_ctx.setTarget(tree.displayPath({}, name));
     const QByteArray temp = partName(name);
     if (base.isEmpty()) {
         base = temp;
@@ -150,7 +155,7 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
             }
             list += "./" + e.path + '\0';
         }
-        m_ctx.addBytes(doneBytes);
+        m_ctx.addExisting(doneBytes);
         m_ctx.addFiles(doneFiles);
     }
 
@@ -194,7 +199,8 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
                 if (m_ctx.cancelled())
                     return TransferContext::cancelledError();
                 if (!everything && listSent < list.size()) {
-                    Result<qint64> w = ch.write(list.constData() + listSent, list.size() - listSent);
+                    Result<qint64> w =
+                        ch.write(list.constData() + listSent, list.size() - listSent);
                     if (!w.ok())
                         return w.error();
                     listSent += w.value();
@@ -214,7 +220,8 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
                     len -= take;
                     if (head.size() == TransferContext::kMarkerSize) {
                         if (head != QByteArray(TransferContext::kMarker)) {
-                            (void)m_ctx.refuseStream(QStringLiteral("its output was not an archive"));
+                            (void)m_ctx.refuseStream(
+                                QStringLiteral("its output was not an archive"));
                             break;
                         }
                         markerSeen = true;
@@ -292,6 +299,18 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
             return renamed.error();
     }
     outcome.target = tree.displayPath({}, name);
+    if (m_problems.isEmpty() && m_ctx.spec().verify) {
+        QList<QByteArray> files;
+        for (const RemoteTreeEntry& e : listed.value()) {
+            if (e.type == RemoteEntry::Type::File)
+                files << e.path;
+        }
+        Result<void> verified = m_ctx.verifyTree(
+            QFile::decodeName(QFile::encodeName(localDir) + '/' + name), remote.value(), files);
+        if (!verified.ok())
+            return verified.error();
+        outcome.verified = true;
+    }
     if (!m_problems.isEmpty())
         return makeError(ErrorCode::InvalidInput,
                          QStringLiteral("%1 was downloaded to %2 without %3 item(s): %4")

@@ -46,10 +46,15 @@ FolderUpload::FolderUpload(TransferContext& context)
 Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString& remoteDirGiven)
 {
     m_ctx.setPhase(TransferProgress::Phase::Preparing);
-    const QString baseName = QFileInfo(QFileInfo(localDir).absoluteFilePath()).fileName();
-    if (baseName.isEmpty())
-        return makeError(ErrorCode::InvalidInput,
-                         QStringLiteral("Pick a folder with a name to upload, not %1.").arg(localDir));
+    const QString ownName = QFileInfo(QFileInfo(localDir).absoluteFilePath()).fileName();
+    if (ownName.isEmpty() && m_ctx.spec().targetName.isEmpty())
+        return makeError(
+            ErrorCode::InvalidInput,
+            QStringLiteral("Pick a folder with a name to upload, not %1.").arg(localDir));
+    Result<QString> wanted = m_ctx.targetName(ownName);
+    if (!wanted.ok())
+        return wanted.error();
+    const QString baseName = wanted.value();
     QStringList skipped;
     Result<QList<LocalItem>> walked = walkLocalTree(localDir, &skipped);
     if (!walked.ok())
@@ -59,10 +64,12 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
     QList<LocalItem> items = walked.value();
     qint64 totalBytes = 0;
     qint64 totalFiles = 0;
+    QList<QByteArray> allFiles;
     for (const LocalItem& i : std::as_const(items)) {
         if (i.type == tar::Type::File) {
             totalBytes += i.size;
             ++totalFiles;
+            allFiles << i.path;
         }
     }
     m_ctx.setTotals(totalBytes, totalFiles);
@@ -114,14 +121,16 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
                 return removed.error();
         }
     }
+    m_ctx.setTarget(dest);
     const QString temp = remoteJoin(remoteDir.value(), partName(name));
     if (target.isEmpty()) {
         target = temp;
         // Usually there is no old temporary folder: creating it is the only round trip.
-        if (!sftp.mkdir(temp).ok()) {
+        Result<void> created = sftp.mkdir(temp);
+        if (!created.ok()) {
             Result<RemoteEntry> old = sftp.lstat(temp);
             if (!old.ok())
-                return old.error();
+                return old.error().code == ErrorCode::NotFound ? created.error() : old.error();
             if (policy == ConflictPolicy::Resume && old->isDir()) {
                 listTarget = true;
                 outcome.resumed = true;
@@ -155,7 +164,7 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
             }
             needed << i;
         }
-        m_ctx.addBytes(doneBytes);
+        m_ctx.addExisting(doneBytes);
         m_ctx.addFiles(doneFiles);
         items = needed;
     }
@@ -177,18 +186,25 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
 
     m_ctx.setPhase(TransferProgress::Phase::Finishing);
     if (target == temp) {
-        Result<void> renamed = sftp.rename(temp, dest);
+        Result<void> renamed = sftp.rename(temp, dest); // nothing is at dest (checked above)
         if (!renamed.ok())
             return renamed.error();
     }
     outcome.target = dest;
+    if (m_problems.isEmpty() && m_ctx.spec().verify) {
+        Result<void> verified = m_ctx.verifyTree(localDir, dest, allFiles);
+        if (!verified.ok())
+            return verified.error();
+        outcome.verified = true;
+    }
     if (!m_problems.isEmpty())
-        return makeError(ErrorCode::Io,
-                         QStringLiteral("%1 was uploaded to %2 without %3 item(s) that could not be "
-                                        "read: %4.")
-                             .arg(localDir, dest)
-                             .arg(m_problems.size())
-                             .arg(describeProblems(m_problems)));
+        return makeError(
+            ErrorCode::Io,
+            QStringLiteral("%1 was uploaded to %2 without %3 item(s) that could not be "
+                           "read: %4.")
+                .arg(localDir, dest)
+                .arg(m_problems.size())
+                .arg(describeProblems(m_problems)));
     return outcome;
 }
 
@@ -236,17 +252,17 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
         if (parts[s].isEmpty() && s > 0)
             continue;
         // Within a stream, keep the folder's own order: files of a folder go together.
-        std::stable_sort(parts[s].begin(), parts[s].end(),
-                         [](const LocalItem& a, const LocalItem& b) {
-                             if ((a.type == tar::Type::Directory) != (b.type == tar::Type::Directory))
-                                 return a.type == tar::Type::Directory;
-                             return a.path < b.path;
-                         });
+        std::stable_sort(
+            parts[s].begin(), parts[s].end(), [](const LocalItem& a, const LocalItem& b) {
+                if ((a.type == tar::Type::Directory) != (b.type == tar::Type::Directory))
+                    return a.type == tar::Type::Directory;
+                return a.path < b.path;
+            });
         sources.push_back(std::make_unique<TarSource>(localDir, parts[s]));
         channels.push_back(std::make_unique<ExecChannel>(m_ctx.session()));
         raw.push_back(channels.back().get());
-        commands << shCommand(QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C %1")
-                                  .arg(shellQuote(target)));
+        commands << shCommand(
+            QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C %1").arg(shellQuote(target)));
     }
     m_streamsUsed = static_cast<int>(channels.size());
     Result<void> started = ExecChannel::startAll(raw, commands);
@@ -285,7 +301,8 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
             if (window == 0)
                 continue;
             if (pending[c].size() < std::min(window, kWriteChunk) && !src.atEnd()) {
-                const qint64 data = src.read(pending[c], std::min(window, kWriteChunk) - pending[c].size());
+                const qint64 data =
+                    src.read(pending[c], std::min(window, kWriteChunk) - pending[c].size());
                 m_ctx.addBytes(data);
                 m_ctx.setCurrentFile(QString::fromUtf8(src.currentPath()));
                 if (src.filesDone() > filesCounted[c]) {
@@ -309,11 +326,9 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
                 return waited;
         }
     }
-    qCDebug(lcTransfer) << "TIMING streams sent";
     Result<void> result;
     for (size_t c = 0; c < channels.size(); ++c) {
         Result<int> status = channels[c]->finish(m_ctx.cancelFlag());
-        qCDebug(lcTransfer) << "TIMING finished" << c;
         if (!status.ok())
             return status.error();
         const bool marker =

@@ -97,9 +97,10 @@ Error LocalTree::fsError(const QString& action, const QString& path, int err)
                           .arg(action, path));
         break;
     case EROFS:
-        e = makeError(ErrorCode::Forbidden,
-                      QStringLiteral("Could not %1 %2: that disk is read-only. Pick another folder.")
-                          .arg(action, path));
+        e = makeError(
+            ErrorCode::Forbidden,
+            QStringLiteral("Could not %1 %2: that disk is read-only. Pick another folder.")
+                .arg(action, path));
         break;
     case ENAMETOOLONG:
     case EILSEQ:
@@ -111,10 +112,11 @@ Error LocalTree::fsError(const QString& action, const QString& path, int err)
         break;
     case ELOOP:
     case ENOTDIR:
-        e = makeError(ErrorCode::InvalidInput,
-                      QStringLiteral("Could not %1 %2: something on its way is a symbolic link or a "
-                                     "file, not a folder, and GPUDeck never writes through links.")
-                          .arg(action, path));
+        e = makeError(
+            ErrorCode::InvalidInput,
+            QStringLiteral("Could not %1 %2: something on its way is a symbolic link or a "
+                           "file, not a folder, and GPUDeck never writes through links.")
+                .arg(action, path));
         break;
     case EISDIR:
         e = makeError(ErrorCode::Conflict,
@@ -169,8 +171,8 @@ Result<int> LocalTree::dirFd(const QList<QByteArray>& dir, bool create)
         int fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0 && errno == ENOENT && create) {
             if (::mkdirat(parent, name, 0755) != 0 && errno != EEXIST)
-                return fsError(QStringLiteral("create the folder"), displayPath(dir.mid(0, i + 1), {}),
-                               errno);
+                return fsError(QStringLiteral("create the folder"),
+                               displayPath(dir.mid(0, i + 1), {}), errno);
             fd = ::openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         }
         if (fd < 0)
@@ -192,8 +194,8 @@ Result<LocalTree::Info> LocalTree::info(const QList<QByteArray>& dir, const QByt
         return d.error();
     }
     struct stat st {};
-    if (::fstatat(d.value(), name.isEmpty() ? "." : name.constData(), &st,
-                  AT_SYMLINK_NOFOLLOW) != 0) {
+    if (::fstatat(d.value(), name.isEmpty() ? "." : name.constData(), &st, AT_SYMLINK_NOFOLLOW) !=
+        0) {
         if (errno == ENOENT)
             return Info{};
         return fsError(QStringLiteral("look at"), displayPath(dir, name), errno);
@@ -290,7 +292,8 @@ Result<void> LocalTree::makeSymlink(const QList<QByteArray>& dir, const QByteArr
         return d.error();
     // Replace a file or link of that name (never a folder), like tar does.
     struct stat st {};
-    if (::fstatat(d.value(), name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+    if (::fstatat(d.value(), name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !S_ISDIR(st.st_mode))
         ::unlinkat(d.value(), name.constData(), 0);
     if (::symlinkat(target.constData(), d.value(), name.constData()) != 0)
         return fsError(QStringLiteral("create the link"), displayPath(dir, name), errno);
@@ -298,7 +301,8 @@ Result<void> LocalTree::makeSymlink(const QList<QByteArray>& dir, const QByteArr
 }
 
 Result<void> LocalTree::makeHardLink(const QList<QByteArray>& dir, const QByteArray& name,
-                                     const QList<QByteArray>& targetDir, const QByteArray& targetName)
+                                     const QList<QByteArray>& targetDir,
+                                     const QByteArray& targetName)
 {
     Result<int> from = dirFd(targetDir, false);
     if (!from.ok())
@@ -308,7 +312,8 @@ Result<void> LocalTree::makeHardLink(const QList<QByteArray>& dir, const QByteAr
     if (!to.ok())
         return to.error();
     struct stat st {};
-    if (::fstatat(to.value(), name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode))
+    if (::fstatat(to.value(), name.constData(), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        !S_ISDIR(st.st_mode))
         ::unlinkat(to.value(), name.constData(), 0);
     // Flags 0: a symlink as the target is linked itself, never followed.
     if (::linkat(fromFd, targetName.constData(), to.value(), name.constData(), 0) != 0)

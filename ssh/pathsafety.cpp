@@ -122,9 +122,8 @@ QString numberedName(const QString& name, int n)
 
 bool isPartName(const QString& name)
 {
-    return name.startsWith(QLatin1Char('.')) &&
-           (name.endsWith(QLatin1String(kPartSuffix)) ||
-            name.startsWith(QLatin1String(".gpudeck-part-")));
+    return name.startsWith(QLatin1Char('.')) && (name.endsWith(QLatin1String(kPartSuffix)) ||
+                                                 name.startsWith(QLatin1String(".gpudeck-part-")));
 }
 
 } // namespace gpudeck::ssh

@@ -167,7 +167,11 @@ Result<void> SftpClient::open()
 
 Error SftpClient::lastError(const QString& action, const QString& path)
 {
-    const int status = m_sftp ? sftp_get_error(m_sftp) : -1;
+    return errorFor(m_sftp ? sftp_get_error(m_sftp) : -1, action, path);
+}
+
+Error SftpClient::errorFor(int status, const QString& action, const QString& path)
+{
     ssh_session s = m_session.handle();
     const QString detail = QStringLiteral("SFTP status %1 (%2); libssh error %3: %4")
                                .arg(status)
@@ -215,9 +219,15 @@ Error SftpClient::lastError(const QString& action, const QString& path)
         case SSH_FX_FAILURE: {
             // SFTP 3 has no "disk full" status (OpenSSH reports ENOSPC and EROFS as a plain
             // failure), so look at the free space to tell the user which it is.
-            Result<qint64> free = freeSpace(remoteParent(path).isEmpty() ? QStringLiteral(".")
-                                                                          : remoteParent(path));
-            if (free.ok() && free.value() <= 0)
+            const QString folder =
+                remoteParent(path).isEmpty() ? QStringLiteral(".") : remoteParent(path);
+            bool readOnly = false;
+            Result<qint64> free = freeSpace(folder, &readOnly);
+            if (free.ok() && readOnly)
+                e = makeError(ErrorCode::Forbidden,
+                              what + QStringLiteral(": that file system is read-only. Pick "
+                                                    "another folder."));
+            else if (free.ok() && free.value() <= 0)
                 e = makeError(ErrorCode::Io,
                               what + QStringLiteral(": the machine's disk is full. Free some "
                                                     "space on it (old checkpoints, caches) and "
@@ -374,9 +384,20 @@ Result<void> SftpClient::mkdir(const QString& given, int mode)
     Result<QString> path = expand(given);
     if (!path.ok())
         return path.error();
-    if (sftp_mkdir(m_sftp, path->toUtf8().constData(), static_cast<mode_t>(mode)) != SSH_OK)
-        return lastError(QStringLiteral("create the folder"), given);
-    return {};
+    if (sftp_mkdir(m_sftp, path->toUtf8().constData(), static_cast<mode_t>(mode)) == SSH_OK)
+        return {};
+    int status = sftp_get_error(m_sftp);
+    if (status == SSH_FX_NO_SUCH_FILE || status == SSH_FX_NO_SUCH_PATH) {
+        // libssh answers a refused mkdir (SSH_FX_FAILURE) with an lstat of the new folder to
+        // tell "already exists" apart, and that lstat's "no such file" replaces the status. It
+        // is a real "no such file" only when the parent is missing.
+        const QString parent = remoteParent(path.value());
+        AttributesPtr p(sftp_stat(
+            m_sftp, (parent.isEmpty() ? QStringLiteral(".") : parent).toUtf8().constData()));
+        if (p)
+            status = SSH_FX_FAILURE;
+    }
+    return errorFor(status, QStringLiteral("create the folder"), given);
 }
 
 Result<void> SftpClient::mkpath(const QString& given, int mode)
@@ -392,9 +413,9 @@ Result<void> SftpClient::mkpath(const QString& given, int mode)
     if (whole.ok()) {
         if (whole->isDir())
             return {};
-        return makeError(ErrorCode::Conflict,
-                         QStringLiteral("%1 on %2 is a file, not a folder.")
-                             .arg(given, m_session.where()));
+        return makeError(
+            ErrorCode::Conflict,
+            QStringLiteral("%1 on %2 is a file, not a folder.").arg(given, m_session.where()));
     }
     if (whole.error().code != ErrorCode::NotFound)
         return whole.error();
@@ -444,7 +465,7 @@ Result<void> SftpClient::setAttributes(const QString& given, std::optional<int> 
     return {};
 }
 
-Result<void> SftpClient::rename(const QString& from, const QString& to)
+Result<void> SftpClient::rename(const QString& from, const QString& to, bool replaceExisting)
 {
     if (!m_sftp)
         return notOpen();
@@ -454,7 +475,16 @@ Result<void> SftpClient::rename(const QString& from, const QString& to)
         return f.error();
     if (!t.ok())
         return t.error();
-    // libssh uses posix-rename@openssh.com when the server offers it, which replaces `to`.
+    if (sftp_rename(m_sftp, f->toUtf8().constData(), t->toUtf8().constData()) == SSH_OK)
+        return {};
+    Error failed = lastError(QStringLiteral("rename %1 to").arg(from), to);
+    if (!replaceExisting)
+        return failed;
+    AttributesPtr there(sftp_lstat(m_sftp, t->toUtf8().constData()));
+    if (!there || typeOf(there->permissions) == RemoteEntry::Type::Directory)
+        return failed;
+    if (sftp_unlink(m_sftp, t->toUtf8().constData()) != SSH_OK)
+        return lastError(QStringLiteral("replace"), to);
     if (sftp_rename(m_sftp, f->toUtf8().constData(), t->toUtf8().constData()) != SSH_OK)
         return lastError(QStringLiteral("rename %1 to").arg(from), to);
     return {};
@@ -501,8 +531,7 @@ Result<void> SftpClient::removeRecursively(const QString& given, const std::atom
         if (cancel && cancel->load())
             return makeError(ErrorCode::Cancelled, QStringLiteral("Cancelled."));
         const QString full = remoteJoin(path.value(), QString::fromUtf8(child.rawName));
-        Result<void> removed =
-            child.isDir() ? removeRecursively(full, cancel) : removeFile(full);
+        Result<void> removed = child.isDir() ? removeRecursively(full, cancel) : removeFile(full);
         if (!removed.ok())
             return removed;
     }
@@ -578,7 +607,7 @@ Result<void> SftpClient::symlink(const QString& target, const QString& linkPath)
     return {};
 }
 
-Result<qint64> SftpClient::freeSpace(const QString& given)
+Result<qint64> SftpClient::freeSpace(const QString& given, bool* readOnly)
 {
     if (!m_sftp)
         return notOpen().error();
@@ -591,14 +620,16 @@ Result<qint64> SftpClient::freeSpace(const QString& given)
     sftp_statvfs_t st = sftp_statvfs(m_sftp, path->toUtf8().constData());
     if (!st) {
         const int status = sftp_get_error(m_sftp);
-        qCWarning(lcSftp).noquote() << "statvfs failed on" << given << "SFTP status" << status
-                                    << statusName(status) << "libssh:"
-                                    << ssh_get_error(m_session.handle());
-        return makeError(ErrorCode::Unsupported,
-                         QStringLiteral("Could not ask %1 for its free space.")
-                             .arg(m_session.where()));
+        qCWarning(lcSftp).noquote()
+            << "statvfs failed on" << given << "SFTP status" << status << statusName(status)
+            << "libssh:" << ssh_get_error(m_session.handle());
+        return makeError(
+            ErrorCode::Unsupported,
+            QStringLiteral("Could not ask %1 for its free space.").arg(m_session.where()));
     }
     const qint64 free = static_cast<qint64>(st->f_bavail * st->f_frsize);
+    if (readOnly)
+        *readOnly = (st->f_flag & SSH_FXE_STATVFS_ST_RDONLY) != 0;
     sftp_statvfs_free(st);
     return free;
 }

@@ -66,9 +66,11 @@ public:
     [[nodiscard]] Result<void> mkdir(const QString& path, int mode = 0755);
     // mkdir -p: creates the missing folders of `path`; fine when it already is a folder.
     [[nodiscard]] Result<void> mkpath(const QString& path, int mode = 0755);
-    // Renames, replacing an existing file at `to` (atomically where the server supports
-    // posix-rename@openssh.com, as OpenSSH does).
-    [[nodiscard]] Result<void> rename(const QString& from, const QString& to);
+    // Renames. SFTP 3 (what OpenSSH speaks) refuses when `to` exists; with replaceExisting a
+    // file (not a folder) at `to` is removed first, which is not atomic: for an atomic replace
+    // run `mv -f` on the machine (the transfers do).
+    [[nodiscard]] Result<void> rename(const QString& from, const QString& to,
+                                      bool replaceExisting = false);
     [[nodiscard]] Result<void> removeFile(const QString& path);
     [[nodiscard]] Result<void> removeDir(const QString& path); // must be empty
     // rm -r: a folder with everything in it (symlinks are removed, never followed), or a file.
@@ -89,8 +91,8 @@ public:
     // The login folder (where relative paths start), asked once and remembered.
     [[nodiscard]] Result<QString> home();
     // Bytes available to the login user on the file system holding `path`, when the server
-    // supports statvfs@openssh.com (OpenSSH does).
-    [[nodiscard]] Result<qint64> freeSpace(const QString& path);
+    // supports statvfs@openssh.com (OpenSSH does); `readOnly` tells whether it is mounted so.
+    [[nodiscard]] Result<qint64> freeSpace(const QString& path, bool* readOnly = nullptr);
     // "~" and "~/x" → the login folder and x in it; everything else as given.
     [[nodiscard]] Result<QString> expand(const QString& path);
 
@@ -98,6 +100,8 @@ public:
     [[nodiscard]] Session& session() const { return m_session; }
     // The last failure, for `action` ("create the folder") on `path`, as an Error.
     [[nodiscard]] Error lastError(const QString& action, const QString& path);
+    // The same for a given SFTP status.
+    [[nodiscard]] Error errorFor(int status, const QString& action, const QString& path);
 
 private:
     [[nodiscard]] Result<RemoteEntry> statImpl(const QString& path, bool follow);

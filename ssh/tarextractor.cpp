@@ -69,11 +69,11 @@ Result<void> TarExtractor::started(const tar::Entry& entry)
     case tar::Type::HardLink: {
         Result<QList<QByteArray>> target = safeRelativePath(entry.linkTarget);
         if (!target.ok() || target->isEmpty())
-            return entryFailed(makeError(ErrorCode::InvalidInput,
-                                         QStringLiteral("The hard link “%1” points to “%2”, "
-                                                        "outside the folder; it was not saved.")
-                                             .arg(printableName(entry.path),
-                                                  printableName(entry.linkTarget))));
+            return entryFailed(
+                makeError(ErrorCode::InvalidInput,
+                          QStringLiteral("The hard link “%1” points to “%2”, "
+                                         "outside the folder; it was not saved.")
+                              .arg(printableName(entry.path), printableName(entry.linkTarget))));
         QList<QByteArray> targetPath = m_base + target.value();
         const QByteArray targetName = targetPath.takeLast();
         Result<void> made = m_tree.makeHardLink(m_dir, m_name, targetPath, targetName);
@@ -119,8 +119,9 @@ Result<void> TarExtractor::finished()
 
 Result<void> TarExtractor::finishFolders()
 {
-    std::stable_sort(m_folders.begin(), m_folders.end(),
-                     [](const Folder& a, const Folder& b) { return a.path.size() > b.path.size(); });
+    std::stable_sort(m_folders.begin(), m_folders.end(), [](const Folder& a, const Folder& b) {
+        return a.path.size() > b.path.size();
+    });
     for (const Folder& f : std::as_const(m_folders)) {
         Result<void> set = m_tree.setDirAttributes(f.path, f.mode, f.mtime);
         if (!set.ok())

@@ -50,7 +50,8 @@ bool splitUstar(const QByteArray& path, QByteArray& prefix, QByteArray& name)
         return true;
     }
     // The split must fall on a '/': the prefix holds up to 155 bytes, the name up to 100.
-    for (qsizetype slash = path.lastIndexOf('/'); slash > 0; slash = path.lastIndexOf('/', slash - 1)) {
+    for (qsizetype slash = path.lastIndexOf('/'); slash > 0;
+         slash = path.lastIndexOf('/', slash - 1)) {
         if (slash <= kPrefixField && path.size() - slash - 1 <= kNameField) {
             prefix = path.left(slash);
             name = path.mid(slash + 1);

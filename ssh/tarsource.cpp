@@ -99,8 +99,9 @@ Result<QList<LocalItem>> walkLocalTree(const QString& root, QStringList* skipped
 {
     const int fd = ::open(QFile::encodeName(root).constData(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        return makeError(ErrorCode::Io, QStringLiteral("Could not read the folder %1: %2.")
-                                            .arg(root, QString::fromLocal8Bit(std::strerror(errno))));
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("Could not read the folder %1: %2.")
+                             .arg(root, QString::fromLocal8Bit(std::strerror(errno))));
     QList<LocalItem> items;
     Walker w{items, skipped, root};
     Result<void> walked = w.walk(fd, {});
@@ -139,8 +140,8 @@ void TarSource::startNext()
                 const int err = fd < 0 ? errno : EINVAL;
                 if (fd >= 0)
                     ::close(fd);
-                m_problems << QStringLiteral("%1 (%2)").arg(printableName(item.path),
-                                                           QString::fromLocal8Bit(std::strerror(err)));
+                m_problems << QStringLiteral("%1 (%2)").arg(
+                    printableName(item.path), QString::fromLocal8Bit(std::strerror(err)));
                 continue;
             }
             // The size as it is now, which may differ from when the folder was walked.

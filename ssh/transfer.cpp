@@ -57,8 +57,8 @@ Result<TransferOutcome> runTransfer(Session& session, const TransferSpec& spec,
             << spec.source << "->" << result->target << "via" << result->route << result->bytes
             << "bytes in" << timer.elapsed() << "ms" << (result->skipped ? "(skipped)" : "");
     else
-        qCInfo(lcTransfer).noquote() << "transfer of" << spec.source << "stopped:"
-                                     << result.error().message;
+        qCInfo(lcTransfer).noquote()
+            << "transfer of" << spec.source << "stopped:" << result.error().message;
     ctx.report(true);
     return result;
 }
@@ -66,7 +66,8 @@ Result<TransferOutcome> runTransfer(Session& session, const TransferSpec& spec,
 Result<void> discardPartial(Session& session, const TransferSpec& spec)
 {
     if (spec.direction == TransferDirection::Upload) {
-        const QString name = QFileInfo(spec.source).fileName();
+        const QString name =
+            spec.targetName.isEmpty() ? QFileInfo(spec.source).fileName() : spec.targetName;
         SftpClient sftp(session);
         Result<void> opened = sftp.open();
         if (!opened.ok())
@@ -82,7 +83,8 @@ Result<void> discardPartial(Session& session, const TransferSpec& spec)
             return {};
         return sftp.removeRecursively(temp);
     }
-    const QByteArray name = remoteBaseName(spec.source).toUtf8();
+    const QByteArray name =
+        spec.targetName.isEmpty() ? remoteBaseName(spec.source).toUtf8() : spec.targetName.toUtf8();
     if (!nameProblem(name).isEmpty() || !QFileInfo(spec.destinationDir).isDir())
         return {};
     LocalTree tree;
@@ -109,8 +111,8 @@ QString conflictPolicyName(ConflictPolicy policy)
 
 std::optional<ConflictPolicy> conflictPolicyFromName(const QString& name)
 {
-    for (ConflictPolicy p : {ConflictPolicy::Resume, ConflictPolicy::Overwrite, ConflictPolicy::Skip,
-                             ConflictPolicy::Rename}) {
+    for (ConflictPolicy p : {ConflictPolicy::Resume, ConflictPolicy::Overwrite,
+                             ConflictPolicy::Skip, ConflictPolicy::Rename}) {
         if (conflictPolicyName(p) == name)
             return p;
     }

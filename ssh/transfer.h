@@ -37,6 +37,9 @@ struct TransferSpec {
     // folder to put it in (created when missing).
     QString destinationDir;
     ConflictPolicy conflict = ConflictPolicy::Resume;
+    // The name at the destination; empty: the source's own name. (A queue retrying an item
+    // that Rename put elsewhere passes the name it got, with Resume.)
+    QString targetName;
     // After the transfer, compare SHA-256 of both sides (runs `sha256sum` on the machine).
     bool verify = false;
     TransferRoute route = TransferRoute::Auto;
@@ -51,9 +54,14 @@ struct TransferProgress {
     Phase phase = Phase::Preparing;
     qint64 bytesDone = 0;
     qint64 bytesTotal = -1; // -1 while unknown
+    // Of bytesDone, what was already at the destination (resumed or up to date): not moved by
+    // this run, so not part of its speed.
+    qint64 bytesExisting = 0;
     qint64 filesDone = 0;
     qint64 filesTotal = 0;
     QString currentFile; // relative to the item; empty for a single file
+    // Where the item goes, once decided: a remote path (upload) or a local one (download).
+    QString target;
 };
 // Called on the transfer's thread, at most about 10 times a second (and at the end).
 using ProgressFn = std::function<void(const TransferProgress&)>;

@@ -1,11 +1,13 @@
 #include "transfercontext.h"
 
 #include "execchannel.h"
+#include "pathsafety.h"
 #include "shellquote.h"
 #include "transferlog.h"
 
 #include <QCryptographicHash>
 #include <QFile>
+#include <QHash>
 
 Q_LOGGING_CATEGORY(lcTransfer, "gpudeck.transfer")
 
@@ -69,9 +71,9 @@ Error TransferContext::refuseStream(const QString& why)
 {
     m_streamRefused = true;
     qCInfo(lcTransfer).noquote() << m_session.where() << "refuses streamed transfers:" << why;
-    return makeError(ErrorCode::Unsupported,
-                     QStringLiteral("%1 does not run commands for transfers (%2).")
-                         .arg(m_session.where(), why));
+    return makeError(
+        ErrorCode::Unsupported,
+        QStringLiteral("%1 does not run commands for transfers (%2).").arg(m_session.where(), why));
 }
 
 bool TransferContext::useStream() const
@@ -98,6 +100,20 @@ void TransferContext::addBytes(qint64 n)
     report();
 }
 
+void TransferContext::addExisting(qint64 n)
+{
+    m_progress.bytesDone += n;
+    m_progress.bytesExisting += n;
+    report(true);
+}
+
+void TransferContext::restartFrom(qint64 existing)
+{
+    m_progress.bytesDone = existing;
+    m_progress.bytesExisting = existing;
+    report(true);
+}
+
 void TransferContext::addFiles(qint64 n)
 {
     m_progress.filesDone += n;
@@ -107,6 +123,23 @@ void TransferContext::addFiles(qint64 n)
 void TransferContext::setCurrentFile(const QString& name)
 {
     m_progress.currentFile = name;
+}
+
+void TransferContext::setTarget(const QString& target)
+{
+    m_progress.target = target;
+    report(true);
+}
+
+Result<QString> TransferContext::targetName(const QString& sourceName) const
+{
+    const QString name = m_spec.targetName.isEmpty() ? sourceName : m_spec.targetName;
+    const QString problem = nameProblem(name.toUtf8());
+    if (!problem.isEmpty())
+        return makeError(ErrorCode::InvalidInput,
+                         QStringLiteral("The name “%1” %2; choose another.")
+                             .arg(printableName(name.toUtf8()), problem));
+    return name;
 }
 
 void TransferContext::report(bool force)
@@ -128,7 +161,9 @@ Error TransferContext::remoteError(const QString& action, const QString& path,
     const QString where = m_session.where();
     auto has = [&](const char* s) { return text.contains(QLatin1String(s), Qt::CaseInsensitive); };
     Error e;
-    if (has("No space left on device")) {
+    // GNU tar reports a short write ("Wrote only 5632 of 10240 bytes") without the errno: on a
+    // regular file that means the disk (or a quota) is full.
+    if (has("No space left on device") || has("Wrote only")) {
         e = makeError(ErrorCode::Io,
                       QStringLiteral("The machine's disk is full: could not %1 %2 on %3. Free "
                                      "some space on it (old checkpoints, caches) and resume; what "
@@ -160,16 +195,14 @@ Error TransferContext::remoteError(const QString& action, const QString& path,
                                      "sh, dd, cat, tail, tar and sha256sum on the machine.")
                           .arg(where, lastLine));
     } else {
-        e = makeError(ErrorCode::ProviderFailure,
-                      QStringLiteral("%1 could not %2 %3 (exit status %4)%5")
-                          .arg(where, action, path)
-                          .arg(exitStatus)
-                          .arg(lastLine.isEmpty() ? QStringLiteral(".")
-                                                  : QStringLiteral(": ") + lastLine));
+        e = makeError(
+            ErrorCode::ProviderFailure,
+            QStringLiteral("%1 could not %2 %3 (exit status %4)%5")
+                .arg(where, action, path)
+                .arg(exitStatus)
+                .arg(lastLine.isEmpty() ? QStringLiteral(".") : QStringLiteral(": ") + lastLine));
     }
-    e.detail = QStringLiteral("exit status %1; stderr: %2")
-                   .arg(exitStatus)
-                   .arg(text.left(2000));
+    e.detail = QStringLiteral("exit status %1; stderr: %2").arg(exitStatus).arg(text.left(2000));
     qCWarning(lcTransfer).noquote() << e.message << '|' << e.detail;
     return e;
 }
@@ -181,24 +214,7 @@ Result<QByteArray> TransferContext::capture(const QString& command, const QStrin
     Result<void> started = ch.start(command);
     if (!started.ok())
         return started.error();
-    QByteArray out;
-    QByteArray buf(kCaptureChunk, Qt::Uninitialized);
-    while (!ch.atEnd()) {
-        if (cancelled())
-            return cancelledError();
-        Result<qint64> n = ch.read(buf.data(), buf.size(), 100);
-        if (!n.ok())
-            return n.error();
-        out.append(buf.constData(), n.value());
-        ch.collectErrorOutput();
-    }
-    Result<int> status = ch.finish(m_cancel);
-    if (!status.ok())
-        return status.error();
-    out += ch.discardedOutput();
-    if (status.value() != 0)
-        return remoteError(action, path, ch.errorOutput(), status.value());
-    return out;
+    return readAll(ch, action, path);
 }
 
 Result<void> TransferContext::checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
@@ -215,26 +231,36 @@ Result<void> TransferContext::checkStream(ExecChannel& channel, int exitStatus, 
     return {};
 }
 
-Result<QByteArray> TransferContext::remoteSha256(const QString& path)
+Result<QByteArray> TransferContext::readAll(ExecChannel& channel, const QString& action,
+                                            const QString& path)
 {
-    Result<QByteArray> out = capture(shCommand(QStringLiteral("sha256sum < ") + shellQuote(path)),
-                                     QStringLiteral("compute the checksum of"), path);
-    if (!out.ok())
-        return out;
-    const QByteArray hex = out->trimmed().left(64);
-    if (hex.size() != 64)
-        return makeError(ErrorCode::ProviderFailure,
-                         QStringLiteral("%1 did not return a SHA-256 checksum for %2.")
-                             .arg(m_session.where(), path));
-    return hex.toLower();
+    QByteArray out;
+    QByteArray buf(kCaptureChunk, Qt::Uninitialized);
+    while (!channel.atEnd()) {
+        if (cancelled())
+            return cancelledError();
+        Result<qint64> n = channel.read(buf.data(), buf.size(), 100);
+        if (!n.ok())
+            return n.error();
+        out.append(buf.constData(), n.value());
+        channel.collectErrorOutput();
+    }
+    Result<int> status = channel.finish(m_cancel);
+    if (!status.ok())
+        return status.error();
+    out += channel.discardedOutput();
+    if (status.value() != 0)
+        return remoteError(action, path, channel.errorOutput(), status.value());
+    return out;
 }
 
 Result<QByteArray> TransferContext::localSha256(const QString& path)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
-        return makeError(ErrorCode::Io, QStringLiteral("Could not read %1 to check it: %2.")
-                                            .arg(path, f.errorString()));
+        return makeError(
+            ErrorCode::Io,
+            QStringLiteral("Could not read %1 to check it: %2.").arg(path, f.errorString()));
     QCryptographicHash hash(QCryptographicHash::Sha256);
     QByteArray buf(kHashChunk, Qt::Uninitialized);
     for (;;) {
@@ -242,8 +268,9 @@ Result<QByteArray> TransferContext::localSha256(const QString& path)
             return cancelledError();
         const qint64 n = f.read(buf.data(), buf.size());
         if (n < 0)
-            return makeError(ErrorCode::Io, QStringLiteral("Could not read %1 to check it: %2.")
-                                                .arg(path, f.errorString()));
+            return makeError(
+                ErrorCode::Io,
+                QStringLiteral("Could not read %1 to check it: %2.").arg(path, f.errorString()));
         if (n == 0)
             break;
         hash.addData(QByteArrayView(buf.constData(), n));
@@ -254,19 +281,93 @@ Result<QByteArray> TransferContext::localSha256(const QString& path)
 Result<void> TransferContext::verify(const QString& localPath, const QString& remotePath)
 {
     setPhase(TransferProgress::Phase::Verifying);
-    Result<QByteArray> remote = remoteSha256(remotePath);
-    if (!remote.ok())
-        return remote.error();
+    // The machine hashes its copy while this side hashes its own.
+    ExecChannel ch(m_session);
+    Result<void> started =
+        ch.start(shCommand(QStringLiteral("exec sha256sum < ") + shellQuote(remotePath)));
+    if (!started.ok())
+        return started;
     Result<QByteArray> local = localSha256(localPath);
     if (!local.ok())
         return local.error();
-    if (remote.value() != local.value())
+    Result<QByteArray> out = readAll(ch, QStringLiteral("compute the checksum of"), remotePath);
+    if (!out.ok())
+        return out.error();
+    const QByteArray remote = out->trimmed().left(64).toLower();
+    if (remote.size() != 64)
+        return makeError(ErrorCode::ProviderFailure,
+                         QStringLiteral("%1 did not return a SHA-256 checksum for %2.")
+                             .arg(m_session.where(), remotePath));
+    if (remote != local.value())
         return makeError(ErrorCode::ProviderFailure,
                          QStringLiteral("The copy of %1 on %2 does not match (SHA-256 %3 there, "
                                         "%4 here). Transfer it again with Overwrite.")
-                             .arg(remotePath, m_session.where(), QString::fromLatin1(remote.value()),
+                             .arg(remotePath, m_session.where(), QString::fromLatin1(remote),
                                   QString::fromLatin1(local.value())));
     qCInfo(lcTransfer).noquote() << "verified" << remotePath << "sha256" << local.value();
+    return {};
+}
+
+Result<void> TransferContext::verifyTree(const QString& localRoot, const QString& remoteRoot,
+                                         const QList<QByteArray>& files)
+{
+    setPhase(TransferProgress::Phase::Verifying);
+    ExecChannel ch(m_session);
+    Result<void> started =
+        ch.start(shCommand(QStringLiteral("cd %1 && exec find . -type f -exec sha256sum {} +")
+                               .arg(shellQuote(remoteRoot))));
+    if (!started.ok())
+        return started;
+    QHash<QByteArray, QByteArray> local;
+    const QByteArray root = QFile::encodeName(localRoot);
+    for (const QByteArray& rel : files) {
+        Result<QByteArray> h = localSha256(QFile::decodeName(root + '/' + rel));
+        if (!h.ok())
+            return h.error();
+        local.insert(rel, h.value());
+    }
+    Result<QByteArray> out = readAll(ch, QStringLiteral("compute the checksums in"), remoteRoot);
+    if (!out.ok())
+        return out.error();
+    // "HASH  ./path" per file; GNU sha256sum starts a line with '\' and escapes '\' and
+    // newlines in the name when the name has them.
+    QHash<QByteArray, QByteArray> remote;
+    for (QByteArray line : out->split('\n')) {
+        if (line.isEmpty())
+            continue;
+        const bool escaped = line.startsWith('\\');
+        if (escaped)
+            line.remove(0, 1);
+        QByteArray name = line.mid(66);
+        if (escaped) {
+            QByteArray plain;
+            for (qsizetype i = 0; i < name.size(); ++i) {
+                if (name.at(i) == '\\' && i + 1 < name.size()) {
+                    ++i;
+                    plain += name.at(i) == 'n' ? '\n' : name.at(i);
+                } else {
+                    plain += name.at(i);
+                }
+            }
+            name = plain;
+        }
+        if (name.startsWith("./"))
+            name.remove(0, 2);
+        remote.insert(name, line.left(64).toLower());
+    }
+    QStringList differ;
+    for (auto it = local.constBegin(); it != local.constEnd(); ++it) {
+        if (remote.value(it.key()) != it.value())
+            differ << printableName(it.key());
+    }
+    if (!differ.isEmpty())
+        return makeError(
+            ErrorCode::ProviderFailure,
+            QStringLiteral("%1 file(s) of %2 on %3 do not match their copy here "
+                           "(SHA-256): %4. Transfer it again with Overwrite.")
+                .arg(differ.size())
+                .arg(remoteRoot, m_session.where(), differ.mid(0, 5).join(QStringLiteral(", "))));
+    qCInfo(lcTransfer).noquote() << "verified" << files.size() << "files of" << remoteRoot;
     return {};
 }
 

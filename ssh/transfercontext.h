@@ -42,8 +42,16 @@ public:
     void setPhase(TransferProgress::Phase phase);
     void setTotals(qint64 bytes, qint64 files);
     void addBytes(qint64 n);
+    // Bytes found already at the destination (counted as done, not as moved).
+    void addExisting(qint64 n);
+    // Starts the count again from what is at the destination (after a change of route).
+    void restartFrom(qint64 existing);
     void addFiles(qint64 n);
     void setCurrentFile(const QString& name);
+    void setTarget(const QString& target);
+    // The destination name: spec().targetName, else `sourceName`; an Error when it is not a
+    // single valid name.
+    [[nodiscard]] Result<QString> targetName(const QString& sourceName) const;
     [[nodiscard]] qint64 bytesDone() const { return m_progress.bytesDone; }
     // Calls the progress function unless it was called less than 100 ms ago (UI rate).
     void report(bool force = false);
@@ -59,14 +67,20 @@ public:
     [[nodiscard]] Result<void> checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
                                            const QString& action, const QString& path);
 
-    // SHA-256 of a remote file (hex), with `sha256sum` on the machine.
-    [[nodiscard]] Result<QByteArray> remoteSha256(const QString& path);
     // SHA-256 of a local file (hex).
     [[nodiscard]] Result<QByteArray> localSha256(const QString& path);
     // Compares both; an Error says which differs.
     [[nodiscard]] Result<void> verify(const QString& localPath, const QString& remotePath);
+    // The same for `files` (relative paths) of a local and a remote folder: one `sha256sum`
+    // over the remote folder while the local files are hashed here.
+    [[nodiscard]] Result<void> verifyTree(const QString& localRoot, const QString& remoteRoot,
+                                          const QList<QByteArray>& files);
 
 private:
+    // Reads a started command's output to its end; a non-zero exit is an Error from stderr.
+    [[nodiscard]] Result<QByteArray> readAll(ExecChannel& channel, const QString& action,
+                                             const QString& path);
+
     Session& m_session;
     const TransferSpec& m_spec;
     ProgressFn m_progressFn;

@@ -1,5 +1,6 @@
 #include "instanceworkspace.h"
 
+#include "filespage.h"
 #include "fleet.h"
 #include "monitorpage.h"
 #include "overviewpage.h"
@@ -12,34 +13,8 @@
 
 namespace gpudeck {
 
-namespace {
-
-// A tab whose feature has not landed yet says so plainly, and says what works meanwhile.
-QWidget* notBuiltPage(const QString& objectName, const QString& what, const QString& meanwhile,
-                      QList<QLabel*>& sshHints, QWidget* parent)
-{
-    auto* page = new QWidget(parent);
-    page->setObjectName(objectName);
-    auto* title = new QLabel(QStringLiteral("<h3>%1</h3>").arg(what), page);
-    auto* text = new QLabel(meanwhile, page);
-    text->setWordWrap(true);
-    auto* hint = new QLabel(page);
-    hint->setObjectName(objectName + QStringLiteral("SshHint"));
-    hint->setTextInteractionFlags(Qt::TextSelectableByMouse);
-    sshHints << hint;
-    auto* layout = new QVBoxLayout(page);
-    layout->addStretch();
-    layout->addWidget(title, 0, Qt::AlignHCenter);
-    layout->addWidget(text, 0, Qt::AlignHCenter);
-    layout->addWidget(hint, 0, Qt::AlignHCenter);
-    layout->addStretch(2);
-    return page;
-}
-
-} // namespace
-
-InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, QString instanceId,
-                                     QWidget* parent)
+InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, TransferQueue* transfers,
+                                     QString instanceId, QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
     , m_id(std::move(instanceId))
@@ -52,12 +27,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, QString
     m_tabs->addTab(m_overview, QIcon(QStringLiteral(":/icons/overview.svg")), tr("Overview"));
     m_terminals = new TerminalTabs(m_fleet, m_id, m_tabs);
     m_tabs->addTab(m_terminals, QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Terminal"));
-    m_tabs->addTab(notBuiltPage(QStringLiteral("filesPage"),
-                                tr("The file browser is not built yet."),
-                                tr("Drag-and-drop upload comes with the file transfer milestone. "
-                                   "Until then, use scp or sftp with:"),
-                                m_sshHints, m_tabs),
-                   QIcon(QStringLiteral(":/icons/files.svg")), tr("Files"));
+    m_files = new FilesPage(m_fleet, transfers, m_id, m_tabs);
+    m_tabs->addTab(m_files, QIcon(QStringLiteral(":/icons/files.svg")), tr("Files"));
     m_monitor = new MonitorPage(m_fleet, monitors, m_id, m_tabs);
     m_tabs->addTab(m_monitor, QIcon(QStringLiteral(":/icons/monitor.svg")), tr("Monitor"));
     auto* layout = new QVBoxLayout(this);
@@ -85,10 +56,6 @@ void InstanceWorkspace::refresh()
     const QString key = m_fleet.keyPathFor(*i);
     const Provider* p = m_fleet.provider(i->provider);
     m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy);
-    const QString cmd =
-        QStringLiteral("<code>%1</code>").arg(sshCommandFor(*i, key).toHtmlEscaped());
-    for (QLabel* hint : std::as_const(m_sshHints))
-        hint->setText(cmd);
 }
 
 TerminalPane* InstanceWorkspace::openTerminal()

@@ -11,7 +11,9 @@ class QTabWidget;
 namespace gpudeck {
 
 class Fleet;
+class FilesPage;
 class MonitorHub;
+class TransferQueue;
 class MonitorPage;
 class OverviewPage;
 class TerminalPane;
@@ -22,8 +24,8 @@ class InstanceWorkspace final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(InstanceWorkspace)
 public:
-    InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, QString instanceId,
-                      QWidget* parent = nullptr);
+    InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, TransferQueue* transfers,
+                      QString instanceId, QWidget* parent = nullptr);
 
     [[nodiscard]] const QString& instanceId() const { return m_id; }
     // Re-read the instance from the fleet (status, costs, timeline).
@@ -32,6 +34,7 @@ public:
     TerminalPane* openTerminal();
     [[nodiscard]] TerminalTabs* terminals() const;
     [[nodiscard]] MonitorPage* monitor() const { return m_monitor; }
+    [[nodiscard]] FilesPage* files() const { return m_files; }
     // Shown while a destroy waits for the provider's confirmation.
     void setDestroying(bool destroying);
 
@@ -46,7 +49,7 @@ private:
     OverviewPage* m_overview = nullptr;
     TerminalTabs* m_terminals = nullptr;
     MonitorPage* m_monitor = nullptr;
-    QList<QLabel*> m_sshHints;
+    FilesPage* m_files = nullptr;
 };
 
 } // namespace gpudeck

@@ -11,6 +11,7 @@
 #include "prompter.h"
 #include "recapdialog.h"
 #include "settings.h"
+#include "transferqueue.h"
 
 #include <QAction>
 #include <QApplication>
@@ -38,6 +39,7 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
 {
     setObjectName(QStringLiteral("mainWindow"));
     m_monitors = new MonitorHub(m_fleet, this);
+    m_transfers = new TransferQueue(this);
     setWindowTitle(QStringLiteral("GPUDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
 
@@ -293,7 +295,7 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
         return nullptr;
     InstanceWorkspace* w = m_workspaces.value(instanceId);
     if (!w) {
-        w = new InstanceWorkspace(m_fleet, m_monitors, instanceId, m_tabs);
+        w = new InstanceWorkspace(m_fleet, m_monitors, m_transfers, instanceId, m_tabs);
         connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
         connect(w, &InstanceWorkspace::removeHostRequested, this, &MainWindow::removeHost);
         const std::optional<Instance> i = m_fleet.find(instanceId);

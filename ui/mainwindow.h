@@ -18,6 +18,7 @@ class Fleet;
 class InstanceListModel;
 class InstanceWorkspace;
 class MonitorHub;
+class TransferQueue;
 class Settings;
 struct Recap;
 
@@ -60,6 +61,7 @@ private:
     Fleet& m_fleet;
     Settings& m_settings;
     MonitorHub* m_monitors = nullptr;
+    TransferQueue* m_transfers = nullptr;
     CatalogPage* m_catalog = nullptr;
     QTabWidget* m_tabs = nullptr;
     QListWidget* m_providers = nullptr;

@@ -15,6 +15,19 @@
 
 using namespace gpudeck;
 
+namespace {
+
+// The pids of this machine's nvidia-smi streams. Sandbox machines share the host, and other
+// tests run theirs in parallel: pick ours by the machine folder in the process environment.
+QString ourStreams()
+{
+    return QStringLiteral("for p in $(pgrep -f '[n]vidia-smi --query-gpu'); do "
+                          "tr '\\0' '\\n' < /proc/$p/environ | grep -qx "
+                          "\"GPUDECK_SANDBOX_DIR=$GPUDECK_SANDBOX_DIR\" && echo $p; done");
+}
+
+} // namespace
+
 class TestMonitor final : public QObject {
     Q_OBJECT
 private slots:
@@ -86,9 +99,10 @@ void TestMonitor::streamsSamplesOfEveryGpu()
     }
     QCOMPARE(gpus.gpus().at(0).index, 0);
     QCOMPARE(gpus.gpus().at(1).index, 1);
-    // One stream, not one process per sample: exactly one nvidia-smi -lms runs remotely.
+    // One stream, not one process per sample: exactly one nvidia-smi -lms runs on this machine
+    // (Sandbox machines share the host: count only processes of this one, by its environment).
     QByteArray ps;
-    (void)runRemote(endpoint(), QStringLiteral("pgrep -fc '[n]vidia-smi --query-gpu' || true"),
+    (void)runRemote(endpoint(), ourStreams() + QStringLiteral(" | wc -l"),
                     [&](const QByteArray& d, bool) { ps += d; });
     QCOMPARE(ps.trimmed(), QByteArray("1"));
     gpus.stop();
@@ -132,7 +146,7 @@ void TestMonitor::restartsAfterTheStreamDies()
     QSignalSpy states(&gpus, &GpuMonitor::stateChanged);
     gpus.start();
     QTRY_COMPARE_WITH_TIMEOUT(gpus.state(), GpuMonitor::State::Streaming, 15000);
-    QCOMPARE(run(QStringLiteral("pkill -f 'nvidia-smi --query-gpu'")), 0);
+    QCOMPARE(run(ourStreams() + QStringLiteral(" | xargs -r kill")), 0);
     QTRY_COMPARE_WITH_TIMEOUT(gpus.state(), GpuMonitor::State::Reconnecting, 10000);
     const qint64 before = gpus.samplesReceived();
     QTRY_COMPARE_WITH_TIMEOUT(gpus.state(), GpuMonitor::State::Streaming, 15000);

@@ -1,0 +1,77 @@
+#pragma once
+
+#include "result.h"
+
+#include <QWidget>
+
+#include <memory>
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QProgressBar;
+class QTableView;
+
+namespace gpudeck {
+
+class Fleet;
+class RemoteBrowser;
+class RemoteFileModel;
+class TransferQueue;
+class TransferQueueModel;
+
+// The Files tab: the machine's folders over SFTP (navigate, editable path, sort, hidden files,
+// new folder, rename, delete, permissions, refresh), uploads by drag and drop or a file dialog,
+// downloads, and this machine's transfer queue with per-item and total progress, speed, ETA,
+// pause, resume, cancel and retry.
+class FilesPage final : public QWidget {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(FilesPage)
+public:
+    FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWidget* parent = nullptr);
+    ~FilesPage() override;
+
+    void navigate(const QString& dir);
+    void refresh();
+    // Queues uploads of local files or folders into `remoteDir`.
+    void upload(const QStringList& localPaths, const QString& remoteDir);
+    void download(const QStringList& remotePaths, const QString& localDir);
+    [[nodiscard]] QString currentDir() const;
+
+signals:
+    void listed(const QString& dir);
+
+protected:
+    void showEvent(QShowEvent* event) override;
+
+private:
+    [[nodiscard]] QStringList selectedPaths() const;
+    void showError(const Error& error);
+    void newFolder();
+    void renameSelected();
+    void deleteSelected();
+    void chmodSelected();
+    void updateTotals();
+    [[nodiscard]] QList<quint64> selectedTransfers() const;
+    void ensureBrowser();
+
+    Fleet& m_fleet;
+    TransferQueue* m_queue;
+    QString m_id;
+    std::unique_ptr<RemoteBrowser> m_browser;
+    RemoteFileModel* m_model = nullptr;
+    TransferQueueModel* m_transfers = nullptr;
+    QLineEdit* m_path = nullptr;
+    QCheckBox* m_hidden = nullptr;
+    QComboBox* m_conflict = nullptr;
+    QCheckBox* m_verify = nullptr;
+    QTableView* m_view = nullptr;
+    QTableView* m_transferView = nullptr;
+    QProgressBar* m_total = nullptr;
+    QLabel* m_totalText = nullptr;
+    QLabel* m_status = nullptr;
+    bool m_shown = false;
+};
+
+} // namespace gpudeck

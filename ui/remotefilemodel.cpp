@@ -1,0 +1,197 @@
+#include "remotefilemodel.h"
+
+#include <QApplication>
+#include <QFileIconProvider>
+#include <QLocale>
+#include <QMimeData>
+#include <QStyle>
+
+namespace gpudeck {
+
+QString permissionText(quint32 mode)
+{
+    QString s;
+    const char* const letters = "rwxrwxrwx";
+    for (int bit = 8; bit >= 0; --bit)
+        s += (mode & (1u << bit)) ? QLatin1Char(letters[8 - bit]) : QLatin1Char('-');
+    return s;
+}
+
+RemoteFileModel::RemoteFileModel(QObject* parent)
+    : QAbstractTableModel(parent)
+{}
+
+void RemoteFileModel::setEntries(const QString& dir, QList<ssh::RemoteEntry> entries)
+{
+    m_dir = dir;
+    m_all = std::move(entries);
+    rebuild();
+}
+
+void RemoteFileModel::setShowHidden(bool show)
+{
+    m_showHidden = show;
+    rebuild();
+}
+
+void RemoteFileModel::rebuild()
+{
+    beginResetModel();
+    m_shown.clear();
+    for (const ssh::RemoteEntry& e : std::as_const(m_all)) {
+        if (m_showHidden || !e.name.startsWith(QLatin1Char('.')))
+            m_shown << e;
+    }
+    const int col = m_sortColumn;
+    const bool asc = m_sortOrder == Qt::AscendingOrder;
+    auto isDir = [](const ssh::RemoteEntry& e) {
+        return e.isDir() || (e.isSymlink() && e.targetType == ssh::RemoteEntry::Type::Directory);
+    };
+    std::stable_sort(m_shown.begin(), m_shown.end(),
+                     [&](const ssh::RemoteEntry& a, const ssh::RemoteEntry& b) {
+                         if (isDir(a) != isDir(b))
+                             return isDir(a); // folders first, whatever the order
+                         auto less = [col](const ssh::RemoteEntry& x, const ssh::RemoteEntry& y) {
+                             switch (col) {
+                             case SizeCol:
+                                 return x.size < y.size;
+                             case ModifiedCol:
+                                 return x.modified < y.modified;
+                             default:
+                                 return x.name.compare(y.name, Qt::CaseInsensitive) < 0;
+                             }
+                         };
+                         return asc ? less(a, b) : less(b, a);
+                     });
+    endResetModel();
+}
+
+const ssh::RemoteEntry* RemoteFileModel::entry(int row) const
+{
+    return row >= 0 && row < m_shown.size() ? &m_shown.at(row) : nullptr;
+}
+
+QString RemoteFileModel::pathOf(const ssh::RemoteEntry& e) const
+{
+    return m_dir.endsWith(QLatin1Char('/')) ? QString(m_dir + e.name)
+                                            : QString(m_dir + QLatin1Char('/') + e.name);
+}
+
+int RemoteFileModel::rowCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : static_cast<int>(m_shown.size());
+}
+
+int RemoteFileModel::columnCount(const QModelIndex& parent) const
+{
+    return parent.isValid() ? 0 : ColumnCount;
+}
+
+QVariant RemoteFileModel::data(const QModelIndex& index, int role) const
+{
+    const ssh::RemoteEntry* e = entry(index.row());
+    if (!e)
+        return {};
+    const bool dir =
+        e->isDir() || (e->isSymlink() && e->targetType == ssh::RemoteEntry::Type::Directory);
+    if (role == PathRole)
+        return pathOf(*e);
+    if (role == IsDirRole)
+        return dir;
+    if (role == Qt::DecorationRole && index.column() == NameCol) {
+        static const QFileIconProvider icons;
+        return icons.icon(dir ? QFileIconProvider::Folder : QFileIconProvider::File);
+    }
+    if (role == Qt::TextAlignmentRole && index.column() == SizeCol)
+        return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+    if (role == Qt::ToolTipRole && e->isSymlink())
+        return tr("Link to %1").arg(e->symlinkTarget);
+    if (role != Qt::DisplayRole)
+        return {};
+    switch (index.column()) {
+    case NameCol:
+        return e->isSymlink() ? e->name + QStringLiteral(" →") : e->name;
+    case SizeCol:
+        return dir ? QString() : QLocale().formattedDataSize(e->size);
+    case ModifiedCol:
+        return e->modified.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm"));
+    case PermissionsCol:
+        return permissionText(e->permissions);
+    case OwnerCol:
+        return e->owner.isEmpty() ? QString::number(e->uid) : e->owner;
+    default:
+        return {};
+    }
+}
+
+QVariant RemoteFileModel::headerData(int section, Qt::Orientation orientation, int role) const
+{
+    if (orientation != Qt::Horizontal || role != Qt::DisplayRole)
+        return {};
+    switch (section) {
+    case NameCol:
+        return tr("Name");
+    case SizeCol:
+        return tr("Size");
+    case ModifiedCol:
+        return tr("Modified");
+    case PermissionsCol:
+        return tr("Permissions");
+    case OwnerCol:
+        return tr("Owner");
+    default:
+        return {};
+    }
+}
+
+Qt::ItemFlags RemoteFileModel::flags(const QModelIndex& index) const
+{
+    if (!index.isValid())
+        return Qt::ItemIsDropEnabled; // onto the folder being shown
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    if (index.data(IsDirRole).toBool())
+        f |= Qt::ItemIsDropEnabled; // onto a folder in it
+    return f;
+}
+
+void RemoteFileModel::sort(int column, Qt::SortOrder order)
+{
+    m_sortColumn = column;
+    m_sortOrder = order;
+    rebuild();
+}
+
+QStringList RemoteFileModel::mimeTypes() const
+{
+    return {QStringLiteral("text/uri-list")};
+}
+
+Qt::DropActions RemoteFileModel::supportedDropActions() const
+{
+    return Qt::CopyAction;
+}
+
+bool RemoteFileModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int, int,
+                                      const QModelIndex& parent) const
+{
+    if (!data || !data->hasUrls())
+        return false;
+    if (parent.isValid() && !parent.data(IsDirRole).toBool())
+        return true; // onto a file: into the folder being shown
+    const QList<QUrl> urls = data->urls();
+    return std::all_of(urls.begin(), urls.end(), [](const QUrl& u) { return u.isLocalFile(); });
+}
+
+bool RemoteFileModel::dropMimeData(const QMimeData* data, Qt::DropAction action, int row,
+                                   int column, const QModelIndex& parent)
+{
+    if (!canDropMimeData(data, action, row, column, parent))
+        return false;
+    const QString target = parent.isValid() && parent.data(IsDirRole).toBool()
+                               ? parent.data(PathRole).toString()
+                               : m_dir;
+    emit localFilesDropped(data->urls(), target);
+    return true;
+}
+
+} // namespace gpudeck

@@ -1,0 +1,59 @@
+#pragma once
+
+#include "sftpclient.h"
+
+#include <QAbstractTableModel>
+#include <QUrl>
+
+namespace gpudeck {
+
+// One remote folder's entries for the Files tab: folders first, sortable, hidden files on
+// request. A drop of local files or folders (text/uri-list) onto the view or onto a folder in
+// it is announced with the remote folder it targets; the page queues the uploads.
+class RemoteFileModel final : public QAbstractTableModel {
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(RemoteFileModel)
+public:
+    enum Column { NameCol, SizeCol, ModifiedCol, PermissionsCol, OwnerCol, ColumnCount };
+    static constexpr int PathRole = Qt::UserRole;
+    static constexpr int IsDirRole = Qt::UserRole + 1;
+
+    explicit RemoteFileModel(QObject* parent = nullptr);
+
+    void setEntries(const QString& dir, QList<ssh::RemoteEntry> entries);
+    void setShowHidden(bool show);
+    [[nodiscard]] const QString& dir() const { return m_dir; }
+    [[nodiscard]] const ssh::RemoteEntry* entry(int row) const;
+    [[nodiscard]] QString pathOf(const ssh::RemoteEntry& e) const;
+
+    int rowCount(const QModelIndex& parent = {}) const override;
+    int columnCount(const QModelIndex& parent = {}) const override;
+    QVariant data(const QModelIndex& index, int role) const override;
+    QVariant headerData(int section, Qt::Orientation orientation, int role) const override;
+    Qt::ItemFlags flags(const QModelIndex& index) const override;
+    void sort(int column, Qt::SortOrder order) override;
+    QStringList mimeTypes() const override;
+    Qt::DropActions supportedDropActions() const override;
+    bool canDropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
+                         const QModelIndex& parent) const override;
+    bool dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
+                      const QModelIndex& parent) override;
+
+signals:
+    void localFilesDropped(const QList<QUrl>& urls, const QString& remoteDir);
+
+private:
+    void rebuild();
+
+    QString m_dir;
+    QList<ssh::RemoteEntry> m_all;
+    QList<ssh::RemoteEntry> m_shown;
+    bool m_showHidden = false;
+    int m_sortColumn = NameCol;
+    Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+};
+
+// "rwxr-xr-x" for st_mode bits.
+[[nodiscard]] QString permissionText(quint32 mode);
+
+} // namespace gpudeck
