@@ -8,6 +8,7 @@
 #include "monitorcommands.h"
 #include "remote.h"
 #include "sshhost/sshhostprovider.h"
+#include "transfercommands.h"
 
 #include <QCommandLineParser>
 #include <QEventLoop>
@@ -42,6 +43,9 @@ const char* const kUsage =
     "                                       launch one machine (never sent twice)\n"
     "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
     "  ssh ID [--accept-new] [-- CMD...]    an interactive SSH session in this terminal\n"
+    "  put ID LOCAL... REMOTE_DIR           upload files and folders (resumable, fast route)\n"
+    "  get ID REMOTE... LOCAL_DIR           download them; --conflict resume|overwrite|skip|\n"
+    "                                       rename, --verify (SHA-256), --accept-new\n"
     "  watch ID [--json] [--interval MS] [--count N]\n"
     "                                       live GPU samples (one nvidia-smi stream)\n"
     "  hosts add NAME --host H [--port P] [--user U] [--key FILE] [--hourly USD]\n"
@@ -631,7 +635,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         QStringLiteral("plans"),     QStringLiteral("ls"),      QStringLiteral("launch"),
         QStringLiteral("exec"),      QStringLiteral("destroy"), QStringLiteral("ledger"),
         QStringLiteral("ssh"),       QStringLiteral("hosts"),   QStringLiteral("parse-smi"),
-        QStringLiteral("parse-log"), QStringLiteral("watch")};
+        QStringLiteral("parse-log"), QStringLiteral("watch"),   QStringLiteral("put"),
+        QStringLiteral("get")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -658,6 +663,10 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdExec(fleet, rest, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
+    else if (command == QLatin1String("put"))
+        rc = put(fleet, rest, out, err);
+    else if (command == QLatin1String("get"))
+        rc = get(fleet, rest, out, err);
     else if (command == QLatin1String("watch"))
         rc = cmdWatch(fleet, rest, out, err);
     else if (command == QLatin1String("ssh"))
