@@ -68,6 +68,11 @@ TerminalPane* InstanceWorkspace::openTerminal()
     return pane;
 }
 
+void InstanceWorkspace::showFiles()
+{
+    m_tabs->setCurrentWidget(m_files);
+}
+
 TerminalTabs* InstanceWorkspace::terminals() const
 {
     return m_terminals;

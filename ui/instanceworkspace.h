@@ -35,6 +35,7 @@ public:
     [[nodiscard]] TerminalTabs* terminals() const;
     [[nodiscard]] MonitorPage* monitor() const { return m_monitor; }
     [[nodiscard]] FilesPage* files() const { return m_files; }
+    void showFiles();
     // Shown while a destroy waits for the provider's confirmation.
     void setDestroying(bool destroying);
 

@@ -23,6 +23,7 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QSplitter>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QSystemTrayIcon>
 #include <QTabBar>
@@ -356,7 +357,63 @@ void MainWindow::destroyInstance(const QString& instanceId)
             .arg(i->name, i->id,
                  formatCents(costOf(*i, QDateTime::currentDateTimeUtc()).totalCents()),
                  formatHourly(i->priceHourly));
-    if (!Prompter::instance().confirm(this, tr("Destroy machine"), question, tr("Destroy")))
+    const int choice = Prompter::instance().choose(this, tr("Destroy machine"), question,
+                                                   {tr("Destroy"), tr("Download a folder first…")});
+    if (choice == 1) {
+        downloadThenDestroy(*i);
+        return;
+    }
+    if (choice != 0)
+        return;
+    destroyConfirmed(instanceId);
+}
+
+void MainWindow::downloadThenDestroy(const Instance& instance)
+{
+    const std::optional<QString> remote = Prompter::instance().askText(
+        this, tr("Download before destroying"),
+        tr("Folder (or file) on %1 to download before it is destroyed:").arg(instance.name), true);
+    if (!remote || remote->trimmed().isEmpty())
+        return;
+    const QString defaultLocal =
+        QStandardPaths::writableLocation(QStandardPaths::DownloadLocation) + QLatin1Char('/') +
+        instance.name;
+    const std::optional<QString> local = Prompter::instance().askText(
+        this, tr("Download before destroying"),
+        tr("Local folder to put it in:\n(default %1)").arg(defaultLocal), true);
+    if (!local)
+        return;
+    const QString localDir = local->trimmed().isEmpty() ? defaultLocal : local->trimmed();
+    const QString id = instance.id;
+    statusBar()->showMessage(
+        tr("Downloading %1 from %2; the machine is destroyed once it has arrived…")
+            .arg(remote->trimmed(), instance.name));
+    if (auto w = openWorkspace(id))
+        w->showFiles();
+    QPointer<MainWindow> self(this);
+    m_transfers->downloadThen(m_fleet, instance, remote->trimmed(), localDir,
+                              [self, id, localDir](Result<ssh::TransferOutcome> r) {
+                                  if (!self)
+                                      return;
+                                  if (!r.ok()) {
+                                      // Nothing is lost: the machine stays until its data is safe.
+                                      Error e = r.error();
+                                      e.message = tr("The download failed, so the machine was NOT "
+                                                     "destroyed: %1")
+                                                      .arg(e.message);
+                                      Prompter::instance().showError(self, tr("Destroy"), e);
+                                      return;
+                                  }
+                                  self->statusBar()->showMessage(tr("Saved in %1.").arg(localDir),
+                                                                 10000);
+                                  self->destroyConfirmed(id);
+                              });
+}
+
+void MainWindow::destroyConfirmed(const QString& instanceId)
+{
+    const std::optional<Instance> i = m_fleet.find(instanceId);
+    if (!i || m_destroying.contains(instanceId))
         return;
     m_destroying.insert(instanceId);
     if (auto w = m_workspaces.value(instanceId))

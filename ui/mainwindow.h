@@ -20,6 +20,7 @@ class InstanceWorkspace;
 class MonitorHub;
 class TransferQueue;
 class Settings;
+struct Instance;
 struct Recap;
 
 // The main window: providers and instances on the left, the catalog and one workspace per
@@ -34,7 +35,8 @@ public:
     // Opens (or shows) the workspace tab of an instance.
     InstanceWorkspace* openWorkspace(const QString& instanceId);
     void showLaunchDialog(const QString& providerId, const QString& planId);
-    // Confirms, destroys, waits for the provider, then shows the recap.
+    // Confirms (offering to download a folder first), destroys, waits for the provider, then
+    // shows the recap.
     void destroyInstance(const QString& instanceId);
     void showAddHostDialog();
     // Forgets one of the user's own hosts (after a confirmation).
@@ -57,6 +59,8 @@ private:
     void showRecap(const Recap& recap);
     [[nodiscard]] QString selectedInstanceId() const;
     void quitDestroyingSandboxes();
+    void downloadThenDestroy(const Instance& instance);
+    void destroyConfirmed(const QString& instanceId);
 
     Fleet& m_fleet;
     Settings& m_settings;

@@ -16,6 +16,7 @@ void Prompter::clear()
 {
     m_answers.clear();
     m_texts.clear();
+    m_choices.clear();
     m_questions.clear();
     m_errors.clear();
 }
@@ -53,6 +54,28 @@ std::optional<QString> Prompter::askText(QWidget* parent, const QString& title,
     const QString text = QInputDialog::getText(
         parent, title, prompt, echo ? QLineEdit::Normal : QLineEdit::Password, QString(), &ok);
     return ok ? std::optional<QString>(text) : std::nullopt;
+}
+
+int Prompter::choose(QWidget* parent, const QString& title, const QString& text,
+                     const QStringList& answers)
+{
+    m_questions << text;
+    if (m_scripted) {
+        if (m_choices.isEmpty()) {
+            qWarning("Prompter: unexpected choice with no scripted answer: %s", qPrintable(text));
+            return -1;
+        }
+        return m_choices.takeFirst();
+    }
+    QMessageBox box(QMessageBox::Warning, title, text, QMessageBox::NoButton, parent);
+    QList<QAbstractButton*> buttons;
+    for (const QString& a : answers)
+        buttons << box.addButton(a, buttons.isEmpty() ? QMessageBox::AcceptRole
+                                                      : QMessageBox::ActionRole);
+    box.addButton(QMessageBox::Cancel);
+    box.setDefaultButton(QMessageBox::Cancel);
+    box.exec();
+    return static_cast<int>(buttons.indexOf(box.clickedButton()));
 }
 
 void Prompter::showError(QWidget* parent, const QString& title, const Error& error)

@@ -21,6 +21,9 @@ public:
     [[nodiscard]] bool confirm(QWidget* parent, const QString& title, const QString& text,
                                const QString& acceptLabel);
     void showError(QWidget* parent, const QString& title, const Error& error);
+    // One of several answers (buttons, the first is the default); -1 when dismissed.
+    [[nodiscard]] int choose(QWidget* parent, const QString& title, const QString& text,
+                             const QStringList& answers);
     // A line of text (a password when !echo); nullopt when cancelled.
     [[nodiscard]] std::optional<QString> askText(QWidget* parent, const QString& title,
                                                  const QString& prompt, bool echo);
@@ -29,6 +32,7 @@ public:
     void setScripted(bool scripted) { m_scripted = scripted; }
     void queueAnswer(bool answer) { m_answers << answer; }
     void queueText(const std::optional<QString>& text) { m_texts << text; }
+    void queueChoice(int choice) { m_choices << choice; }
     [[nodiscard]] const QStringList& questionsAsked() const { return m_questions; }
     [[nodiscard]] const QStringList& errorsShown() const { return m_errors; }
     void clear();
@@ -38,6 +42,7 @@ private:
     bool m_scripted = false;
     QList<bool> m_answers;
     QList<std::optional<QString>> m_texts;
+    QList<int> m_choices;
     QStringList m_questions;
     QStringList m_errors;
 };

@@ -259,7 +259,7 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     screenshot(m_window.get(), QStringLiteral("main-window-running.png"));
 
     // Destroy: the confirmation names what is lost; the recap comes after the provider confirms.
-    Prompter::instance().queueAnswer(true);
+    Prompter::instance().queueChoice(0); // "Destroy"
     QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
     QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("destroyButton")),
                       Qt::LeftButton);
@@ -293,7 +293,7 @@ void TestMainWindow::cancelledDestroyKeepsTheMachine()
     launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-me"), &id);
     if (QTest::currentTestFailed())
         return;
-    Prompter::instance().queueAnswer(false);
+    Prompter::instance().queueChoice(-1); // dismissed
     m_window->destroyInstance(id);
     QTest::qWait(300);
     QVERIFY(m_fleet->find(id));
@@ -526,6 +526,18 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     QTest::mouseClick(workspace->findChild<QToolButton*>(QStringLiteral("remoteDelete")),
                       Qt::LeftButton);
     QTRY_VERIFY_WITH_TIMEOUT(!listed(QStringLiteral("checkpoints")), 10000);
+
+    // Destroy, downloading a results folder first: the machine goes only once it has arrived.
+    QTemporaryDir saved;
+    Prompter::instance().queueChoice(1); // "Download a folder first…"
+    Prompter::instance().queueText(QStringLiteral("dataset"));
+    Prompter::instance().queueText(saved.path());
+    QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
+    m_window->destroyInstance(id);
+    QTRY_COMPARE_WITH_TIMEOUT(recapShown.size(), 1, 30000);
+    QCOMPARE(QDir(saved.filePath(QStringLiteral("dataset/images"))).entryList(QDir::Files).size(),
+             20);
+    QVERIFY(!m_fleet->find(id));
 }
 
 void TestMainWindow::geometryIsRemembered()
