@@ -54,7 +54,7 @@ QString row(const Row& r)
     const double mbps = r.seconds > 0 ? static_cast<double>(r.bytes) / 1e6 / r.seconds : 0;
     return QStringLiteral("| %1 | %2 | %3 | %4 | %5 |\n")
         .arg(r.what, r.tool, r.ok ? QString::number(r.seconds, 'f', 2) : QStringLiteral("failed"),
-             r.ok ? QString::number(mbps, 'f', 1) : QStringLiteral("-"), r.note);
+             r.ok ? QString::number(mbps, 'f', mbps < 1 ? 2 : 1) : QStringLiteral("-"), r.note);
 }
 
 // Writes `bytes` of incompressible data, so no layer can make the link look faster.

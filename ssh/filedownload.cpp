@@ -14,6 +14,8 @@
 #include <libssh/libssh.h>
 #include <libssh/sftp.h>
 
+#include <cerrno>
+#include <cstring>
 #include <deque>
 #include <fcntl.h>
 #include <memory>
@@ -33,6 +35,8 @@ constexpr uint32_t kSftpRequest = 64 << 10;
 constexpr int kSftpInFlight = 96;
 // ... and a channel window to match: 8 MiB, more than the 6 MiB requested at once.
 constexpr qint64 kSftpWindow = 8 << 20;
+// A resumed download fetches this much of what it has again, to see that the file is the same.
+constexpr qint64 kResumeOverlap = 64 << 10;
 
 struct SftpFileDeleter {
     void operator()(sftp_file f) const { sftp_close(f); }
@@ -134,24 +138,64 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
         return fd.error();
     m_ctx.addExisting(have);
     m_ctx.setPhase(TransferProgress::Phase::Transferring);
-    const Sink sink = [&](const char* data, qint64 len) {
+    // A resumed download first fetches the last bytes it already has again and compares them:
+    // when the file changed on the machine since, it starts over instead of splicing.
+    qint64 overlap = std::min<qint64>(have, kResumeOverlap);
+    QByteArray tail(overlap, Qt::Uninitialized);
+    if (overlap > 0 &&
+        ::pread(fd.value(), tail.data(), static_cast<size_t>(overlap), have - overlap) != overlap)
+        overlap = 0;
+    qint64 compared = 0;
+    bool changed = false;
+    const Sink sink = [&](const char* data, qint64 len) -> Result<void> {
+        if (compared < overlap) {
+            const qint64 n = std::min(len, overlap - compared);
+            if (std::memcmp(data, tail.constData() + compared, static_cast<size_t>(n)) != 0) {
+                changed = true;
+                return makeError(ErrorCode::Conflict, QStringLiteral("changed since"));
+            }
+            compared += n;
+            data += n;
+            len -= n;
+        }
+        if (len == 0)
+            return {};
         m_ctx.addBytes(len);
         return tree.write(fd.value(), data, len, {}, name);
     };
     Result<void> fetched;
-    if (have < size && m_ctx.useStream()) {
-        fetched = fetchByStream(m_ctx, remote.value(), have, size, sink);
-        outcome.route = QStringLiteral("stream");
-        if (!fetched.ok() && m_ctx.streamRefused() && m_ctx.spec().route == TransferRoute::Auto) {
-            const qint64 now = ::lseek(fd.value(), 0, SEEK_END);
-            m_ctx.restartFrom(now);
-            have = now;
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        fetched = {};
+        if (have - overlap < size && m_ctx.useStream()) {
+            fetched = fetchByStream(m_ctx, remote.value(), have - overlap, size, sink);
+            outcome.route = QStringLiteral("stream");
         }
-    }
-    if (have < size && !m_ctx.useStream()) {
-        const qint64 now = ::lseek(fd.value(), 0, SEEK_END);
-        fetched = fetchBySftp(m_ctx, sftp, remote.value(), now, size, sink);
-        outcome.route = QStringLiteral("sftp");
+        if (!fetched.ok() && m_ctx.streamRefused() && m_ctx.spec().route == TransferRoute::Auto &&
+            !changed) {
+            // Whatever the refused stream wrote is a verified prefix: continue by SFTP.
+            have = ::lseek(fd.value(), 0, SEEK_END);
+            m_ctx.restartFrom(have);
+            overlap = 0;
+            compared = 0;
+        }
+        if (have - overlap < size && !m_ctx.useStream()) {
+            fetched = fetchBySftp(m_ctx, sftp, remote.value(), have - overlap, size, sink);
+            outcome.route = QStringLiteral("sftp");
+        }
+        if (fetched.ok() || !changed)
+            break;
+        qCInfo(lcTransfer).noquote()
+            << remote.value() << "changed since the partial download; starting over";
+        if (::ftruncate(fd.value(), 0) != 0 || ::lseek(fd.value(), 0, SEEK_SET) != 0) {
+            const int err = errno;
+            tree.abandon(fd.value());
+            return LocalTree::fsError(QStringLiteral("write"), tree.displayPath({}, temp), err);
+        }
+        have = 0;
+        overlap = 0;
+        compared = 0;
+        changed = false;
+        m_ctx.restartFrom(0);
     }
     if (!fetched.ok()) {
         tree.abandon(fd.value());
@@ -167,8 +211,8 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
 
     outcome.target = tree.displayPath({}, name);
     outcome.files = 1;
-    outcome.resumed = resume && have > 0;
-    outcome.bytes = size - (resume ? have : 0);
+    outcome.resumed = have > 0;
+    outcome.bytes = m_ctx.bytesMoved();
     if (m_ctx.spec().verify) {
         Result<void> verified = m_ctx.verify(outcome.target, remote.value());
         if (!verified.ok())

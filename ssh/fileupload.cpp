@@ -1,6 +1,7 @@
 #include "fileupload.h"
 
 #include "execchannel.h"
+#include "filedownload.h"
 #include "pathsafety.h"
 #include "remotepath.h"
 #include "sftpclient.h"
@@ -163,11 +164,18 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         outcome.route = QStringLiteral("stream x%1").arg(m_streamsUsed);
     }
     if (!m_ctx.useStream()) {
-        // SFTP writes arrive in order and each is acknowledged, so what is there is a prefix.
-        if (!resume)
-            tempSize = 0;
-        m_ctx.restartFrom(tempSize);
-        sent = sendBySftp(m_ctx, sftp, local, temp, tempSize);
+        // The partial file may come from the stream route (stripes with holes) or an older
+        // version of the file: read it back (pipelined SFTP reads are fast) and continue after
+        // the part that matches.
+        qint64 from = 0;
+        if (resume) {
+            Result<qint64> prefix = verifiedPrefixBySftp(sftp, local, temp, tempSize);
+            if (!prefix.ok())
+                return prefix.error();
+            from = prefix.value();
+        }
+        m_ctx.restartFrom(from);
+        sent = sendBySftp(m_ctx, sftp, local, temp, from);
         outcome.route = QStringLiteral("sftp");
     }
     if (!sent.ok())
@@ -181,7 +189,7 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     if (step.ok() && replaceFile && m_ctx.useStream()) {
         // SFTP 3 cannot replace a file in one step; rename(2) on the machine can.
         Result<QByteArray> moved = m_ctx.capture(
-            shCommand(QStringLiteral("exec mv -f %1 %2").arg(shellQuote(temp), shellQuote(dest))),
+            shCommand(QStringLiteral("exec mv -f %1 %2").arg(shellPath(temp), shellPath(dest))),
             QStringLiteral("replace"), dest);
         if (!moved.ok())
             step = moved.error();
@@ -196,7 +204,7 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     outcome.target = dest;
     outcome.files = 1;
     outcome.resumed = resume;
-    outcome.bytes = size - (resume ? std::max<qint64>(tempSize, 0) : 0);
+    outcome.bytes = m_ctx.bytesMoved();
     if (m_ctx.spec().verify) {
         Result<void> verified = m_ctx.verify(localPath, dest);
         if (!verified.ok())
@@ -204,6 +212,47 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
         outcome.verified = true;
     }
     return outcome;
+}
+
+Result<qint64> FileUpload::verifiedPrefixBySftp(SftpClient& sftp, QFile& local,
+                                                const QString& tempPath, qint64 tempSize)
+{
+    const qint64 limit = std::min(tempSize, local.size());
+    const int fd = local.handle();
+    QCryptographicHash remoteHash(QCryptographicHash::Sha256);
+    QByteArray localBlock(kHashBlock, Qt::Uninitialized);
+    qint64 received = 0;
+    qint64 verified = 0; // the end of the last block that matched
+    bool mismatch = false;
+    const Result<void> read = FileDownload::fetchBySftp(
+        m_ctx, sftp, tempPath, 0, limit, [&](const char* data, qint64 len) -> Result<void> {
+            while (len > 0) {
+                const qint64 blockEnd = std::min(limit, (received / kHashBlock + 1) * kHashBlock);
+                const qint64 take = std::min(len, blockEnd - received);
+                remoteHash.addData(QByteArrayView(data, take));
+                received += take;
+                data += take;
+                len -= take;
+                if (received < blockEnd)
+                    continue;
+                const qint64 n = blockEnd - verified;
+                if (::pread(fd, localBlock.data(), static_cast<size_t>(n), verified) != n ||
+                    QCryptographicHash::hash(QByteArrayView(localBlock.constData(), n),
+                                             QCryptographicHash::Sha256) != remoteHash.result()) {
+                    mismatch = true;
+                    return makeError(ErrorCode::Conflict, QStringLiteral("differs"));
+                }
+                verified = blockEnd;
+                remoteHash.reset();
+            }
+            return {};
+        });
+    if (!read.ok() && !mismatch &&
+        (read.error().code == ErrorCode::Cancelled || read.error().code == ErrorCode::Network))
+        return read.error();
+    qCInfo(lcTransfer).noquote() << "resuming" << tempPath << "after" << verified
+                                 << "verified bytes of" << tempSize;
+    return verified;
 }
 
 Result<QList<qint64>> FileUpload::resumePoints(QFile& local, const QString& tempPath,

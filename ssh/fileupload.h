@@ -37,6 +37,10 @@ private:
                                             bool resume);
     // Where each stripe [starts[i], ends[i]) continues after comparing block checksums with the
     // temporary file on the machine.
+    // How much of the partial file `tempPath` matches the local file, read back over SFTP and
+    // compared in 4 MiB blocks (for the SFTP route, which runs no commands).
+    [[nodiscard]] Result<qint64> verifiedPrefixBySftp(SftpClient& sftp, QFile& local,
+                                                      const QString& tempPath, qint64 tempSize);
     [[nodiscard]] Result<QList<qint64>> resumePoints(QFile& local, const QString& tempPath,
                                                      qint64 tempSize, const QList<qint64>& starts,
                                                      const QList<qint64>& ends);

@@ -174,10 +174,10 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
         const QString command =
             everything
                 ? QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C %1 .")
-                      .arg(shellQuote(remote.value()))
+                      .arg(shellPath(remote.value()))
                 : QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C %1 --no-recursion "
                                  "--null -T -")
-                      .arg(shellQuote(remote.value()));
+                      .arg(shellPath(remote.value()));
         ExecChannel ch(m_ctx.session());
         Result<void> started = ch.start(shCommand(command));
         if (!started.ok()) {

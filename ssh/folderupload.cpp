@@ -262,7 +262,7 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
         channels.push_back(std::make_unique<ExecChannel>(m_ctx.session()));
         raw.push_back(channels.back().get());
         commands << shCommand(
-            QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C %1").arg(shellQuote(target)));
+            QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C %1").arg(shellPath(target)));
     }
     m_streamsUsed = static_cast<int>(channels.size());
     Result<void> started = ExecChannel::startAll(raw, commands);

@@ -224,7 +224,8 @@ Result<int> LocalTree::openTemp(const QList<QByteArray>& dir, const QByteArray& 
     Result<int> d = dirFd(dir, true);
     if (!d.ok())
         return d.error();
-    const int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (resume ? 0 : O_TRUNC);
+    // Read-write: a resumed download reads back its last bytes to compare them.
+    const int flags = O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC | (resume ? 0 : O_TRUNC);
     int fd = ::openat(d.value(), tempName.constData(), flags, 0600);
     if (fd < 0 && errno == ELOOP) {
         // Something put a symlink where our temporary file goes: remove it, never follow it.

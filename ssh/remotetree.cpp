@@ -95,7 +95,7 @@ Result<QList<RemoteTreeEntry>> listRemoteTree(TransferContext& ctx, const QStrin
     if (ctx.useStream()) {
         const QString script =
             QStringLiteral("exec find %1 -mindepth 1 -printf '%y %s %T@ %m %P\\0%l\\0'")
-                .arg(shellQuote(dir));
+                .arg(shellPath(dir));
         Result<QByteArray> out = ctx.capture(shCommand(script), QStringLiteral("list"), dir);
         if (out.ok())
             return parseFind(out.value());

@@ -15,6 +15,11 @@ QString shellQuote(const QString& word)
     return out;
 }
 
+QString shellPath(const QString& path)
+{
+    return shellQuote(path.startsWith(QLatin1Char('-')) ? QStringLiteral("./") + path : path);
+}
+
 QString shCommand(const QString& script)
 {
     return QStringLiteral("sh -c ") + shellQuote(script);

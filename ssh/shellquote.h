@@ -10,6 +10,10 @@ namespace gpudeck::ssh {
 // in sh, bash, zsh, fish and tcsh, so file names with spaces, quotes, $, ` or ; stay one word.
 [[nodiscard]] QString shellQuote(const QString& word);
 
+// shellQuote() of a path given as a command's argument: a relative path that starts with '-'
+// gets "./" in front, so no program takes it for an option.
+[[nodiscard]] QString shellPath(const QString& path);
+
 // A command line that runs `script` with /bin/sh whatever the user's login shell is (fish and
 // tcsh do not understand `2>/dev/null`, `$((…))` or `while … done`).
 [[nodiscard]] QString shCommand(const QString& script);

@@ -315,7 +315,7 @@ Result<void> TransferContext::verifyTree(const QString& localRoot, const QString
     ExecChannel ch(m_session);
     Result<void> started =
         ch.start(shCommand(QStringLiteral("cd %1 && exec find . -type f -exec sha256sum {} +")
-                               .arg(shellQuote(remoteRoot))));
+                               .arg(shellPath(remoteRoot))));
     if (!started.ok())
         return started;
     QHash<QByteArray, QByteArray> local;

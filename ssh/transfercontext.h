@@ -53,6 +53,11 @@ public:
     // single valid name.
     [[nodiscard]] Result<QString> targetName(const QString& sourceName) const;
     [[nodiscard]] qint64 bytesDone() const { return m_progress.bytesDone; }
+    // Bytes this run moved (done, less what was already at the destination).
+    [[nodiscard]] qint64 bytesMoved() const
+    {
+        return m_progress.bytesDone - m_progress.bytesExisting;
+    }
     // Calls the progress function unless it was called less than 100 ms ago (UI rate).
     void report(bool force = false);
 

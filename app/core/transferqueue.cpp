@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QLoggingCategory>
+#include <QTimer>
 
 #include <deque>
 #include <thread>
@@ -20,6 +21,8 @@ namespace {
 // Speed is averaged over this window: long enough to smooth the bursts of a window-limited
 // stream, short enough to follow a link that slows down.
 constexpr qint64 kSpeedWindowMs = 5000;
+// Pauses before the automatic retries: a blip is over in seconds, a reboot takes a minute.
+constexpr int kRetryDelayMs[TransferQueue::kAutoRetries] = {2000, 5000, 15000};
 
 } // namespace
 
@@ -57,7 +60,11 @@ bool TransferItem::isActive() const
 
 TransferQueue::TransferQueue(QObject* parent)
     : QObject(parent)
-{}
+{
+    m_retryTimer.setSingleShot(true);
+    m_retryTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_retryTimer, &QTimer::timeout, this, &TransferQueue::startNext);
+}
 
 TransferQueue::~TransferQueue()
 {
@@ -155,13 +162,22 @@ void TransferQueue::setMaxParallel(int n)
 
 void TransferQueue::startNext()
 {
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    QDateTime nextRetry;
     for (const quint64 id : std::as_const(m_order)) {
-        if (activeCount() >= m_maxParallel)
-            return;
         TransferItem& item = m_items[id];
-        if (item.state == TransferItem::State::Queued && !m_jobs.contains(id))
+        if (item.state != TransferItem::State::Queued || m_jobs.contains(id))
+            continue;
+        if (item.retryAt.isValid() && item.retryAt > now) {
+            if (!nextRetry.isValid() || item.retryAt < nextRetry)
+                nextRetry = item.retryAt;
+            continue;
+        }
+        if (activeCount() < m_maxParallel)
             launch(item);
     }
+    if (nextRetry.isValid())
+        m_retryTimer.start(static_cast<int>(std::max<qint64>(0, now.msecsTo(nextRetry))) + 1);
 }
 
 void TransferQueue::launch(TransferItem& item)
@@ -172,6 +188,7 @@ void TransferQueue::launch(TransferItem& item)
     m_jobs.insert(item.id, job);
     item.state = TransferItem::State::Connecting;
     item.startedAt = QDateTime::currentDateTimeUtc();
+    item.retryAt = {};
     item.error.reset();
     item.bytesPerSecond = 0;
     item.etaSeconds = -1;
@@ -267,6 +284,7 @@ void TransferQueue::onFinished(quint64 id, quint64 run, const Result<ssh::Transf
     item.bytesPerSecond = 0;
     item.etaSeconds = -1;
     if (result.ok()) {
+        item.autoRetries = 0;
         item.outcome = result.value();
         item.state = result->skipped ? TransferItem::State::Skipped : TransferItem::State::Done;
         if (item.progress.bytesTotal >= 0)
@@ -275,6 +293,20 @@ void TransferQueue::onFinished(quint64 id, quint64 run, const Result<ssh::Transf
     } else if (result.error().code == ErrorCode::Cancelled) {
         item.state = job->discard ? TransferItem::State::Cancelled : TransferItem::State::Paused;
         qCInfo(lcQueue).noquote() << (job->discard ? "cancelled" : "paused") << id << item.name();
+    } else if ((result.error().code == ErrorCode::Network ||
+                result.error().code == ErrorCode::Timeout) &&
+               item.autoRetries < kAutoRetries) {
+        // The connection dropped: try again by itself, continuing from what arrived.
+        const int delay = kRetryDelayMs[item.autoRetries++];
+        requeue(item);
+        item.error = result.error();
+        item.retryAt = QDateTime::currentDateTimeUtc().addMSecs(delay);
+        qCInfo(lcQueue).noquote() << "connection of" << id << item.name() << "dropped; retry"
+                                  << item.autoRetries << "in" << delay << "ms";
+        emit itemChanged(id);
+        emit totalsChanged();
+        startNext();
+        return;
     } else {
         item.state = TransferItem::State::Failed;
         item.error = result.error();
@@ -377,6 +409,7 @@ void TransferQueue::requeue(TransferItem& item)
         spec.conflict = ssh::ConflictPolicy::Resume;
     item.state = TransferItem::State::Queued;
     item.error.reset();
+    item.retryAt = {};
     item.finishedAt = {};
     emit itemChanged(item.id);
     emit totalsChanged();
@@ -389,6 +422,7 @@ void TransferQueue::resume(quint64 id)
     TransferItem& item = m_items[id];
     if (item.state != TransferItem::State::Paused)
         return;
+    item.autoRetries = 0;
     requeue(item);
     startNext();
 }
@@ -403,6 +437,7 @@ void TransferQueue::retry(quint64 id)
         return;
     if (m_jobs.contains(id))
         return; // still cleaning up
+    item.autoRetries = 0;
     requeue(item);
     startNext();
 }

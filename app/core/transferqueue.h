@@ -7,6 +7,7 @@
 #include <QDateTime>
 #include <QHash>
 #include <QObject>
+#include <QTimer>
 
 #include <memory>
 #include <optional>
@@ -26,7 +27,7 @@ struct TransferRequest {
 // An item of the queue as the UI shows it.
 struct TransferItem {
     enum class State {
-        Queued,     // waiting for a free slot
+        Queued,     // waiting for a free slot (or, with retryAt set, to try again)
         Connecting, // opening its SSH connection
         Running,    // moving bytes (see progress.phase)
         Paused,     // stopped by the user; the partial data is kept for resume()
@@ -48,6 +49,10 @@ struct TransferItem {
     QDateTime startedAt; // of the latest attempt
     QDateTime finishedAt;
     int attempts = 0;
+    // After a dropped connection the item is queued again by itself (a few times, with
+    // growing pauses) and continues from what arrived: when it will try, and how often it has.
+    QDateTime retryAt;
+    int autoRetries = 0;
 
     // The file or folder name to show.
     [[nodiscard]] QString name() const;
@@ -61,7 +66,8 @@ struct TransferItem {
 //
 // Pause stops an item and keeps what arrived; resume() queues it again and it continues from
 // there. Cancel stops it and removes its partial data. Retry queues a failed or cancelled item
-// again (a failed one continues from what arrived).
+// again (a failed one continues from what arrived). An item whose connection dropped is retried
+// by itself after 2, 5 and 15 s before it counts as failed.
 class TransferQueue final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(TransferQueue)
@@ -69,6 +75,8 @@ public:
     // Three at once: enough to keep a link busy while one item is between files or finishing,
     // few enough that each gets a useful share and the server's MaxSessions is not reached.
     static constexpr int kDefaultParallel = 3;
+    // Automatic retries after a dropped connection (a Wi-Fi hiccup, a NAT timeout, a reboot).
+    static constexpr int kAutoRetries = 3;
 
     explicit TransferQueue(QObject* parent = nullptr);
     // Stops every running item (keeping its partial data) and waits for its thread.
@@ -152,6 +160,7 @@ private:
     quint64 m_nextId = 1;
     quint64 m_nextRun = 1;
     int m_maxParallel = kDefaultParallel;
+    QTimer m_retryTimer; // wakes startNext() for the next item waiting to retry
 };
 
 } // namespace gpudeck
