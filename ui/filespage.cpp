@@ -11,6 +11,8 @@
 
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
+#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -19,6 +21,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QLocale>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSplitter>
@@ -133,12 +136,19 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
     m_view->horizontalHeader()->setSectionResizeMode(RemoteFileModel::ModifiedCol,
                                                      QHeaderView::ResizeToContents);
     m_view->setAcceptDrops(true);
-    m_view->setDragDropMode(QAbstractItemView::DropOnly);
+    m_view->setDragEnabled(true);
+    m_view->setDragDropMode(QAbstractItemView::DragDrop);
     m_view->setDropIndicatorShown(true);
     m_view->setDefaultDropAction(Qt::CopyAction);
     connect(m_view, &QTableView::activated, this, [this](const QModelIndex& i) {
         if (i.data(RemoteFileModel::IsDirRole).toBool())
             navigate(i.data(RemoteFileModel::PathRole).toString());
+    });
+    // Dragging items out to the desktop downloads them when they are dropped.
+    m_model->setDragFactory([this](const QStringList& paths) -> QMimeData* {
+        QPointer<FilesPage> self(this);
+        return new RemoteDragData(
+            [self, paths] { return self ? self->downloadForDrop(paths) : QList<QUrl>(); });
     });
     connect(m_model, &RemoteFileModel::localFilesDropped, this,
             [this](const QList<QUrl>& urls, const QString& dir) {
@@ -341,6 +351,37 @@ void FilesPage::download(const QStringList& remotePaths, const QString& localDir
         spec.verify = m_verify->isChecked();
         m_queue->add(TransferQueue::requestFor(m_fleet, *i, spec));
     }
+}
+
+QList<QUrl> FilesPage::downloadForDrop(const QStringList& remotePaths)
+{
+    const std::optional<Instance> i = m_fleet.find(m_id);
+    if (!i || !m_queue)
+        return {};
+    const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                        QStringLiteral("/drag/") +
+                        QString::number(QDateTime::currentMSecsSinceEpoch());
+    QEventLoop loop;
+    auto pending = std::make_shared<int>(static_cast<int>(remotePaths.size()));
+    QList<QUrl> urls;
+    for (const QString& remote : remotePaths) {
+        m_queue->downloadThen(m_fleet, *i, remote, dir,
+                              [&, pending](Result<ssh::TransferOutcome> r) {
+                                  if (r.ok())
+                                      urls << QUrl::fromLocalFile(r->target);
+                                  else
+                                      showError(r.error());
+                                  if (--*pending == 0)
+                                      loop.quit();
+                              });
+    }
+    m_status->setText(tr("Downloading %1 for the drop…")
+                          .arg(remotePaths.size() == 1 ? remotePaths.first()
+                                                       : tr("%1 items").arg(remotePaths.size())));
+    // The drop target waits for the files; the window keeps painting the queue's progress.
+    if (*pending > 0)
+        loop.exec();
+    return urls;
 }
 
 void FilesPage::newFolder()

@@ -2,6 +2,7 @@
 
 #include "result.h"
 
+#include <QUrl>
 #include <QWidget>
 
 #include <memory>
@@ -37,6 +38,9 @@ public:
     // Queues uploads of local files or folders into `remoteDir`.
     void upload(const QStringList& localPaths, const QString& remoteDir);
     void download(const QStringList& remotePaths, const QString& localDir);
+    // Downloads for a drag out to the desktop, waiting (with the event loop running) until the
+    // items have arrived in a cache folder; returns their local URLs.
+    [[nodiscard]] QList<QUrl> downloadForDrop(const QStringList& remotePaths);
     [[nodiscard]] QString currentDir() const;
 
 signals:

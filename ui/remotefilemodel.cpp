@@ -8,6 +8,32 @@
 
 namespace gpudeck {
 
+RemoteDragData::RemoteDragData(Fetch fetch)
+    : m_fetch(std::move(fetch))
+{}
+
+QStringList RemoteDragData::formats() const
+{
+    return {QStringLiteral("text/uri-list")};
+}
+
+bool RemoteDragData::hasFormat(const QString& mimeType) const
+{
+    return mimeType == QLatin1String("text/uri-list");
+}
+
+QVariant RemoteDragData::retrieveData(const QString& mimeType, QMetaType) const
+{
+    if (mimeType != QLatin1String("text/uri-list"))
+        return {};
+    if (!m_urls)
+        m_urls = m_fetch(); // the download happens here, when the drop target asks
+    QVariantList list;
+    for (const QUrl& u : *m_urls)
+        list << u;
+    return list;
+}
+
 QString permissionText(quint32 mode)
 {
     QString s;
@@ -148,7 +174,7 @@ Qt::ItemFlags RemoteFileModel::flags(const QModelIndex& index) const
 {
     if (!index.isValid())
         return Qt::ItemIsDropEnabled; // onto the folder being shown
-    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable;
+    Qt::ItemFlags f = Qt::ItemIsEnabled | Qt::ItemIsSelectable | Qt::ItemIsDragEnabled;
     if (index.data(IsDirRole).toBool())
         f |= Qt::ItemIsDropEnabled; // onto a folder in it
     return f;
@@ -171,9 +197,33 @@ Qt::DropActions RemoteFileModel::supportedDropActions() const
     return Qt::CopyAction;
 }
 
+Qt::DropActions RemoteFileModel::supportedDragActions() const
+{
+    return Qt::CopyAction;
+}
+
+void RemoteFileModel::setDragFactory(std::function<QMimeData*(const QStringList&)> factory)
+{
+    m_dragFactory = std::move(factory);
+}
+
+QMimeData* RemoteFileModel::mimeData(const QModelIndexList& indexes) const
+{
+    QStringList paths;
+    for (const QModelIndex& i : indexes) {
+        if (i.column() == NameCol)
+            paths << i.data(PathRole).toString();
+    }
+    return m_dragFactory && !paths.isEmpty() ? m_dragFactory(paths) : nullptr;
+}
+
 bool RemoteFileModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int, int,
                                       const QModelIndex& parent) const
 {
+    // Our own remote items dragged back onto the list: asking for their URLs would download
+    // them, so refuse (moving within the machine is Rename's job).
+    if (qobject_cast<const RemoteDragData*>(data))
+        return false;
     if (!data || !data->hasUrls())
         return false;
     if (parent.isValid() && !parent.data(IsDirRole).toBool())

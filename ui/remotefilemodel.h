@@ -3,7 +3,11 @@
 #include "sftpclient.h"
 
 #include <QAbstractTableModel>
+#include <QMimeData>
 #include <QUrl>
+
+#include <functional>
+#include <optional>
 
 namespace gpudeck {
 
@@ -34,6 +38,10 @@ public:
     void sort(int column, Qt::SortOrder order) override;
     QStringList mimeTypes() const override;
     Qt::DropActions supportedDropActions() const override;
+    Qt::DropActions supportedDragActions() const override;
+    QMimeData* mimeData(const QModelIndexList& indexes) const override;
+    // Makes the drag data for remote paths (the Files page downloads them on drop).
+    void setDragFactory(std::function<QMimeData*(const QStringList& remotePaths)> factory);
     bool canDropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
                          const QModelIndex& parent) const override;
     bool dropMimeData(const QMimeData* data, Qt::DropAction action, int row, int column,
@@ -45,12 +53,33 @@ signals:
 private:
     void rebuild();
 
+    std::function<QMimeData*(const QStringList&)> m_dragFactory;
     QString m_dir;
     QList<ssh::RemoteEntry> m_all;
     QList<ssh::RemoteEntry> m_shown;
     bool m_showHidden = false;
     int m_sortColumn = NameCol;
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
+};
+
+// What a drag of remote items out of the Files tab carries: file URLs that exist only once the
+// drop target asks for them. Qt asks retrieveData() at the drop, and that is when the items are
+// downloaded (through the transfer queue, so the download shows with progress), into a cache
+// folder the target then copies from.
+class RemoteDragData final : public QMimeData {
+    Q_OBJECT
+public:
+    using Fetch = std::function<QList<QUrl>()>;
+    explicit RemoteDragData(Fetch fetch);
+    QStringList formats() const override;
+    bool hasFormat(const QString& mimeType) const override;
+
+protected:
+    QVariant retrieveData(const QString& mimeType, QMetaType type) const override;
+
+private:
+    Fetch m_fetch;
+    mutable std::optional<QList<QUrl>> m_urls;
 };
 
 // "rwxr-xr-x" for st_mode bits.

@@ -506,6 +506,22 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     QVERIFY2(sums.startsWith("20\n") && sums.contains(localSum), sums.constData());
     delete mime;
 
+    // Dragging a remote item out to the desktop: the drop target asks for its URLs, and that
+    // downloads it into a local cache folder.
+    QModelIndex weights;
+    for (int r = 0; r < view->model()->rowCount(); ++r) {
+        if (view->model()->index(r, 0).data().toString() == QLatin1String("weights.bin"))
+            weights = view->model()->index(r, 0);
+    }
+    std::unique_ptr<QMimeData> dragged(view->model()->mimeData({weights}));
+    QVERIFY(dragged && dragged->hasUrls());
+    const QList<QUrl> dropped = dragged->urls();
+    QCOMPARE(dropped.size(), 1);
+    QVERIFY(dropped.first().isLocalFile());
+    QCOMPARE(QFileInfo(dropped.first().toLocalFile()).size(), 64 * 64 * 1024);
+    // Dropping it back onto the list is refused (it would download to upload again).
+    QVERIFY(!view->model()->canDropMimeData(dragged.get(), Qt::CopyAction, -1, -1, QModelIndex()));
+
     // Download it back.
     QTemporaryDir back;
     workspace->files()->download(
