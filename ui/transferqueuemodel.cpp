@@ -161,13 +161,15 @@ void ProgressDelegate::paint(QPainter* painter, const QStyleOptionViewItem& opti
                              const QModelIndex& index) const
 {
     QStyleOptionProgressBar bar;
+    // Palette, state, direction and font from the view's option, as the cell would have them.
+    static_cast<QStyleOption&>(bar) = option;
     bar.rect = option.rect.adjusted(2, 2, -2, -2);
+    bar.state |= QStyle::State_Enabled | QStyle::State_Horizontal;
     bar.minimum = 0;
     bar.maximum = 100;
     bar.progress = index.data(TransferQueueModel::PercentRole).toInt();
     bar.text = index.data().toString();
     bar.textVisible = true;
-    bar.state = option.state;
     QApplication::style()->drawControl(QStyle::CE_ProgressBar, &bar, painter);
 }
 
