@@ -152,14 +152,9 @@ int main(int argc, char* argv[])
     LaunchRequest req;
     req.planId = QStringLiteral("t4-1x");
     req.name = QStringLiteral("echo-bench");
-    Result<Instance> launched = awaitResult<Instance>(
-        [&](Callback<Instance> done) { fleet.launch(QStringLiteral("sandbox"), req, done); });
-    if (!launched.ok()) {
-        err << launched.error().message << '\n';
-        return 1;
-    }
-    Result<Instance> machine = awaitResult<Instance>(
-        [&](Callback<Instance> done) { fleet.waitUntilReady(launched->id, 60000, done); });
+    Result<Instance> machine = awaitResult<Instance>([&](Callback<Instance> done) {
+        fleet.launchAndWait(QStringLiteral("sandbox"), req, 60000, done);
+    });
     if (!machine.ok()) {
         err << machine.error().message << '\n';
         return 1;

@@ -388,6 +388,21 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
     });
 }
 
+void Fleet::launchAndWait(const QString& providerId, LaunchRequest request, int timeoutMs,
+                          Callback<Instance> done)
+{
+    QPointer<Fleet> self(this);
+    launch(providerId, std::move(request), [self, timeoutMs, done](Result<Instance> r) {
+        if (!self)
+            return;
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        self->waitUntilReady(r->id, timeoutMs, done);
+    });
+}
+
 void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done)
 {
     const std::optional<Instance> known = find(instanceId);

@@ -66,6 +66,9 @@ public:
     // Launches once: the request gets a client token, is recorded before it is sent, and is
     // never retried here.
     void launch(const QString& providerId, LaunchRequest request, Callback<Instance> done);
+    // launch() then waitUntilReady(): the machine, running and answering SSH.
+    void launchAndWait(const QString& providerId, LaunchRequest request, int timeoutMs,
+                       Callback<Instance> done);
     // Polls until the machine is running and answers SSH (or fails, or `timeoutMs` passes).
     void waitUntilReady(const QString& instanceId, int timeoutMs, Callback<Instance> done);
     // Destroys and waits until the provider confirms the machine is gone; then writes the

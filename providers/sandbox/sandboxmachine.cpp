@@ -359,8 +359,9 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
             "[ -n \"$BASH_VERSION\" ] && [ -f \"$HOME/.bashrc\" ] && . \"$HOME/.bashrc\"\n")
             .toUtf8();
     // The prompt also sets the terminal title (OSC 0), as distribution defaults do.
-    const QByteArray bashrc =
-        QStringLiteral("PS1='\\[\\e]0;\\u@%1: \\w\\a\\]\\u@%1:\\w\\$ '\n").arg(request.name).toUtf8();
+    const QByteArray bashrc = QStringLiteral("PS1='\\[\\e]0;\\u@%1: \\w\\a\\]\\u@%1:\\w\\$ '\n")
+                                  .arg(request.name)
+                                  .toUtf8();
     const QByteArray readme =
         QStringLiteral(
             "This is a GPUDeck Sandbox machine: a local OpenSSH server with a simulated\n"

@@ -59,11 +59,9 @@ void TestMonitor::initTestCase()
     LaunchRequest req;
     req.planId = QStringLiteral("l4-2x");
     req.name = QStringLiteral("monitor-test");
-    Result<Instance> launched = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
-    QVERIFY(launched.ok());
-    Result<Instance> ready = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->waitUntilReady(launched->id, 30000, done); });
+    Result<Instance> ready = awaitResult<Instance>([&](Callback<Instance> done) {
+        m_fleet->launchAndWait(QStringLiteral("sandbox"), req, 30000, done);
+    });
     QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().message));
     m_machine = ready.value();
 }

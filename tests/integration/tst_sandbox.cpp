@@ -65,12 +65,9 @@ Instance TestSandbox::launchReady(const QString& plan)
     LaunchRequest req;
     req.planId = plan;
     req.name = QStringLiteral("test-machine");
-    Result<Instance> launched = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
-    if (!launched.ok())
-        qFatal("launch failed: %s", qPrintable(launched.error().message));
-    Result<Instance> ready = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->waitUntilReady(launched->id, 30000, done); });
+    Result<Instance> ready = awaitResult<Instance>([&](Callback<Instance> done) {
+        m_fleet->launchAndWait(QStringLiteral("sandbox"), req, 30000, done);
+    });
     if (!ready.ok())
         qFatal("not ready: %s", qPrintable(ready.error().message));
     return ready.value();

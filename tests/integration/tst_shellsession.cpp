@@ -77,11 +77,9 @@ void TestShellSession::initTestCase()
     LaunchRequest req;
     req.planId = QStringLiteral("t4-1x");
     req.name = QStringLiteral("shell-test");
-    Result<Instance> launched = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
-    QVERIFY(launched.ok());
-    Result<Instance> ready = awaitResult<Instance>(
-        [&](Callback<Instance> done) { m_fleet->waitUntilReady(launched->id, 30000, done); });
+    Result<Instance> ready = awaitResult<Instance>([&](Callback<Instance> done) {
+        m_fleet->launchAndWait(QStringLiteral("sandbox"), req, 30000, done);
+    });
     QVERIFY2(ready.ok(), qPrintable(ready.ok() ? QString() : ready.error().message));
     m_machine = ready.value();
 }
