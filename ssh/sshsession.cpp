@@ -123,6 +123,8 @@ Result<void> Session::connect(const Endpoint& ep, HostKeyPolicy policy, Asker* a
         ssh_options_set(m_session, SSH_OPTIONS_PORT, &port);
     }
     ssh_options_set(m_session, SSH_OPTIONS_TIMEOUT, &timeout);
+    if (ep.compression)
+        ssh_options_set(m_session, SSH_OPTIONS_COMPRESSION, "yes");
     if (!ep.knownHostsFile.isEmpty()) {
         QDir().mkpath(QFileInfo(ep.knownHostsFile).absolutePath());
         ssh_options_set(m_session, SSH_OPTIONS_KNOWNHOSTS,

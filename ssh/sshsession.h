@@ -30,6 +30,9 @@ struct Endpoint {
     // with its own key, so a crowded ssh-agent cannot use up the server's MaxAuthTries first.
     bool identitiesOnly = false;
     int connectTimeoutSeconds = 15;
+    // zlib compression of the whole connection (OpenSSH's -C): pays off on slow links with
+    // compressible data (text, CSV, source trees), costs CPU on fast ones.
+    bool compression = false;
 
     [[nodiscard]] QString describe() const; // user@host:port
 };

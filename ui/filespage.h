@@ -70,6 +70,7 @@ private:
     QCheckBox* m_hidden = nullptr;
     QComboBox* m_conflict = nullptr;
     QCheckBox* m_verify = nullptr;
+    QCheckBox* m_compress = nullptr;
     QTableView* m_view = nullptr;
     QTableView* m_transferView = nullptr;
     QProgressBar* m_total = nullptr;

@@ -93,6 +93,8 @@ int transfer(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     p.addOption({QStringLiteral("streams"), QStringLiteral("Channels per upload."),
                  QStringLiteral("N"), QStringLiteral("4")});
     p.addOption({QStringLiteral("sftp"), QStringLiteral("Plain SFTP only.")});
+    p.addOption(
+        {QStringLiteral("compress"), QStringLiteral("Compress the connection (slow links).")});
     p.addOption({QStringLiteral("accept-new"), QStringLiteral("Record an unknown host key.")});
     if (!p.parse(QStringList{QStringLiteral("gpudeck-cli")} + args))
         return usage(err, p.errorText(), usageText);
@@ -156,6 +158,7 @@ int transfer(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
         spec.route =
             p.isSet(QStringLiteral("sftp")) ? ssh::TransferRoute::Sftp : ssh::TransferRoute::Auto;
         TransferRequest request = TransferQueue::requestFor(fleet, *inst, spec);
+        request.endpoint.compression = p.isSet(QStringLiteral("compress"));
         request.hostKeyPolicy = p.isSet(QStringLiteral("accept-new"))
                                     ? ssh::HostKeyPolicy::AcceptNew
                                     : ssh::HostKeyPolicy::Strict;

@@ -11,7 +11,7 @@ class Fleet;
 namespace gpudeck::cli {
 
 // gpudeck-cli put ID LOCAL... REMOTE_DIR [--conflict resume|overwrite|skip|rename] [--verify]
-//                  [--parallel N] [--streams N] [--sftp] [--accept-new]
+//                  [--parallel N] [--streams N] [--sftp] [--compress] [--accept-new]
 // Uploads files and folders into REMOTE_DIR on instance ID (created when missing).
 // gpudeck-cli get ID REMOTE... LOCAL_DIR [same options]
 // Downloads remote files and folders into LOCAL_DIR (created when missing).

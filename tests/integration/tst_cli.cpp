@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QTemporaryDir>
 #include <QTest>
 
 using namespace gpudeck;
@@ -133,6 +134,25 @@ void TestCli::launchExecDestroy()
 
     r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("exit 42")});
     QCOMPARE(r.code, 42);
+
+    // put/get, over a compressed connection too, with the bytes checked.
+    QTemporaryDir local;
+    QFile csv(local.filePath(QStringLiteral("metrics.csv")));
+    QVERIFY(csv.open(QIODevice::WriteOnly));
+    for (int i = 0; i < 50000; ++i)
+        csv.write(QStringLiteral("%1,0.%2,0.%3\n").arg(i).arg(i % 997).arg(i % 101).toUtf8());
+    csv.close();
+    r = cli({QStringLiteral("put"), id, csv.fileName(), QStringLiteral("up"),
+             QStringLiteral("--compress"), QStringLiteral("--verify")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    r = cli({QStringLiteral("get"), id, QStringLiteral("up/metrics.csv"),
+             local.filePath(QStringLiteral("back")), QStringLiteral("--compress")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QFile back(local.filePath(QStringLiteral("back/metrics.csv")));
+    QVERIFY(back.open(QIODevice::ReadOnly) && csv.open(QIODevice::ReadOnly));
+    QCOMPARE(back.readAll(), csv.readAll());
+    r = cli({QStringLiteral("get"), id, QStringLiteral("no/such/file"), local.path()});
+    QCOMPARE(r.code, 1);
 
     // watch streams parsed samples of every GPU.
     r = cli({QStringLiteral("watch"), id, QStringLiteral("--json"), QStringLiteral("--count"),
