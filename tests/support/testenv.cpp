@@ -5,6 +5,9 @@
 #include <QFile>
 #include <QFileInfo>
 
+#include <csignal>
+#include <sys/types.h>
+
 namespace gpudeck::test {
 
 namespace {
@@ -30,6 +33,24 @@ IsolatedEnvironment::IsolatedEnvironment()
 
 IsolatedEnvironment::~IsolatedEnvironment()
 {
+    // A test that failed half-way may leave Sandbox machines running; their processes name
+    // this folder in their command line (sshd) or environment (sessions). Nothing outlives the
+    // test, whatever happened in it.
+    const QByteArray marker = QFile::encodeName(m_dir.path());
+    for (const QString& pid :
+         QDir(QStringLiteral("/proc")).entryList(QDir::Dirs | QDir::NoDotAndDotDot)) {
+        bool isPid = false;
+        const qint64 n = pid.toLongLong(&isPid);
+        if (!isPid || n == QCoreApplication::applicationPid())
+            continue;
+        QFile cmdline(QStringLiteral("/proc/%1/cmdline").arg(pid));
+        QFile environ(QStringLiteral("/proc/%1/environ").arg(pid));
+        const bool ours =
+            (cmdline.open(QIODevice::ReadOnly) && cmdline.readAll().contains(marker)) ||
+            (environ.open(QIODevice::ReadOnly) && environ.readAll().contains(marker));
+        if (ours)
+            ::kill(static_cast<pid_t>(n), SIGKILL);
+    }
     for (const char* v : kVars)
         qunsetenv(v);
 }
