@@ -38,11 +38,6 @@ constexpr qint64 kSftpWindow = 8 << 20;
 // A resumed download fetches this much of what it has again, to see that the file is the same.
 constexpr qint64 kResumeOverlap = 64 << 10;
 
-struct SftpFileDeleter {
-    void operator()(sftp_file f) const { sftp_close(f); }
-};
-using SftpFilePtr = std::unique_ptr<sftp_file_struct, SftpFileDeleter>;
-
 } // namespace
 
 FileDownload::FileDownload(TransferContext& context)

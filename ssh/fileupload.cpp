@@ -40,11 +40,6 @@ constexpr qint64 kWriteChunk = 1 << 20;
 // that with the header, and each costs one round trip in libssh 0.10.
 constexpr qint64 kSftpChunk = 192 << 10;
 
-struct SftpFileDeleter {
-    void operator()(sftp_file f) const { sftp_close(f); }
-};
-using SftpFilePtr = std::unique_ptr<sftp_file_struct, SftpFileDeleter>;
-
 } // namespace
 
 FileUpload::FileUpload(TransferContext& context)
@@ -438,18 +433,7 @@ Result<void> FileUpload::sendByStream(QFile& local, const QString& tempPath, qin
                 return waited;
         }
     }
-    Result<void> result;
-    for (size_t c = 0; c < channels.size(); ++c) {
-        Result<int> status = channels[c]->finish(m_ctx.cancelFlag());
-        if (!status.ok())
-            return status.error();
-        const bool marker =
-            channels[c]->discardedOutput().startsWith(QByteArray(TransferContext::kMarker));
-        Result<void> checked = m_ctx.checkStream(*channels[c], status.value(), marker,
-                                                 QStringLiteral("write"), tempPath);
-        if (!checked.ok() && result.ok())
-            result = checked;
-    }
+    Result<void> result = m_ctx.finishStreams(channels, QStringLiteral("write"), tempPath);
     if (result.ok() && endedEarly)
         result = makeError(ErrorCode::ProviderFailure,
                            QStringLiteral("The upload of %1 stopped early on %2. Resume it.")

@@ -326,19 +326,9 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
                 return waited;
         }
     }
-    Result<void> result;
-    for (size_t c = 0; c < channels.size(); ++c) {
-        Result<int> status = channels[c]->finish(m_ctx.cancelFlag());
-        if (!status.ok())
-            return status.error();
-        const bool marker =
-            channels[c]->discardedOutput().startsWith(QByteArray(TransferContext::kMarker));
-        Result<void> checked = m_ctx.checkStream(*channels[c], status.value(), marker,
-                                                 QStringLiteral("unpack into"), target);
-        if (!checked.ok() && result.ok())
-            result = checked;
-        m_problems << sources[c]->problems();
-    }
+    Result<void> result = m_ctx.finishStreams(channels, QStringLiteral("unpack into"), target);
+    for (const auto& source : sources)
+        m_problems << source->problems();
     if (result.ok() && endedEarly)
         result = makeError(ErrorCode::ProviderFailure,
                            QStringLiteral("The upload into %1 stopped early on %2. Resume it.")

@@ -15,6 +15,11 @@ Q_LOGGING_CATEGORY(lcSftp, "gpudeck.sftp")
 
 namespace gpudeck::ssh {
 
+void SftpFileCloser::operator()(sftp_file_struct* file) const
+{
+    sftp_close(file);
+}
+
 namespace {
 
 struct AttributesDeleter {

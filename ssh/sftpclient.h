@@ -8,11 +8,19 @@
 #include <QString>
 
 #include <atomic>
+#include <memory>
 #include <optional>
 
 struct sftp_session_struct;
+struct sftp_file_struct;
 
 namespace gpudeck::ssh {
+
+// An open remote file, closed when it goes out of scope.
+struct SftpFileCloser {
+    void operator()(sftp_file_struct* file) const;
+};
+using SftpFilePtr = std::unique_ptr<sftp_file_struct, SftpFileCloser>;
 
 // One entry of a remote folder, as SFTP (protocol 3) describes it.
 struct RemoteEntry {

@@ -217,6 +217,23 @@ Result<QByteArray> TransferContext::capture(const QString& command, const QStrin
     return readAll(ch, action, path);
 }
 
+Result<void>
+TransferContext::finishStreams(const std::vector<std::unique_ptr<ExecChannel>>& channels,
+                               const QString& action, const QString& path)
+{
+    Result<void> result;
+    for (const auto& channel : channels) {
+        Result<int> status = channel->finish(cancelFlag());
+        if (!status.ok())
+            return status.error();
+        const bool marker = channel->discardedOutput().startsWith(QByteArray(kMarker));
+        Result<void> checked = checkStream(*channel, status.value(), marker, action, path);
+        if (!checked.ok() && result.ok())
+            result = checked;
+    }
+    return result;
+}
+
 Result<void> TransferContext::checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
                                           const QString& action, const QString& path)
 {

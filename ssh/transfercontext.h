@@ -7,6 +7,7 @@
 #include <QElapsedTimer>
 
 #include <memory>
+#include <vector>
 
 namespace gpudeck::ssh {
 
@@ -71,6 +72,11 @@ public:
     // The error of a finished stream channel: a missing marker means the route is refused.
     [[nodiscard]] Result<void> checkStream(ExecChannel& channel, int exitStatus, bool markerSeen,
                                            const QString& action, const QString& path);
+    // Ends every channel of a multi-channel stream and checks each as checkStream does; the
+    // first problem is the result. A channel that cannot be ended at all stops it there.
+    [[nodiscard]] Result<void>
+    finishStreams(const std::vector<std::unique_ptr<ExecChannel>>& channels, const QString& action,
+                  const QString& path);
 
     // SHA-256 of a local file (hex).
     [[nodiscard]] Result<QByteArray> localSha256(const QString& path);

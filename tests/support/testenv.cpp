@@ -68,6 +68,14 @@ QString sharedDir()
     return QDir(d).absolutePath();
 }
 
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll();
+}
+
 QString binDir()
 {
     const QString d = qEnvironmentVariable("GPUDECK_BIN_DIR");

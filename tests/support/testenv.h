@@ -22,6 +22,8 @@ private:
 
 // ../shared (specs, captures, logs), from GPUDECK_SHARED_DIR; empty when it is absent.
 [[nodiscard]] QString sharedDir();
+// A whole file, or empty when it cannot be read (tests then fail on the content).
+[[nodiscard]] QByteArray readFile(const QString& path);
 // Where the built programs are (gpudeck-cli, gpudeck-simgpu), from GPUDECK_BIN_DIR.
 [[nodiscard]] QString binDir();
 

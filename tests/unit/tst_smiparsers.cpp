@@ -18,16 +18,9 @@
 
 using namespace gpudeck::monitor;
 using gpudeck::Result;
+using gpudeck::test::readFile;
 
 namespace {
-
-QByteArray readFile(const QString& path)
-{
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return {};
-    return f.readAll();
-}
 
 QString realdata(const QString& shared)
 {
