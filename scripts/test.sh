@@ -3,7 +3,7 @@
 # integration against real sshd servers, GUI on the offscreen platform). CI runs exactly this.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --test
 cmake --preset default
 cmake --build --preset default -j"$(nproc)"
 # Tests read ../shared (specs, captures, logs) in place; point elsewhere with
