@@ -1,6 +1,9 @@
 #include "terminalsurface.h"
 
+#include "controlsequence.h"
 #include "keymap.h"
+
+#include <QColor>
 
 #include <vterm.h>
 
@@ -14,56 +17,6 @@
 namespace gpudeck::terminal {
 
 namespace {
-
-// Sequences the surface acts on itself, around libvterm 0.1.4.
-enum class Special { ClearSavedLines, RestoresCursor };
-struct SpecialSequence {
-    std::string_view bytes;
-    Special what;
-};
-constexpr std::array<SpecialSequence, 5> kSpecials = {{
-    // ED 3, "erase saved lines", what `clear` sends since ncurses 6: libvterm swallows it.
-    {"\x1b[3J", Special::ClearSavedLines},
-    // Cursor restores (DECRC, SCORC, leaving the alternate screen): libvterm puts back a
-    // position saved on a larger screen without clamping it, and later writes go out of
-    // bounds.
-    {"\x1b"
-     "8",
-     Special::RestoresCursor},
-    {"\x1b[u", Special::RestoresCursor},
-    {"\x1b[?1049l", Special::RestoresCursor},
-    {"\x1b[?1048l", Special::RestoresCursor},
-}};
-
-struct SpecialHit {
-    qsizetype end = -1; // just past the sequence; -1: none found
-    Special what = Special::ClearSavedLines;
-};
-
-SpecialHit findSpecial(QByteArrayView bytes, qsizetype from)
-{
-    // memchr for ESC, then a look at the next byte: colour-heavy output has many ESCs, but
-    // nearly all are CSI m, and the plain text between them is skipped at memchr speed.
-    const char* begin = bytes.data();
-    const char* end = begin + bytes.size();
-    const char* p = begin + from;
-    while (p < end) {
-        const void* esc = std::memchr(p, '\x1b', static_cast<size_t>(end - p));
-        if (!esc)
-            return {};
-        p = static_cast<const char*>(esc);
-        if (p + 1 < end && (p[1] == '8' || (p[1] == '[' && p + 2 < end &&
-                                            (p[2] == '3' || p[2] == 'u' || p[2] == '?')))) {
-            const std::string_view rest(p, static_cast<size_t>(end - p));
-            for (const SpecialSequence& special : kSpecials) {
-                if (rest.starts_with(special.bytes))
-                    return {p - begin + static_cast<qsizetype>(special.bytes.size()), special.what};
-            }
-        }
-        ++p;
-    }
-    return {};
-}
 
 int utf8Length(uchar lead)
 {
@@ -110,6 +63,11 @@ bool opensString(const char* esc, const char* end)
     return esc + 1 < end && (esc[1] == ']' || esc[1] == 'P');
 }
 
+bool isFinalByte(char c)
+{
+    return c >= 0x40 && c <= 0x7e;
+}
+
 // How many bytes at the end of `bytes` must wait for the next feed: an OSC/DCS string not yet
 // terminated, or an incomplete UTF-8 character. Only the last ESC matters: any ESC after a
 // string's start ends that string.
@@ -131,6 +89,8 @@ qsizetype incompleteTail(QByteArrayView bytes)
     }
     if (opensString(last, end) && !std::memchr(last, '\a', static_cast<size_t>(end - last)))
         return end - last;
+    if (last[1] == '[' && !std::any_of(last + 2, end, isFinalByte))
+        return end - last; // a CSI without its final byte: the surface may need to see it whole
     return incompleteUtf8Tail(bytes);
 }
 
@@ -365,6 +325,9 @@ struct SurfaceCallbacks {
                 s.damageAll();
             }
             break;
+        case VTERM_PROP_ICONNAME:
+            s.m_iconName = QString::fromUtf8(val->string ? val->string : "");
+            break;
         case VTERM_PROP_TITLE:
             // 0.1.4 hands over the whole OSC string, NUL-terminated (0.2 sends fragments).
             s.m_title = QString::fromUtf8(val->string ? val->string : "");
@@ -438,6 +401,14 @@ struct SurfaceCallbacks {
         }
         s.m_rows = rows;
         s.m_cols = cols;
+        // libvterm keeps margins that still fit; the mirror follows.
+        TerminalSurface::Shadow& m = s.m_shadow;
+        if (m.bottom > rows || m.bottom == oldRows)
+            m.bottom = rows;
+        m.top = qMin(m.top, m.bottom - 1);
+        if (m.right > cols || !m.leftRight)
+            m.right = cols;
+        m.left = qMin(m.left, m.right - 1);
         s.damageAll();
         return 1;
     }
@@ -487,6 +458,10 @@ TerminalSurface::TerminalSurface(int cols, int rows, QObject* parent)
     m_state = vterm_obtain_state(m_vt);
     vterm_state_set_callbacks(m_state, &SurfaceCallbacks::state, this);
     vterm_state_reset(m_state, 1);
+    resetShadow();
+    m_specialColors.fill(m_palette.foreground());
+    for (size_t i = 0; i < m_dynamicColors.size(); ++i)
+        m_dynamicColors[i] = i % 2 == 0 ? m_palette.foreground() : m_palette.background();
     // Nobody is connected yet: what the reset reported is the initial state, not news.
     m_damage = {};
     m_cursorChanged = false;
@@ -543,8 +518,16 @@ qsizetype TerminalSurface::completesCarry(QByteArrayView bytes) const
         return -1;
     if (m_carry.startsWith('\x1b')) {
         qsizetype from = 0;
+        const bool csi = m_carry.size() == 1 ? bytes[0] == '[' : m_carry[1] == '[';
+        if (csi) {
+            for (qsizetype i = m_carry.size() == 1 ? 1 : 0; i < bytes.size(); ++i) {
+                if (isFinalByte(bytes[i]))
+                    return i + 1;
+            }
+            return -1;
+        }
         if (m_carry.size() == 1) {
-            // A lone ESC: it goes with what follows only if that opens a string.
+            // A lone ESC: it goes with what follows only if that opens a string or a CSI.
             if (bytes[0] != ']' && bytes[0] != 'P')
                 return 0;
             from = 1;
@@ -611,23 +594,630 @@ void TerminalSurface::syncCursor()
     }
 }
 
+void TerminalSurface::toVterm(QByteArrayView bytes)
+{
+    if (!bytes.isEmpty())
+        vterm_input_write(m_vt, bytes.data(), static_cast<size_t>(bytes.size()));
+}
+
 void TerminalSurface::write(QByteArrayView bytes)
 {
+    // Bytes go to libvterm in runs; a run ends only at a sequence the surface handles itself
+    // (wantsCsi, wantsOsc), so that libvterm's state is current when it is handled and replies
+    // leave in order. Everything else, SGR above all, is skipped at memchr speed.
+    const char* begin = bytes.data();
+    const qsizetype n = bytes.size();
+    qsizetype run = 0;
     qsizetype pos = 0;
-    while (pos < bytes.size()) {
-        const SpecialHit hit = findSpecial(bytes, pos);
-        const qsizetype end = hit.end < 0 ? bytes.size() : hit.end;
-        vterm_input_write(m_vt, bytes.data() + pos, static_cast<size_t>(end - pos));
-        if (hit.end >= 0 && hit.what == Special::ClearSavedLines) {
-            m_scrollback.clear();
-            m_scrollbackWasCleared = true;
+    while (pos < n) {
+        const void* esc = std::memchr(begin + pos, '\x1b', static_cast<size_t>(n - pos));
+        if (!esc)
+            break;
+        const qsizetype at = static_cast<const char*>(esc) - begin;
+        pos = at + 1;
+        if (pos >= n)
+            break;
+        const char kind = begin[pos];
+        if (kind == '[') {
+            ControlSequence csi;
+            if (!ControlSequence::parse(bytes.sliced(at), csi))
+                continue;
+            pos = at + csi.length;
+            if (!wantsCsi(csi))
+                continue;
+            toVterm(bytes.sliced(run, at - run));
+            run = pos;
+            handleCsi(csi, bytes.sliced(at, csi.length));
+        } else if (kind == ']') {
+            qsizetype bodyEnd = 0;
+            const qsizetype end = stringEnd(bytes, at + 2, bodyEnd);
+            if (end < 0)
+                continue;
+            pos = end;
+            const QByteArrayView body = bytes.sliced(at + 2, bodyEnd - at - 2);
+            if (!wantsOsc(body))
+                continue;
+            toVterm(bytes.sliced(run, at - run));
+            run = pos;
+            handleOsc(body);
+        } else if (kind == '8' || kind == 'c') {
+            // DECRC: libvterm puts back a position saved on a larger screen without clamping
+            // it, and later writes go out of bounds. RIS: our mirrors and colours reset too.
+            ++pos;
+            toVterm(bytes.sliced(run, pos - run));
+            run = pos;
+            if (kind == '8') {
+                clampCursor();
+            } else {
+                resetShadow();
+                m_palette = m_userPalette;
+                m_titleStack.clear();
+                damageAll();
+            }
         }
-        if (hit.end >= 0 && hit.what == Special::RestoresCursor)
-            clampCursor();
-        pos = end;
+    }
+    toVterm(bytes.sliced(run));
+}
+
+bool TerminalSurface::wantsOsc(QByteArrayView body)
+{
+    // Colour changes, queries and resets: OSC 4, 5, 10–19, 104, 105, 110–119.
+    qsizetype i = 0;
+    int number = 0;
+    while (i < body.size() && i < 4 && body[i] >= '0' && body[i] <= '9')
+        number = number * 10 + (body[i++] - '0');
+    if (i == 0 || (i < body.size() && body[i] != ';'))
+        return false;
+    return number == 4 || number == 5 || (number >= 10 && number <= 19) || number == 104 ||
+           number == 105 || (number >= 110 && number <= 119);
+}
+
+namespace {
+
+// X11's colour specifications as xterm takes them: rgb:R/G/B with 1–4 hex digits each
+// (scaled), #RGB with 1–4 digits per channel (the high bits), or a colour name.
+std::optional<QRgb> parseColorSpec(QByteArrayView spec)
+{
+    const auto hex = [](QByteArrayView digits, bool scale) -> std::optional<int> {
+        if (digits.isEmpty() || digits.size() > 4)
+            return std::nullopt;
+        bool ok = false;
+        const int v = QByteArray(digits.data(), digits.size()).toInt(&ok, 16);
+        if (!ok)
+            return std::nullopt;
+        const int bits = 4 * static_cast<int>(digits.size());
+        if (scale) // rgb:f is full intensity
+            return v * 255 / ((1 << bits) - 1);
+        return bits >= 8 ? v >> (bits - 8) : v << (8 - bits); // #f is 0xf0
+    };
+    if (spec.startsWith("rgb:")) {
+        const QList<QByteArray> parts = QByteArray(spec.data(), spec.size()).mid(4).split('/');
+        if (parts.size() != 3)
+            return std::nullopt;
+        const auto r = hex(parts[0], true);
+        const auto g = hex(parts[1], true);
+        const auto b = hex(parts[2], true);
+        if (!r || !g || !b)
+            return std::nullopt;
+        return qRgb(*r, *g, *b);
+    }
+    if (spec.startsWith('#')) {
+        const QByteArrayView digits = spec.sliced(1);
+        if (digits.isEmpty() || digits.size() % 3 != 0 || digits.size() > 12)
+            return std::nullopt;
+        const qsizetype n = digits.size() / 3;
+        const auto r = hex(digits.sliced(0, n), false);
+        const auto g = hex(digits.sliced(n, n), false);
+        const auto b = hex(digits.sliced(2 * n, n), false);
+        if (!r || !g || !b)
+            return std::nullopt;
+        return qRgb(*r, *g, *b);
+    }
+    const QColor named = QColor::fromString(QLatin1StringView(spec.data(), spec.size()));
+    if (!named.isValid())
+        return std::nullopt;
+    return named.rgb();
+}
+
+QByteArray colorSpec(QRgb rgb)
+{
+    // 16 bits per channel, as xterm reports: 0xf0 is f0f0.
+    const auto channel = [](int v) {
+        return QByteArray::number(v * 0x101, 16).rightJustified(4, '0');
+    };
+    return "rgb:" + channel(qRed(rgb)) + '/' + channel(qGreen(rgb)) + '/' + channel(qBlue(rgb));
+}
+
+} // namespace
+
+void TerminalSurface::handleOsc(QByteArrayView body)
+{
+    const qsizetype semicolon = body.indexOf(';');
+    const int number = QByteArray(body.data(), semicolon < 0 ? body.size() : semicolon).toInt();
+    QList<QByteArray> params;
+    if (semicolon >= 0)
+        params = QByteArray(body.data() + semicolon + 1, body.size() - semicolon - 1).split(';');
+    bool repaint = false;
+
+    // The special colours (bold, underline, blink, reverse, italic) are OSC 5;n and OSC 4;256+n.
+    const auto get = [this](int index) -> std::optional<QRgb> {
+        if (index >= 0 && index < 256)
+            return m_palette.color(index);
+        if (index >= 256 && index < 256 + static_cast<int>(m_specialColors.size()))
+            return m_specialColors[static_cast<size_t>(index - 256)];
+        return std::nullopt;
+    };
+    const auto set = [this, &repaint](int index, QRgb rgb) {
+        if (index >= 0 && index < 256) {
+            m_palette.setColor(index, rgb);
+            repaint = true;
+        } else if (index >= 256 && index < 256 + static_cast<int>(m_specialColors.size())) {
+            m_specialColors[static_cast<size_t>(index - 256)] = rgb;
+        }
+    };
+    const auto dynamic = [this](int which) -> QRgb {
+        if (which == 10)
+            return m_palette.foreground();
+        if (which == 11)
+            return m_palette.background();
+        return m_dynamicColors[static_cast<size_t>(which - 10)];
+    };
+    const auto setDynamic = [this, &repaint](int which, QRgb rgb) {
+        if (which == 10)
+            m_palette.setForeground(rgb);
+        else if (which == 11)
+            m_palette.setBackground(rgb);
+        m_dynamicColors[static_cast<size_t>(which - 10)] = rgb;
+        repaint = repaint || which <= 11;
+    };
+
+    if (number == 4 || number == 5) {
+        const int base = number == 5 ? 256 : 0;
+        for (qsizetype i = 0; i + 1 < params.size(); i += 2) {
+            bool ok = false;
+            const int index = params[i].toInt(&ok) + base;
+            if (!ok)
+                continue;
+            if (params[i + 1] == "?") {
+                if (const auto rgb = get(index))
+                    m_pendingOutput += "\x1b]" + QByteArray::number(number) + ';' + params[i] +
+                                       ';' + colorSpec(*rgb) + "\x1b\\";
+            } else if (const auto rgb = parseColorSpec(params[i + 1])) {
+                set(index, *rgb);
+            }
+        }
+    } else if (number >= 10 && number <= 19) {
+        // OSC 10;a;b sets 10 to a and 11 to b: each further parameter is the next colour.
+        int which = number;
+        for (const QByteArray& p : params) {
+            if (which > 19)
+                break;
+            if (p == "?")
+                m_pendingOutput += "\x1b]" + QByteArray::number(which) + ';' +
+                                   colorSpec(dynamic(which)) + "\x1b\\";
+            else if (const auto rgb = parseColorSpec(p))
+                setDynamic(which, *rgb);
+            ++which;
+        }
+    } else if (number == 104 || number == 105) {
+        const int base = number == 105 ? 256 : 0;
+        bool any = false;
+        for (const QByteArray& p : params) {
+            bool ok = false;
+            const int index = p.toInt(&ok) + base;
+            if (!ok)
+                continue;
+            any = true;
+            if (index < 256)
+                set(index, m_userPalette.color(index));
+            else if (index - 256 < static_cast<int>(m_specialColors.size()))
+                m_specialColors[static_cast<size_t>(index - 256)] = m_palette.foreground();
+        }
+        if (!any && number == 104) {
+            for (int index = 0; index < 256; ++index)
+                m_palette.setColor(index, m_userPalette.color(index));
+            repaint = true;
+        } else if (!any) {
+            m_specialColors.fill(m_userPalette.foreground());
+        }
+    } else {
+        const int which = number - 100;
+        if (which == 10)
+            setDynamic(10, m_userPalette.foreground());
+        else if (which == 11)
+            setDynamic(11, m_userPalette.background());
+        else
+            m_dynamicColors[static_cast<size_t>(which - 10)] =
+                which == 12 ? m_userPalette.foreground() : m_userPalette.background();
+    }
+    if (repaint)
+        damageAll();
+}
+
+QPoint TerminalSurface::statePosition() const
+{
+    VTermPos pos;
+    vterm_state_get_cursorpos(m_state, &pos);
+    return {pos.col, pos.row};
+}
+
+void TerminalSurface::resetShadow()
+{
+    m_shadow = Shadow{};
+    m_shadow.bottom = m_rows;
+    m_shadow.right = m_cols;
+}
+
+bool TerminalSurface::wantsCsi(const ControlSequence& csi) const
+{
+    if (csi.intermediates > 1)
+        return false;
+    switch (csi.final) {
+    case 'J': // ED 3 (erase saved lines, what `clear` sends): libvterm swallows it
+        return csi.is(0, 0, 'J') && csi.arg(0, 0) == 3;
+    case 'h': // modes the surface mirrors, and leaving the alternate screen (see setModes)
+    case 'l':
+    case 'r': // DECSTBM, mirrored
+    case 's': // SCOSC or DECSLRM: libvterm takes it as DECSLRM even without DECLRMM
+    case 'u': // SCORC: libvterm ignores it
+    case 'n': // DSR, DECDSR
+    case 'c': // DA, DA2, DA3
+    case 't': // window operations and reports: libvterm ignores them
+        return csi.intermediates == 0;
+    case 'y': // DECRQCRA
+        return csi.is(0, '*', 'y');
+    case 'p': // DECSTR, DECRQM, DECSCL
+        return csi.intermediate == '!' || csi.intermediate == '$' || csi.intermediate == '"';
+    default:
+        return false;
     }
 }
 
+void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
+{
+    switch (csi.final) {
+    case 'J':
+        toVterm(raw);
+        m_scrollback.clear();
+        m_scrollbackWasCleared = true;
+        return;
+    case 'h':
+    case 'l':
+        setModes(csi, csi.final == 'h', raw);
+        return;
+    case 'r':
+        toVterm(raw);
+        if (csi.leader == 0) {
+            // libvterm's own rules for DECSTBM, so the mirror holds what it holds.
+            int top = qBound(0, csi.arg(0, 1) - 1, m_rows);
+            int bottom = csi.arg(1, m_rows, true);
+            bottom = qMin(bottom, m_rows);
+            if (bottom <= top) {
+                top = 0;
+                bottom = m_rows;
+            }
+            m_shadow.top = top;
+            m_shadow.bottom = bottom;
+        }
+        return;
+    case 's':
+        if (csi.leader != 0) {
+            toVterm(raw);
+        } else if (m_shadow.leftRight) {
+            toVterm(raw);
+            int left = qBound(0, csi.arg(0, 1) - 1, m_cols);
+            int right = qMin(csi.arg(1, m_cols, true), m_cols);
+            if (right <= left) {
+                left = 0;
+                right = m_cols;
+            }
+            m_shadow.left = left;
+            m_shadow.right = right;
+        } else {
+            toVterm("\x1b"
+                    "7"); // SCOSC saves what DECSC saves, as in xterm
+        }
+        return;
+    case 'u':
+        if (csi.leader == 0 && csi.argc == 0) {
+            toVterm("\x1b"
+                    "8");
+            clampCursor();
+        } else {
+            toVterm(raw);
+        }
+        return;
+    case 'n':
+        deviceStatusReport(csi);
+        return;
+    case 'c':
+        if (csi.arg(0, 0) != 0)
+            return;
+        // VT420 level with the features the surface has: selective erase (6), colour (22)
+        // and rectangular area operations (28). As xterm 379 at the same level for DA2.
+        if (csi.leader == 0)
+            m_pendingOutput += "\x1b[?64;6;22;28c";
+        else if (csi.leader == '>')
+            m_pendingOutput += "\x1b[>41;379;0c";
+        else if (csi.leader == '=')
+            m_pendingOutput += "\x1bP!|00000000\x1b\\";
+        return;
+    case 't':
+        if (csi.leader == 0)
+            windowOperation(csi);
+        return;
+    case 'y':
+        reportChecksum(csi);
+        return;
+    case 'p':
+        if (csi.is(0, '!', 'p')) {
+            softReset();
+        } else if (csi.intermediate == '$') {
+            requestMode(csi, raw);
+        } else if (csi.is(0, '"', 'p')) {
+            // DECSCL: a conformance level change is a soft reset; the level stays VT420.
+            softReset();
+        } else {
+            toVterm(raw);
+        }
+        return;
+    default:
+        toVterm(raw);
+        return;
+    }
+}
+
+void TerminalSurface::setModes(const ControlSequence& csi, bool on, QByteArrayView raw)
+{
+    toVterm(raw);
+    for (int i = 0; i < csi.argc; ++i) {
+        const int mode = csi.arg(i, 0);
+        if (csi.leader == 0) {
+            if (mode == 4)
+                m_shadow.insert = on;
+            else if (mode == 20)
+                m_shadow.newline = on;
+            continue;
+        }
+        if (csi.leader != '?')
+            continue;
+        switch (mode) {
+        case 6:
+            m_shadow.origin = on;
+            break;
+        case 45:
+            m_shadow.reverseWrap = on;
+            break;
+        case 69:
+            m_shadow.leftRight = on;
+            if (!on) {
+                m_shadow.left = 0;
+                m_shadow.right = m_cols;
+            }
+            break;
+        case 1048:
+        case 1049:
+            if (!on)
+                clampCursor(); // a restore: see write()
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+void TerminalSurface::softReset()
+{
+    // DECSTR as xterm does it: modes, margins, pen and protection back to their defaults and
+    // the saved cursor to the home position; the cursor itself stays where it is. libvterm
+    // 0.1.4 ignores the sequence (and its own soft reset would also reset the tab stops).
+    const QPoint at = statePosition();
+    toVterm("\x1b[?25h\x1b[4l\x1b[?6l\x1b[?1l\x1b[?69l\x1b[r\x1b[0\"q\x1b>\x1b(B\x1b[m\x1b[H\x1b"
+            "7");
+    const QByteArray back =
+        "\x1b[" + QByteArray::number(at.y() + 1) + ';' + QByteArray::number(at.x() + 1) + 'H';
+    toVterm(back);
+    const bool newline = m_shadow.newline;
+    resetShadow();
+    m_shadow.newline = newline; // LNM is not among what DECSTR resets
+}
+
+void TerminalSurface::deviceStatusReport(const ControlSequence& csi)
+{
+    const int what = csi.arg(0, 0);
+    if (what == 6) {
+        // In origin mode the report is relative to the margins, as CUP takes it.
+        QPoint at = statePosition();
+        if (m_shadow.origin) {
+            at.ry() -= m_shadow.top;
+            if (m_shadow.leftRight)
+                at.rx() -= m_shadow.left;
+        }
+        const QByteArray pos =
+            QByteArray::number(at.y() + 1) + ';' + QByteArray::number(at.x() + 1);
+        if (csi.leader == '?')
+            m_pendingOutput += "\x1b[?" + pos + ";1R";
+        else
+            m_pendingOutput += "\x1b[" + pos + 'R';
+        return;
+    }
+    if (csi.leader == 0) {
+        if (what == 5)
+            m_pendingOutput += "\x1b[0n";
+        return;
+    }
+    if (csi.leader != '?')
+        return;
+    switch (what) {
+    case 15: // printer: none
+        m_pendingOutput += "\x1b[?13n";
+        break;
+    case 25: // user-defined keys: unlocked
+        m_pendingOutput += "\x1b[?20n";
+        break;
+    case 26: // keyboard: North American, ready, LK201
+        m_pendingOutput += "\x1b[?27;1;0;0n";
+        break;
+    case 53:
+    case 55: // locator: none
+        m_pendingOutput += "\x1b[?50n";
+        break;
+    case 56: // locator type: none
+        m_pendingOutput += "\x1b[?57;0n";
+        break;
+    case 62: // macro space: none
+        m_pendingOutput += "\x1b[0*{";
+        break;
+    case 63: // macro checksum: no macros
+        m_pendingOutput += "\x1bP" + QByteArray::number(csi.arg(1, 0)) + "!~0000\x1b\\";
+        break;
+    case 75: // data integrity: no errors
+        m_pendingOutput += "\x1b[?70n";
+        break;
+    case 85: // multiple sessions: not configured
+        m_pendingOutput += "\x1b[?83n";
+        break;
+    default:
+        break;
+    }
+}
+
+void TerminalSurface::requestMode(const ControlSequence& csi, QByteArrayView raw)
+{
+    // DECRQM. libvterm answers DEC modes it knows; ANSI modes and the DEC modes mirrored here
+    // are ours. 1 = set, 2 = reset, 4 = permanently reset, 0 = not recognised.
+    const int mode = csi.arg(0, 0);
+    auto answer = [this, &csi, mode](int value) {
+        m_pendingOutput += "\x1b[" + QByteArray(csi.leader == '?' ? "?" : "") +
+                           QByteArray::number(mode) + ';' + QByteArray::number(value) + "$y";
+    };
+    if (csi.leader == 0) {
+        switch (mode) {
+        case 2: // KAM: the keyboard is never locked
+            answer(4);
+            break;
+        case 4:
+            answer(m_shadow.insert ? 1 : 2);
+            break;
+        case 12: // SRM: local echo is the remote's business
+            answer(4);
+            break;
+        case 20:
+            answer(m_shadow.newline ? 1 : 2);
+            break;
+        default:
+            answer(0);
+            break;
+        }
+        return;
+    }
+    if (csi.leader != '?') {
+        toVterm(raw);
+        return;
+    }
+    switch (mode) {
+    case 45:
+        answer(m_shadow.reverseWrap ? 1 : 2);
+        break;
+    case 67: // DECBKM: backspace sends DEL
+        answer(4);
+        break;
+    default:
+        toVterm(raw);
+        break;
+    }
+}
+
+void TerminalSurface::windowOperation(const ControlSequence& csi)
+{
+    // Reports get answers; moving, resizing, raising or iconifying the host window is refused,
+    // as in xterm's default configuration: a remote program does not rearrange the desktop.
+    const auto report = [this](int what, int a, int b) {
+        m_pendingOutput += "\x1b[" + QByteArray::number(what) + ';' + QByteArray::number(a) + ';' +
+                           QByteArray::number(b) + 't';
+    };
+    switch (csi.arg(0, 0)) {
+    case 11: // iconified? no
+        m_pendingOutput += "\x1b[1t";
+        break;
+    case 13: // window position: the surface has none of its own
+        report(3, 0, 0);
+        break;
+    case 14: // text area in pixels
+        report(4, m_rows * m_cellPixels.height(), m_cols * m_cellPixels.width());
+        break;
+    case 15: // screen in pixels: the surface is all of it that programs may use
+        report(5, m_rows * m_cellPixels.height(), m_cols * m_cellPixels.width());
+        break;
+    case 16: // cell in pixels
+        report(6, m_cellPixels.height(), m_cellPixels.width());
+        break;
+    case 18: // text area in characters
+        report(8, m_rows, m_cols);
+        break;
+    case 19: // screen in characters
+        report(9, m_rows, m_cols);
+        break;
+    case 20:
+        m_pendingOutput += "\x1b]L" + m_iconName.toUtf8() + "\x1b\\";
+        break;
+    case 21:
+        m_pendingOutput += "\x1b]l" + m_title.toUtf8() + "\x1b\\";
+        break;
+    case 22: // push title (and icon name: one stack, as the surface has one title)
+        if (m_titleStack.size() < 10)
+            m_titleStack.append(m_title);
+        break;
+    case 23:
+        if (!m_titleStack.isEmpty()) {
+            const QString title = m_titleStack.takeLast();
+            if (title != m_title) {
+                m_title = title;
+                m_titleChanged = true;
+            }
+        }
+        break;
+    default:
+        break;
+    }
+}
+
+void TerminalSurface::reportChecksum(const ControlSequence& csi)
+{
+    // DECRQCRA from the surface's own cells, as xterm computes it: the negated 16-bit sum of
+    // the characters, a blank cell counting as a space. Coordinates follow origin mode.
+    const int id = csi.arg(0, 0);
+    int rowOffset = 0;
+    int colOffset = 0;
+    int lastRow = m_rows;
+    int lastCol = m_cols;
+    if (m_shadow.origin) {
+        rowOffset = m_shadow.top;
+        lastRow = m_shadow.bottom;
+        if (m_shadow.leftRight) {
+            colOffset = m_shadow.left;
+            lastCol = m_shadow.right;
+        }
+    }
+    const int top = qMax(rowOffset, csi.arg(2, 1, true) - 1 + rowOffset);
+    const int left = qMax(colOffset, csi.arg(3, 1, true) - 1 + colOffset);
+    const int bottom = qMin(lastRow, csi.arg(4, lastRow - rowOffset, true) + rowOffset);
+    const int right = qMin(lastCol, csi.arg(5, lastCol - colOffset, true) + colOffset);
+    quint32 sum = 0;
+    const std::vector<TerminalLine>& rows = grid();
+    for (int r = top; r < bottom; ++r) {
+        const TerminalLine& line = rows[static_cast<size_t>(r)];
+        for (int c = left; c < right; ++c) {
+            const char32_t ch = line.at(c).ch;
+            if (ch == TerminalLine::kWideTail)
+                continue;
+            sum += ch == 0 ? 0x20 : static_cast<quint32>(ch);
+        }
+    }
+    const quint32 checksum = (0x10000u - (sum & 0xffffu)) & 0xffffu;
+    m_pendingOutput += "\x1bP" + QByteArray::number(id) + "!~" +
+                       QByteArray::number(checksum, 16).toUpper().rightJustified(4, '0') + "\x1b\\";
+}
 void TerminalSurface::clampCursor()
 {
     VTermPos pos;
@@ -764,8 +1354,15 @@ QList<TerminalMatch> TerminalSurface::find(const QString& needle, Qt::CaseSensit
 void TerminalSurface::setPalette(const TerminalPalette& palette)
 {
     m_palette = palette;
+    m_userPalette = palette;
     damageAll();
     flush();
+}
+
+void TerminalSurface::setCellPixelSize(QSize size)
+{
+    if (size.isValid() && !size.isEmpty())
+        m_cellPixels = size;
 }
 
 bool TerminalSurface::sendKey(int key, Qt::KeyboardModifiers modifiers, const QString& text)

@@ -10,8 +10,11 @@
 #include <QList>
 #include <QObject>
 #include <QRect>
+#include <QSize>
 #include <QString>
+#include <QStringList>
 
+#include <array>
 #include <vector>
 
 struct VTerm;
@@ -19,10 +22,19 @@ struct VTermState;
 
 namespace gpudeck::terminal {
 
+struct ControlSequence;
+
 // The terminal without a widget: owns the libvterm state (an xterm-256color terminal, UTF-8)
 // and the screen's cells, takes the remote's bytes in through feed(), hands what must go back
 // to the remote out through output() (keys, pastes, mouse reports, and the terminal's own
-// answers to DA and DSR queries), and says which cells changed. Keeps the scrollback.
+// answers to queries), and says which cells changed. Keeps the scrollback.
+//
+// Conformance (see docs/TERMINAL.md, measured with esctest2 through gpudeck-termcheck): the
+// surface answers what libvterm 0.1.4 leaves to its host — size and title reports (CSI t),
+// the screen checksum DECRQCRA from its own cells, colour queries (OSC 4/5/10–19), DECRQM for
+// ANSI modes, the DECDSR variants — and corrects what 0.1.4 gets wrong (DECSTR, SCOSC/SCORC,
+// cursor reports in origin mode, ...). Window operations that would move or resize the host
+// window are refused, as xterm does by default.
 //
 // libvterm parses and runs the terminal's state machine (VTermState); the cells are ours, not
 // libvterm 0.1.4's VTermScreen. That screen moves every cell of the grid for each line that
@@ -91,7 +103,14 @@ public:
                                             Qt::CaseSensitivity cs = Qt::CaseInsensitive) const;
 
     [[nodiscard]] const TerminalPalette& palette() const { return m_palette; }
+    // The user's palette. Programs may change colours (OSC 4/10/11) until they reset them
+    // (OSC 104/110/111) or the terminal is reset; this palette is what a reset goes back to.
     void setPalette(const TerminalPalette& palette);
+
+    // The size of one cell on screen, in pixels, for the pixel-size reports (CSI 14 t,
+    // CSI 16 t). The view sets it from its font; without a view it stays at 8 × 16.
+    [[nodiscard]] QSize cellPixelSize() const { return m_cellPixels; }
+    void setCellPixelSize(QSize size);
 
 public slots:
     // Bytes from the remote, in any slicing: a UTF-8 character or an escape sequence may be
@@ -133,6 +152,22 @@ private:
 
     [[nodiscard]] qsizetype completesCarry(QByteArrayView bytes) const;
     void write(QByteArrayView bytes);
+    void toVterm(QByteArrayView bytes);
+    // The sequences the surface answers or corrects itself (terminalsurface.cpp lists why).
+    [[nodiscard]] bool wantsCsi(const ControlSequence& csi) const;
+    void handleCsi(const ControlSequence& csi, QByteArrayView raw);
+    [[nodiscard]] static bool wantsOsc(QByteArrayView body);
+    void handleOsc(QByteArrayView body);
+    void setModes(const ControlSequence& csi, bool on, QByteArrayView raw);
+    void windowOperation(const ControlSequence& csi);
+    void deviceStatusReport(const ControlSequence& csi);
+    void requestMode(const ControlSequence& csi, QByteArrayView raw);
+    void reportChecksum(const ControlSequence& csi);
+    void softReset();
+    void resetShadow();
+    void colorReport(QByteArrayView body);
+    // libvterm's cursor, x = column, y = row (the surface's m_cursor lags until flush()).
+    [[nodiscard]] QPoint statePosition() const;
     void clampCursor();
     void syncCursor();
     void flush();
@@ -187,6 +222,29 @@ private:
     bool m_reverseVideo = false;
     MouseMode m_mouseMode = MouseMode::None;
     MouseMode m_mouseModeEmitted = MouseMode::None;
+
+    // What libvterm keeps but does not let us read, mirrored from the sequences that set it:
+    // answers (cursor reports relative to the margins, DECRQM) and corrections need it.
+    struct Shadow {
+        bool origin = false;      // DECOM
+        bool leftRight = false;   // DECLRMM
+        bool insert = false;      // IRM
+        bool newline = false;     // LNM
+        bool reverseWrap = false; // xterm's reverse wraparound (?45)
+        int top = 0;              // scroll margins, 0-based, bottom and right exclusive
+        int bottom = 0;
+        int left = 0;
+        int right = 0;
+    };
+    Shadow m_shadow;
+    TerminalPalette m_userPalette;
+    // OSC 5 / OSC 4;256+n special colours and OSC 12–19 dynamic colours, for their queries;
+    // the view does not draw them differently (yet).
+    std::array<QRgb, 5> m_specialColors{};
+    std::array<QRgb, 10> m_dynamicColors{};
+    QStringList m_titleStack;
+    QString m_iconName;
+    QSize m_cellPixels{8, 16};
 };
 
 } // namespace gpudeck::terminal
