@@ -63,8 +63,7 @@ QByteArrayView cleanLine(QByteArrayView raw, QByteArray& storage)
 } // namespace
 
 LogParser::LogParser(LogFormat format)
-    : m_requested(format)
-    , m_parser(makeParser(format))
+    : m_parser(makeParser(format))
 {}
 
 Result<LogParser> LogParser::withRegex(const QString& pattern)

@@ -55,7 +55,6 @@ private:
     void dispatch(QByteArrayView clean);
     void adopt(LogFormat format);
 
-    LogFormat m_requested = LogFormat::Unknown;
     std::unique_ptr<detail::FormatParser> m_parser;
     QList<QByteArray> m_undetected; // lines kept until the format is known
     qsizetype m_undetectedBytes = 0;
