@@ -20,11 +20,15 @@ packages=(
 )
 
 # Only for the tests: the login shells remote commands are tested under, Node.js/npm for the
-# Prism mock servers, Python for the terminal conformance suite.
+# Prism mock servers, Python for the terminal conformance suite; for .ci/run's other stages:
+# clang + libFuzzer (tests/fuzz), `file` (CPack's dpkg-shlibdeps step) and the validators of the
+# desktop file and AppStream metadata.
 test_packages=(
     dash zsh fish tcsh
     python3
     nodejs
+    clang libclang-rt-14-dev
+    file desktop-file-utils appstream
 )
 
 if [ "${1:-}" = "--print" ]; then
