@@ -596,8 +596,16 @@ void TerminalSurface::syncCursor()
 
 void TerminalSurface::toVterm(QByteArrayView bytes)
 {
-    if (!bytes.isEmpty())
-        vterm_input_write(m_vt, bytes.data(), static_cast<size_t>(bytes.size()));
+    if (bytes.isEmpty())
+        return;
+    vterm_input_write(m_vt, bytes.data(), static_cast<size_t>(bytes.size()));
+    if (m_vtermTap)
+        m_vtermTap(bytes);
+}
+
+void TerminalSurface::setVtermTap(std::function<void(QByteArrayView)> tap)
+{
+    m_vtermTap = std::move(tap);
 }
 
 void TerminalSurface::write(QByteArrayView bytes)
@@ -610,11 +618,37 @@ void TerminalSurface::write(QByteArrayView bytes)
     qsizetype run = 0;
     qsizetype pos = 0;
     while (pos < n) {
-        const void* esc = std::memchr(begin + pos, '\x1b', static_cast<size_t>(n - pos));
-        if (!esc)
+        const char* found = nullptr;
+        if (m_shadow.leftRight || m_shadow.reverseWrap) {
+            // Backspace and carriage return respect the left margin, and backspace may wrap
+            // back: libvterm 0.1.4 does neither. Only programs that set these modes pay for
+            // looking at every byte.
+            for (const char* p = begin + pos; p != begin + n; ++p) {
+                if (*p == '\x1b' || *p == '\b' || *p == '\r' ||
+                    (m_shadow.leftRight && (*p == '\n' || *p == '\v' || *p == '\f'))) {
+                    found = p;
+                    break;
+                }
+            }
+        } else {
+            found = static_cast<const char*>(
+                std::memchr(begin + pos, '\x1b', static_cast<size_t>(n - pos)));
+        }
+        if (!found)
             break;
-        const qsizetype at = static_cast<const char*>(esc) - begin;
+        const qsizetype at = found - begin;
         pos = at + 1;
+        if (*found != '\x1b') {
+            toVterm(bytes.sliced(run, at - run));
+            run = pos;
+            if (*found == '\b')
+                backspace();
+            else if (*found == '\r')
+                carriageReturn();
+            else
+                lineFeed(*found, found);
+            continue;
+        }
         if (pos >= n)
             break;
         const char kind = begin[pos];
@@ -640,18 +674,61 @@ void TerminalSurface::write(QByteArrayView bytes)
             toVterm(bytes.sliced(run, at - run));
             run = pos;
             handleOsc(body);
-        } else if (kind == '8' || kind == 'c') {
-            // DECRC: libvterm puts back a position saved on a larger screen without clamping
-            // it, and later writes go out of bounds. RIS: our mirrors and colours reset too.
+        } else if (kind == 'P') {
+            qsizetype bodyEnd = 0;
+            const qsizetype end = stringEnd(bytes, at + 2, bodyEnd);
+            if (end < 0)
+                continue;
+            pos = end;
+            const QByteArrayView body = bytes.sliced(at + 2, bodyEnd - at - 2);
+            if (!body.startsWith("$q"))
+                continue;
+            // DECRQSS: libvterm 0.1.4 does not answer it.
+            toVterm(bytes.sliced(run, at - run));
+            run = pos;
+            requestSetting(body.sliced(2));
+        } else if (kind == '=' || kind == '>') {
+            m_shadow.keypad = kind == '='; // DECKPAM / DECKPNM, for DECRQM 66
+        } else if (m_shadow.leftRight && (kind == 'D' || kind == 'E' || kind == 'M')) {
+            toVterm(bytes.sliced(run, at - run));
+            run = ++pos;
+            lineFeed(kind, found);
+        } else if (kind == '6' || kind == '9') {
+            // DECBI / DECFI: libvterm 0.1.4 does neither.
+            toVterm(bytes.sliced(run, at - run));
+            run = ++pos;
+            indexColumn(kind == '9');
+        } else if (kind == '7' || kind == '8') {
+            // DECSC/DECRC are the surface's: see saveCursor().
+            toVterm(bytes.sliced(run, at - run));
+            run = ++pos;
+            if (kind == '7')
+                saveCursor();
+            else
+                restoreCursor();
+        } else if (kind == '#' && pos + 1 < n && begin[pos + 1] == '8') {
+            // DECALN fills the screen with E (libvterm), resets the margins and homes the
+            // cursor (libvterm 0.1.4 does neither).
+            pos += 2;
+            toVterm(bytes.sliced(run, pos - run));
+            run = pos;
+            toVterm(m_shadow.leftRight ? "\x1b[r\x1b[s" : "\x1b[r");
+            m_shadow.top = m_shadow.left = 0;
+            m_shadow.bottom = m_rows;
+            m_shadow.right = m_cols;
+            moveTo(m_shadow.origin ? 0 : 0, 0);
+        } else if (kind == 'c') {
+            // RIS: our mirrors and colours reset too.
             ++pos;
             toVterm(bytes.sliced(run, pos - run));
             run = pos;
-            if (kind == '8') {
-                clampCursor();
-            } else {
+            {
                 resetShadow();
                 m_palette = m_userPalette;
                 m_titleStack.clear();
+                m_saved = {};
+                m_decModes.clear();
+                m_savedModes.clear();
                 damageAll();
             }
         }
@@ -868,6 +945,21 @@ bool TerminalSurface::wantsCsi(const ControlSequence& csi) const
         return csi.is(0, '*', 'y');
     case 'p': // DECSTR, DECRQM, DECSCL
         return csi.intermediate == '!' || csi.intermediate == '$' || csi.intermediate == '"';
+    case 'v': // DECCRA, DECERA, DECFRA, DECSERA: rectangles of the surface's own cells
+    case 'z':
+    case 'x':
+    case '{':
+        return csi.leader == 0 && (csi.intermediate == '$' || csi.is(0, '*', 'x'));
+    case 'q': // DECSCA, mirrored for DECRQSS
+        return csi.is(0, '"', 'q');
+    case 'A': // CUU, CUD, CUF, CUB, CNL, CPL stop at the margins they start inside
+    case 'B':
+    case 'C':
+    case 'D':
+    case 'E':
+    case 'F':
+        return csi.leader == 0 && csi.intermediates == 0 &&
+               (m_shadow.top != 0 || m_shadow.bottom != m_rows || m_shadow.leftRight);
     default:
         return false;
     }
@@ -886,6 +978,19 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
         setModes(csi, csi.final == 'h', raw);
         return;
     case 'r':
+        if (csi.leader == '?') { // XTRESTORE
+            for (int i = 0; i < csi.argc; ++i) {
+                const auto saved = m_savedModes.find(csi.arg(i, 0));
+                if (saved == m_savedModes.end())
+                    continue;
+                const QByteArray set =
+                    "\x1b[?" + QByteArray::number(saved->first) + (saved->second ? 'h' : 'l');
+                ControlSequence mode;
+                if (ControlSequence::parse(set, mode))
+                    setModes(mode, saved->second, set);
+            }
+            return;
+        }
         toVterm(raw);
         if (csi.leader == 0) {
             // libvterm's own rules for DECSTBM, so the mirror holds what it holds.
@@ -901,7 +1006,12 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
         }
         return;
     case 's':
-        if (csi.leader != 0) {
+        if (csi.leader == '?') {
+            for (int i = 0; i < csi.argc; ++i) { // XTSAVE
+                const int mode = csi.arg(i, 0);
+                m_savedModes[mode] = decMode(mode);
+            }
+        } else if (csi.leader != 0) {
             toVterm(raw);
         } else if (m_shadow.leftRight) {
             toVterm(raw);
@@ -914,15 +1024,12 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
             m_shadow.left = left;
             m_shadow.right = right;
         } else {
-            toVterm("\x1b"
-                    "7"); // SCOSC saves what DECSC saves, as in xterm
+            saveCursor(); // SCOSC saves what DECSC saves, as in xterm
         }
         return;
     case 'u':
         if (csi.leader == 0 && csi.argc == 0) {
-            toVterm("\x1b"
-                    "8");
-            clampCursor();
+            restoreCursor();
         } else {
             toVterm(raw);
         }
@@ -961,14 +1068,344 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
             toVterm(raw);
         }
         return;
+    case 'v':
+    case 'z':
+    case 'x':
+    case '{':
+        if (csi.is(0, '*', 'x'))
+            m_shadow.attributeExtent = csi.arg(0, 0);
+        else
+            rectangleOperation(csi);
+        return;
+    case 'q':
+        toVterm(raw);
+        m_shadow.protect = csi.arg(0, 0) == 1;
+        return;
+    case 'A':
+    case 'B':
+    case 'C':
+    case 'D':
+    case 'E':
+    case 'F':
+        cursorMotion(csi);
+        return;
     default:
         toVterm(raw);
         return;
     }
 }
 
+namespace {
+
+QByteArray sgrColor(quint32 packed, int base)
+{
+    if ((packed & TerminalPalette::kTagMask) == TerminalPalette::kIndexedTag) {
+        const int index = static_cast<int>(packed & 0xff);
+        if (index < 8)
+            return QByteArray::number(base + index);
+        if (index < 16)
+            return QByteArray::number(base + 60 + index - 8);
+        return QByteArray::number(base + 8) + ";5;" + QByteArray::number(index);
+    }
+    return QByteArray::number(base + 8) + ";2;" + QByteArray::number((packed >> 16) & 0xff) + ';' +
+           QByteArray::number((packed >> 8) & 0xff) + ';' + QByteArray::number(packed & 0xff);
+}
+
+// The SGR parameters that select `pen`'s rendition from the default one.
+QByteArray penSgr(const PackedCell& pen)
+{
+    QByteArray value = "0";
+    const std::pair<quint16, const char*> flags[] = {{TerminalLine::Bold, ";1"},
+                                                     {TerminalLine::Italic, ";3"},
+                                                     {TerminalLine::Underline, ";4"},
+                                                     {TerminalLine::Reverse, ";7"},
+                                                     {TerminalLine::Strike, ";9"}};
+    for (const auto& [flag, sgr] : flags) {
+        if (pen.flags & flag)
+            value += sgr;
+    }
+    if (pen.fg != TerminalPalette::kDefault)
+        value += ';' + sgrColor(pen.fg, 30);
+    if (pen.bg != TerminalPalette::kDefault)
+        value += ';' + sgrColor(pen.bg, 40);
+    return value;
+}
+
+} // namespace
+
+void TerminalSurface::requestSetting(QByteArrayView request)
+{
+    QByteArray value;
+    if (request == "m") {
+        value = penSgr(m_pen) + 'm';
+    } else if (request == "r") {
+        value =
+            QByteArray::number(m_shadow.top + 1) + ';' + QByteArray::number(m_shadow.bottom) + 'r';
+    } else if (request == "s") {
+        value =
+            QByteArray::number(m_shadow.left + 1) + ';' + QByteArray::number(m_shadow.right) + 's';
+    } else if (request == " q") {
+        const int shape = m_cursor.shape == CursorShape::Underline ? 3
+                          : m_cursor.shape == CursorShape::Bar     ? 5
+                                                                   : 1;
+        value = QByteArray::number(shape + (m_cursor.blinking ? 0 : 1)) + " q";
+    } else if (request == "\"q") {
+        value = m_shadow.protect ? "1\"q" : "0\"q";
+    } else if (request == "\"p") {
+        value = "64;1\"p"; // VT420, 7-bit controls
+    } else if (request == "*x") {
+        value = QByteArray::number(m_shadow.attributeExtent) + "*x";
+    } else if (request == "t" || request == "*|") {
+        value = QByteArray::number(m_rows) + request.toByteArray();
+    } else if (request == "$}" || request == "$~") {
+        value = "0" + request.toByteArray(); // no status line, main display active
+    }
+    if (value.isEmpty())
+        m_pendingOutput += "\x1bP0$r\x1b\\";
+    else
+        m_pendingOutput += "\x1bP1$r" + value + "\x1b\\";
+}
+
+void TerminalSurface::moveTo(int row, int col)
+{
+    // CUP addresses cells relative to the margins in origin mode.
+    if (m_shadow.origin) {
+        row -= m_shadow.top;
+        if (m_shadow.leftRight)
+            col -= m_shadow.left;
+    }
+    toVterm(QByteArray("\x1b[" + QByteArray::number(row + 1) + ';' + QByteArray::number(col + 1) +
+                       'H'));
+}
+
+int TerminalSurface::leftEdge(int col) const
+{
+    // Where a line starts for the cursor: the left margin when it is at or right of it (or in
+    // origin mode), otherwise the screen's first column.
+    if (m_shadow.leftRight && (m_shadow.origin || col >= m_shadow.left))
+        return m_shadow.left;
+    return 0;
+}
+
+void TerminalSurface::cursorMotion(const ControlSequence& csi)
+{
+    const QPoint at = statePosition();
+    int row = at.y();
+    int col = at.x();
+    const int count = qMax(1, csi.arg(0, 1));
+    const int top = row >= m_shadow.top ? m_shadow.top : 0;
+    const int bottom = row < m_shadow.bottom ? m_shadow.bottom - 1 : m_rows - 1;
+    switch (csi.final) {
+    case 'A':
+        row = qMax(top, row - count);
+        break;
+    case 'B':
+        row = qMin(bottom, row + count);
+        break;
+    case 'C': {
+        const int right =
+            m_shadow.leftRight && col < m_shadow.right ? m_shadow.right - 1 : m_cols - 1;
+        col = qMin(right, col + count);
+        break;
+    }
+    case 'D':
+        col = qMax(leftEdge(col), col - count);
+        break;
+    case 'E':
+        row = qMin(bottom, row + count);
+        col = leftEdge(col);
+        break;
+    case 'F':
+        row = qMax(top, row - count);
+        col = leftEdge(col);
+        break;
+    default:
+        return;
+    }
+    moveTo(row, col);
+}
+
+void TerminalSurface::backspace()
+{
+    const QPoint at = statePosition();
+    const int edge = leftEdge(at.x());
+    if (at.x() > edge) {
+        moveTo(at.y(), at.x() - 1);
+        return;
+    }
+    if (!m_shadow.reverseWrap || !m_shadow.autowrap)
+        return;
+    // Reverse wraparound (?45 with DECAWM): to the right margin of the line above, from the
+    // top of the scroll region to its bottom.
+    const int right = m_shadow.leftRight ? m_shadow.right - 1 : m_cols - 1;
+    int row = at.y() - 1;
+    if (at.y() == m_shadow.top && m_shadow.top != 0)
+        row = m_shadow.bottom - 1;
+    else if (row < 0)
+        return; // xterm's ?45 no longer wraps from the first line to the last
+    moveTo(row, right);
+}
+
+void TerminalSurface::lineFeed(char kind, const char* raw)
+{
+    // With left/right margins, a line feed (LF, VT, FF, IND, NEL) at the bottom margin and a
+    // reverse index (RI) at the top one scroll only when the cursor is between the margins;
+    // outside them the cursor stays (xterm). libvterm 0.1.4 scrolls the region anyway.
+    const QPoint at = statePosition();
+    const bool outside = at.x() < m_shadow.left || at.x() >= m_shadow.right;
+    const bool up = kind == 'M';
+    const int edge = up ? m_shadow.top : m_shadow.bottom - 1;
+    if (outside && at.y() == edge) {
+        if (kind == 'E')
+            carriageReturn();
+        return;
+    }
+    if (kind == 'D' || kind == 'E' || kind == 'M')
+        toVterm(QByteArrayView(raw, 2));
+    else
+        toVterm(QByteArrayView(raw, 1));
+    if (kind == 'E') {
+        // NEL's carriage return goes to the left margin, as CR does.
+        const QPoint now = statePosition();
+        moveTo(now.y(), leftEdge(at.x()));
+    }
+}
+
+void TerminalSurface::indexColumn(bool forward)
+{
+    // DECFI / DECBI: one column right / left; at the right / left margin the region's columns
+    // scroll instead (DECDC / DECIC at the left margin). Outside the margins the cursor just
+    // moves, and stops at the screen's edge.
+    const QPoint at = statePosition();
+    const int left = m_shadow.leftRight ? m_shadow.left : 0;
+    const int right = m_shadow.leftRight ? m_shadow.right - 1 : m_cols - 1;
+    const bool inRows = at.y() >= m_shadow.top && at.y() < m_shadow.bottom;
+    const int edge = forward ? right : left;
+    if (at.x() == edge) {
+        if (!inRows)
+            return;
+        moveTo(at.y(), left);
+        toVterm(forward ? "\x1b['~" : "\x1b['}");
+        moveTo(at.y(), at.x());
+        return;
+    }
+    const int col = forward ? qMin(m_cols - 1, at.x() + 1) : qMax(0, at.x() - 1);
+    moveTo(at.y(), col);
+}
+
+void TerminalSurface::carriageReturn()
+{
+    const QPoint at = statePosition();
+    moveTo(at.y(), leftEdge(at.x()));
+}
+
+QRect TerminalSurface::area(const ControlSequence& csi, int first) const
+{
+    // A rectangle in DEC's terms (top, left, bottom, right; 1-based, inclusive, defaults: the
+    // whole screen), relative to the margins in origin mode, clipped to the screen.
+    int rowOffset = 0;
+    int colOffset = 0;
+    int lastRow = m_rows;
+    int lastCol = m_cols;
+    if (m_shadow.origin) {
+        rowOffset = m_shadow.top;
+        lastRow = m_shadow.bottom;
+        if (m_shadow.leftRight) {
+            colOffset = m_shadow.left;
+            lastCol = m_shadow.right;
+        }
+    }
+    const int top = qMax(rowOffset, csi.arg(first, 1, true) - 1 + rowOffset);
+    const int left = qMax(colOffset, csi.arg(first + 1, 1, true) - 1 + colOffset);
+    const int bottom = qMin(lastRow, csi.arg(first + 2, lastRow - rowOffset, true) + rowOffset);
+    const int right = qMin(lastCol, csi.arg(first + 3, lastCol - colOffset, true) + colOffset);
+    if (bottom <= top || right <= left)
+        return {};
+    return QRect(QPoint(left, top), QPoint(right - 1, bottom - 1));
+}
+
+void TerminalSurface::rectangleOperation(const ControlSequence& csi)
+{
+    std::vector<TerminalLine>& rows = grid();
+    if (csi.final == 'v') { // DECCRA: copy, through a buffer since the areas may overlap
+        const QRect from = area(csi, 0);
+        if (from.isEmpty())
+            return;
+        int rowOffset = 0;
+        int colOffset = 0;
+        if (m_shadow.origin) {
+            rowOffset = m_shadow.top;
+            colOffset = m_shadow.leftRight ? m_shadow.left : 0;
+        }
+        const int top = csi.arg(5, 1, true) - 1 + rowOffset;
+        const int left = csi.arg(6, 1, true) - 1 + colOffset;
+        const QRect to =
+            QRect(left, top, from.width(), from.height()) & QRect(0, 0, m_cols, m_rows);
+        if (to.isEmpty())
+            return;
+        std::vector<TerminalLine> copy;
+        for (int r = 0; r < to.height(); ++r)
+            copy.push_back(rows[static_cast<size_t>(from.top() + r)]);
+        for (int r = 0; r < to.height(); ++r) {
+            TerminalLine& line = rows[static_cast<size_t>(to.top() + r)];
+            const TerminalLine& source = copy[static_cast<size_t>(r)];
+            for (int c = 0; c < to.width(); ++c) {
+                line.cells()[to.left() + c] = source.at(from.left() + c);
+                if (source.at(from.left() + c).marks != 0)
+                    line.setMarks(to.left() + c, source.marks(from.left() + c));
+            }
+        }
+        addDamage(to.left(), to.top(), to.width(), to.height());
+        return;
+    }
+    const bool fill = csi.final == 'x';
+    const QRect rect = area(csi, fill ? 1 : 0);
+    if (rect.isEmpty())
+        return;
+    PackedCell with = blank();
+    if (fill) {
+        // DECFRA takes printable characters only, in the current rendition.
+        const int ch = csi.arg(0, 0);
+        if (!((ch >= 32 && ch <= 126) || (ch >= 160 && ch <= 255)))
+            return;
+        with = m_pen;
+        with.ch = static_cast<char32_t>(ch);
+        with.marks = 0;
+        if (m_shadow.protect)
+            with.flags |= TerminalLine::Protected;
+    }
+    const bool selective = csi.final == '{';
+    for (int r = rect.top(); r <= rect.bottom(); ++r) {
+        PackedCell* cells = rows[static_cast<size_t>(r)].cells();
+        for (int c = rect.left(); c <= rect.right(); ++c) {
+            if (selective && (cells[c].flags & TerminalLine::Protected))
+                continue;
+            cells[c] = with;
+        }
+    }
+    addDamage(rect.left(), rect.top(), rect.width(), rect.height());
+}
+
+bool TerminalSurface::decMode(int mode) const
+{
+    const auto it = m_decModes.find(mode);
+    if (it != m_decModes.end())
+        return it->second;
+    return mode == 7 || mode == 25; // on from the start: autowrap, visible cursor
+}
+
 void TerminalSurface::setModes(const ControlSequence& csi, bool on, QByteArrayView raw)
 {
+    if (csi.leader == '?') {
+        for (int i = 0; i < csi.argc; ++i)
+            m_decModes[csi.arg(i, 0)] = on;
+    }
+    if (csi.leader == '?' && on) {
+        for (int i = 0; i < csi.argc; ++i) {
+            if (csi.arg(i, 0) == 1048 || csi.arg(i, 0) == 1049)
+                saveCursor(); // on the main screen, before libvterm leaves it
+        }
+    }
     toVterm(raw);
     for (int i = 0; i < csi.argc; ++i) {
         const int mode = csi.arg(i, 0);
@@ -985,8 +1422,15 @@ void TerminalSurface::setModes(const ControlSequence& csi, bool on, QByteArrayVi
         case 6:
             m_shadow.origin = on;
             break;
+        case 7:
+            m_shadow.autowrap = on;
+            break;
         case 45:
             m_shadow.reverseWrap = on;
+            break;
+        case 66: // DECNKM is DECKPAM/DECKPNM as a mode; libvterm knows only the latter
+            m_shadow.keypad = on;
+            toVterm(on ? "\x1b=" : "\x1b>");
             break;
         case 69:
             m_shadow.leftRight = on;
@@ -998,11 +1442,49 @@ void TerminalSurface::setModes(const ControlSequence& csi, bool on, QByteArrayVi
         case 1048:
         case 1049:
             if (!on)
-                clampCursor(); // a restore: see write()
+                restoreCursor(); // back on the main screen
             break;
         default:
             break;
         }
+    }
+}
+
+void TerminalSurface::saveCursor()
+{
+    // xterm's DECSC: position, rendition, origin mode and DECSCA protection, one saved cursor
+    // for each screen. libvterm 0.1.4 keeps one for both screens and neither origin mode nor
+    // protection.
+    const QPoint at = statePosition();
+    SavedCursor& saved = m_saved[m_altScreen ? 1 : 0];
+    saved.valid = true;
+    saved.row = at.y();
+    saved.col = at.x();
+    saved.pen = m_pen;
+    saved.origin = m_shadow.origin;
+    saved.protect = m_shadow.protect;
+}
+
+void TerminalSurface::restoreCursor()
+{
+    SavedCursor saved = m_saved[m_altScreen ? 1 : 0];
+    if (!saved.valid) {
+        saved = SavedCursor{}; // nothing saved: home, default rendition, as xterm
+    }
+    QByteArray out = "\x1b[" + penSgr(saved.pen) + 'm';
+    out += saved.origin ? "\x1b[?6h" : "\x1b[?6l";
+    out += saved.protect ? "\x1b[1\"q" : "\x1b[0\"q";
+    toVterm(out);
+    m_shadow.origin = saved.origin;
+    m_shadow.protect = saved.protect;
+    // A position saved on a larger screen comes back clamped to this one.
+    const int row = qBound(0, saved.row, m_rows - 1);
+    const int col = qBound(0, saved.col, m_cols - 1);
+    if (saved.origin) {
+        moveTo(qBound(m_shadow.top, row, m_shadow.bottom - 1),
+               m_shadow.leftRight ? qBound(m_shadow.left, col, m_shadow.right - 1) : col);
+    } else {
+        moveTo(row, col);
     }
 }
 
@@ -1012,14 +1494,19 @@ void TerminalSurface::softReset()
     // the saved cursor to the home position; the cursor itself stays where it is. libvterm
     // 0.1.4 ignores the sequence (and its own soft reset would also reset the tab stops).
     const QPoint at = statePosition();
-    toVterm("\x1b[?25h\x1b[4l\x1b[?6l\x1b[?1l\x1b[?69l\x1b[r\x1b[0\"q\x1b>\x1b(B\x1b[m\x1b[H\x1b"
-            "7");
+    toVterm("\x1b[?25h\x1b[4l\x1b[?6l\x1b[?1l\x1b[?69l\x1b[r\x1b[0\"q\x1b>\x1b(B\x1b[m");
+    SavedCursor& saved = m_saved[m_altScreen ? 1 : 0];
+    saved = SavedCursor{};
+    saved.valid = true;
     const QByteArray back =
         "\x1b[" + QByteArray::number(at.y() + 1) + ';' + QByteArray::number(at.x() + 1) + 'H';
     toVterm(back);
-    const bool newline = m_shadow.newline;
+    const Shadow before = m_shadow;
     resetShadow();
-    m_shadow.newline = newline; // LNM is not among what DECSTR resets
+    // Not among what DECSTR resets (xterm keeps DECAWM at its resource default, on).
+    m_shadow.newline = before.newline;
+    m_shadow.autowrap = before.autowrap;
+    m_shadow.keypad = false;
 }
 
 void TerminalSurface::deviceStatusReport(const ControlSequence& csi)
@@ -1093,17 +1580,29 @@ void TerminalSurface::requestMode(const ControlSequence& csi, QByteArrayView raw
     };
     if (csi.leader == 0) {
         switch (mode) {
-        case 2: // KAM: the keyboard is never locked
-            answer(4);
+        case 2:  // KAM: the keyboard is not locked
+        case 12: // SRM: no local echo (as xterm: reset, the remote echoes)
+            answer(2);
             break;
         case 4:
             answer(m_shadow.insert ? 1 : 2);
             break;
-        case 12: // SRM: local echo is the remote's business
-            answer(4);
-            break;
         case 20:
             answer(m_shadow.newline ? 1 : 2);
+            break;
+        case 1: // GATM, SRTM, VEM, HEM, PUM, FEAM, FETM, MATM, TTM, SATM, TSM, EBM: the
+        case 5: // ECMA-48 modes no terminal of this kind has, permanently reset as in xterm
+        case 7:
+        case 10:
+        case 11:
+        case 13:
+        case 14:
+        case 15:
+        case 16:
+        case 17:
+        case 18:
+        case 19:
+            answer(4);
             break;
         default:
             answer(0);
@@ -1119,7 +1618,18 @@ void TerminalSurface::requestMode(const ControlSequence& csi, QByteArrayView raw
     case 45:
         answer(m_shadow.reverseWrap ? 1 : 2);
         break;
-    case 67: // DECBKM: backspace sends DEL
+    case 66: // DECNKM: keypad application mode
+        answer(m_shadow.keypad ? 1 : 2);
+        break;
+    case 67: // DECBKM reset: the backarrow key sends DEL
+    case 3:  // DECCOLM: 80 columns (132-column mode is not offered)
+    case 4:  // DECSCLM: jump scroll
+    case 18: // DECPFF, DECPEX: no printer
+    case 19:
+    case 42: // DECNRCM: no national replacement character sets
+        answer(2);
+        break;
+    case 60: // DECHCCM: the cursor never leaves the screen (xterm: permanently reset)
         answer(4);
         break;
     default:
@@ -1164,19 +1674,32 @@ void TerminalSurface::windowOperation(const ControlSequence& csi)
     case 21:
         m_pendingOutput += "\x1b]l" + m_title.toUtf8() + "\x1b\\";
         break;
-    case 22: // push title (and icon name: one stack, as the surface has one title)
-        if (m_titleStack.size() < 10)
-            m_titleStack.append(m_title);
+    case 22: { // push the icon name (1), the title (2) or both (0)
+        const int which = csi.arg(1, 0);
+        if (m_titleStack.size() >= 10)
+            m_titleStack.erase(m_titleStack.begin());
+        TitleEntry entry;
+        if (which == 0 || which == 1)
+            entry.icon = m_iconName;
+        if (which == 0 || which == 2)
+            entry.title = m_title;
+        m_titleStack.push_back(entry);
         break;
-    case 23:
-        if (!m_titleStack.isEmpty()) {
-            const QString title = m_titleStack.takeLast();
-            if (title != m_title) {
-                m_title = title;
-                m_titleChanged = true;
-            }
+    }
+    case 23: { // pop: the entry goes, and gives back what was asked for that it holds
+        if (m_titleStack.empty())
+            break;
+        const int which = csi.arg(1, 0);
+        const TitleEntry entry = m_titleStack.back();
+        m_titleStack.pop_back();
+        if ((which == 0 || which == 1) && entry.icon)
+            m_iconName = *entry.icon;
+        if ((which == 0 || which == 2) && entry.title && *entry.title != m_title) {
+            m_title = *entry.title;
+            m_titleChanged = true;
         }
         break;
+    }
     default:
         break;
     }
@@ -1187,22 +1710,11 @@ void TerminalSurface::reportChecksum(const ControlSequence& csi)
     // DECRQCRA from the surface's own cells, as xterm computes it: the negated 16-bit sum of
     // the characters, a blank cell counting as a space. Coordinates follow origin mode.
     const int id = csi.arg(0, 0);
-    int rowOffset = 0;
-    int colOffset = 0;
-    int lastRow = m_rows;
-    int lastCol = m_cols;
-    if (m_shadow.origin) {
-        rowOffset = m_shadow.top;
-        lastRow = m_shadow.bottom;
-        if (m_shadow.leftRight) {
-            colOffset = m_shadow.left;
-            lastCol = m_shadow.right;
-        }
-    }
-    const int top = qMax(rowOffset, csi.arg(2, 1, true) - 1 + rowOffset);
-    const int left = qMax(colOffset, csi.arg(3, 1, true) - 1 + colOffset);
-    const int bottom = qMin(lastRow, csi.arg(4, lastRow - rowOffset, true) + rowOffset);
-    const int right = qMin(lastCol, csi.arg(5, lastCol - colOffset, true) + colOffset);
+    const QRect rect = area(csi, 2);
+    const int top = rect.top();
+    const int left = rect.left();
+    const int bottom = rect.isEmpty() ? top : rect.bottom() + 1;
+    const int right = rect.isEmpty() ? left : rect.right() + 1;
     quint32 sum = 0;
     const std::vector<TerminalLine>& rows = grid();
     for (int r = top; r < bottom; ++r) {
@@ -1227,7 +1739,7 @@ void TerminalSurface::clampCursor()
     // CUP to the nearest cell on the screen.
     const QByteArray cup = "\x1b[" + QByteArray::number(qBound(0, pos.row, m_rows - 1) + 1) + ';' +
                            QByteArray::number(qBound(0, pos.col, m_cols - 1) + 1) + 'H';
-    vterm_input_write(m_vt, cup.constData(), static_cast<size_t>(cup.size()));
+    toVterm(cup);
 }
 
 void TerminalSurface::flush()

@@ -12,9 +12,11 @@
 #include <QRect>
 #include <QSize>
 #include <QString>
-#include <QStringList>
 
 #include <array>
+#include <functional>
+#include <map>
+#include <optional>
 #include <vector>
 
 struct VTerm;
@@ -112,6 +114,10 @@ public:
     [[nodiscard]] QSize cellPixelSize() const { return m_cellPixels; }
     void setCellPixelSize(QSize size);
 
+    // Every byte libvterm's state machine is given, after the surface's own handling: for
+    // tests that hold the surface's cells against libvterm's own screen fed the same bytes.
+    void setVtermTap(std::function<void(QByteArrayView)> tap);
+
 public slots:
     // Bytes from the remote, in any slicing: a UTF-8 character or an escape sequence may be
     // split across calls. Processes all it can before returning; only an incomplete UTF-8
@@ -163,7 +169,20 @@ private:
     void deviceStatusReport(const ControlSequence& csi);
     void requestMode(const ControlSequence& csi, QByteArrayView raw);
     void reportChecksum(const ControlSequence& csi);
+    [[nodiscard]] QRect area(const ControlSequence& csi, int first) const;
+    void rectangleOperation(const ControlSequence& csi);
+    void cursorMotion(const ControlSequence& csi);
+    void backspace();
+    void carriageReturn();
+    void lineFeed(char kind, const char* raw);
+    void indexColumn(bool forward);
+    [[nodiscard]] bool decMode(int mode) const;
+    void moveTo(int row, int col);
+    [[nodiscard]] int leftEdge(int col) const;
+    void requestSetting(QByteArrayView request);
     void softReset();
+    void saveCursor();
+    void restoreCursor();
     void resetShadow();
     void colorReport(QByteArrayView body);
     // libvterm's cursor, x = column, y = row (the surface's m_cursor lags until flush()).
@@ -231,6 +250,10 @@ private:
         bool insert = false;      // IRM
         bool newline = false;     // LNM
         bool reverseWrap = false; // xterm's reverse wraparound (?45)
+        bool keypad = false;      // DECNKM / DECKPAM
+        bool autowrap = true;     // DECAWM
+        bool protect = false;     // DECSCA
+        int attributeExtent = 0;  // DECSACE
         int top = 0;              // scroll margins, 0-based, bottom and right exclusive
         int bottom = 0;
         int left = 0;
@@ -242,9 +265,28 @@ private:
     // the view does not draw them differently (yet).
     std::array<QRgb, 5> m_specialColors{};
     std::array<QRgb, 10> m_dynamicColors{};
-    QStringList m_titleStack;
+    // XTWINOPS 22/23: an entry holds the icon name, the title or both.
+    struct TitleEntry {
+        std::optional<QString> icon;
+        std::optional<QString> title;
+    };
+    std::vector<TitleEntry> m_titleStack;
+    // DECSC/DECRC, per screen (main, alternate).
+    struct SavedCursor {
+        bool valid = false;
+        int row = 0;
+        int col = 0;
+        PackedCell pen;
+        bool origin = false;
+        bool protect = false;
+    };
+    std::array<SavedCursor, 2> m_saved{};
+    // DEC private modes as programs set them, for XTSAVE / XTRESTORE (CSI ? Pm s / r).
+    std::map<int, bool> m_decModes;
+    std::map<int, bool> m_savedModes;
     QString m_iconName;
     QSize m_cellPixels{8, 16};
+    std::function<void(QByteArrayView)> m_vtermTap;
 };
 
 } // namespace gpudeck::terminal
