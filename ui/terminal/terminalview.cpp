@@ -172,6 +172,8 @@ void TerminalView::updateGridSize()
 {
     if (!m_surface || !isVisible())
         return;
+    // What the pixel-size reports (CSI 14 t, CSI 16 t) tell programs.
+    m_surface->setCellPixelSize(QSize(m_cellWidth, m_cellHeight));
     const int cols = qMax(1, viewport()->width() / m_cellWidth);
     const int rows = qMax(1, viewport()->height() / m_cellHeight);
     if (cols != m_surface->cols() || rows != m_surface->rows()) {
