@@ -7,7 +7,8 @@
 //   Keras 3:              "469/469 ━━━━━━━━━━━━━━━━━━━━ 5s 10ms/step - accuracy: ... - loss: ..."
 //                         in progress: "  12/469 ━━━━━━━━━━━━━━━━━━━━ 7s 17ms/step - ..." (ETA)
 // Notebook outputs elide long stretches with "<<2367 more lines>>"; a result line may then come
-// without its "Epoch N/M" header: it is numbered from the next header.
+// without its "Epoch N/M" header: it is numbered from the next header. After the last epoch
+// (N of N) a result line without a header is model.evaluate() on the test set: not an epoch.
 #include "logformats.h"
 
 namespace gpudeck::monitor::detail {
@@ -176,6 +177,9 @@ private:
         // epoch's final line: both belong to one epoch.
         const bool sameEpoch =
             target && (!target->complete || (r.keras3 && r.stepsDone == target->stepsTotal));
+        if (target && !sameEpoch && !m_breakRun && target->complete && target->total &&
+            target->number >= *target->total)
+            return; // model.evaluate() after the last epoch: not an epoch of this run
         if (!target || !sameEpoch || m_breakRun) {
             // A result without its header (elided, or the header was lost).
             const bool newRun = m_breakRun && target;

@@ -165,6 +165,7 @@ private slots:
     void kerasInterruptedAndKeras3();
     void kerasCarriageReturnsAndAnsi();
     void kerasElidedHeader();
+    void kerasEvaluateAfterFit();
     void pytorchDetails();
     void lightningNanAndHuge();
     void huggingFaceState();
@@ -481,6 +482,43 @@ void TestLogParsers::kerasElidedHeader()
     QCOMPARE(runs[1].epochs.first().metrics.value(QStringLiteral("val_loss")), 0.5455);
     QCOMPARE(runs[1].epochs.last().number, 28);
     QVERIFY(runs[0].finished);
+}
+
+void TestLogParsers::kerasEvaluateAfterFit()
+{
+    // model.evaluate() after fit() prints a result line with no "Epoch N/M" header above it
+    // (here first in progress, then final): it is not epoch 4 of 3, and it does not overwrite
+    // the last epoch's training loss with the test loss.
+    const QByteArray log("Epoch 1/3\n"
+                         "1875/1875 [==============================] - 3s 1ms/step - loss: 0.5000 "
+                         "- accuracy: 0.8200\n"
+                         "Epoch 2/3\n"
+                         "1875/1875 [==============================] - 3s 1ms/step - loss: 0.4000 "
+                         "- accuracy: 0.8600\n"
+                         "Epoch 3/3\n"
+                         "1875/1875 [==============================] - 3s 1ms/step - loss: 0.3000 "
+                         "- accuracy: 0.8900\n"
+                         " 120/313 [==========>...................] - ETA: 0s - loss: 0.3900 - "
+                         "accuracy: 0.8700\n"
+                         "313/313 [==============================] - 0s 1ms/step - loss: 0.3500 - "
+                         "accuracy: 0.8750\n");
+    const QList<Run> runs = parseOk(log, LogFormat::Keras);
+    QCOMPARE(runs.size(), 1);
+    QCOMPARE(runs[0].epochs.size(), 3);
+    const Epoch& last = runs[0].epochs.last();
+    QCOMPARE(last.number, 3);
+    QVERIFY(last.complete);
+    QCOMPARE(last.metrics.value(QStringLiteral("loss")), 0.3);
+    QCOMPARE(last.stepsTotal, std::optional<qint64>(1875));
+    // Keras 3's bar after the last epoch reads the same.
+    const QByteArray k3(
+        "Epoch 2/2\n"
+        "469/469 \xe2\x94\x81\xe2\x94\x81 5s 10ms/step - accuracy: 0.9 - loss: 0.25\n"
+        "313/313 \xe2\x94\x81\xe2\x94\x81 1s 2ms/step - accuracy: 0.8 - loss: 0.5\n");
+    const QList<Run> k3runs = parseOk(k3, LogFormat::Keras);
+    QCOMPARE(k3runs.size(), 1);
+    QCOMPARE(k3runs[0].epochs.size(), 1);
+    QCOMPARE(k3runs[0].epochs.last().metrics.value(QStringLiteral("loss")), 0.25);
 }
 
 void TestLogParsers::pytorchDetails()
