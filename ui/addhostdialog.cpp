@@ -46,7 +46,9 @@ AddHostDialog::AddHostDialog(Fleet& fleet, QWidget* parent)
     m_key = new QLineEdit(this);
     m_key->setObjectName(QStringLiteral("hostKey"));
     m_key->setPlaceholderText(tr("ssh-agent and ~/.ssh keys"));
-    auto* browse = new QPushButton(tr("Browse…"), this);
+    m_key->setAccessibleName(tr("Private key file"));
+    auto* browse = new QPushButton(tr("&Browse…"), this);
+    browse->setObjectName(QStringLiteral("hostKeyBrowse"));
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString f = QFileDialog::getOpenFileName(this, tr("Private key"),
                                                        QDir::homePath() + QStringLiteral("/.ssh"));
@@ -75,7 +77,10 @@ AddHostDialog::AddHostDialog(Fleet& fleet, QWidget* parent)
     form->addRow(tr("&Host:"), m_host);
     form->addRow(tr("&Port:"), m_port);
     form->addRow(tr("&User:"), m_user);
-    form->addRow(tr("&Key:"), keyRow);
+    // A row made of a layout gets no buddy from QFormLayout, which would show "&Key:" as is.
+    auto* keyLabel = new QLabel(tr("&Key:"), this);
+    keyLabel->setBuddy(m_key);
+    form->addRow(keyLabel, keyRow);
     form->addRow(tr("Cost:"), m_hourly);
     auto* note = new QLabel(tr("GPUDeck never starts, stops or deletes your own machines. The "
                                "first connection shows the host key's fingerprint for you to "

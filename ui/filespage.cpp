@@ -65,10 +65,13 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
     m_model = new RemoteFileModel(this);
     m_path = new QLineEdit(this);
     m_path->setObjectName(QStringLiteral("remotePath"));
+    m_path->setAccessibleName(tr("Folder on the machine"));
     m_path->setPlaceholderText(tr("a folder on the machine, e.g. ~/data"));
     connect(m_path, &QLineEdit::returnPressed, this,
             [this] { navigate(m_path->text().trimmed()); });
-    QToolButton* up = tool(this, "remoteUp", tr("Up"), tr("The parent folder"));
+    QToolButton* up = tool(this, "remoteUp", tr("Up"), tr("The parent folder (Alt+Up)"));
+    up->setShortcut(QKeySequence(Qt::ALT | Qt::Key_Up));
+    m_up = up;
     connect(up, &QToolButton::clicked, this, [this] { navigate(parentOf(currentDir())); });
     QToolButton* reload =
         tool(this, "remoteRefresh", tr("Refresh"), tr("List the folder again (F5)"));
@@ -108,6 +111,7 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
     });
     m_conflict = new QComboBox(this);
     m_conflict->setObjectName(QStringLiteral("conflictPolicy"));
+    m_conflict->setAccessibleName(tr("When the file exists"));
     m_conflict->addItem(tr("If it exists: resume / skip same"),
                         static_cast<int>(ssh::ConflictPolicy::Resume));
     m_conflict->addItem(tr("If it exists: overwrite"),
@@ -144,6 +148,12 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
     m_view->setDragDropMode(QAbstractItemView::DragDrop);
     m_view->setDropIndicatorShown(true);
     m_view->setDefaultDropAction(Qt::CopyAction);
+    m_view->setAccessibleName(tr("Files on the machine"));
+    m_onSelection = {download, rename, del, chmod};
+    m_rename = rename;
+    connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+            &FilesPage::updateActions);
+    connect(m_model, &QAbstractItemModel::modelReset, this, &FilesPage::updateActions);
     connect(m_view, &QTableView::activated, this, [this](const QModelIndex& i) {
         if (i.data(RemoteFileModel::IsDirRole).toBool())
             navigate(i.data(RemoteFileModel::PathRole).toString());
@@ -154,6 +164,8 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
         return new RemoteDragData(
             [self, paths] { return self ? self->downloadForDrop(paths) : QList<QUrl>(); });
     });
+    connect(m_model, &RemoteFileModel::dropRefused, this,
+            [this](const QString& message) { m_status->setText(message); });
     connect(m_model, &RemoteFileModel::localFilesDropped, this,
             [this](const QList<QUrl>& urls, const QString& dir) {
                 QStringList paths;
@@ -200,10 +212,21 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
         bar->addWidget(new QLabel(tr("<b>Transfers</b>"), queuePane));
         bar->addWidget(m_total, 1);
         bar->addWidget(m_totalText);
-        bar->addWidget(act("transferPause", tr("Pause"), &TransferQueue::pause));
-        bar->addWidget(act("transferResume", tr("Resume"), &TransferQueue::resume));
-        bar->addWidget(act("transferCancel", tr("Cancel"), &TransferQueue::cancel));
-        bar->addWidget(act("transferRetry", tr("Retry"), &TransferQueue::retry));
+        m_pause = act("transferPause", tr("Pause"), &TransferQueue::pause);
+        m_resume = act("transferResume", tr("Resume"), &TransferQueue::resume);
+        m_cancel = act("transferCancel", tr("Cancel"), &TransferQueue::cancel);
+        m_retry = act("transferRetry", tr("Retry"), &TransferQueue::retry);
+        for (QToolButton* b : {m_pause, m_resume, m_cancel, m_retry})
+            bar->addWidget(b);
+        m_transferView->setAccessibleName(tr("Transfers"));
+        // Room for a few rows even in a small window (the splitter cannot squeeze it below).
+        m_transferView->setMinimumHeight(m_transferView->verticalHeader()->defaultSectionSize() *
+                                             4 +
+                                         m_transferView->horizontalHeader()->sizeHint().height());
+        connect(m_transferView->selectionModel(), &QItemSelectionModel::selectionChanged, this,
+                &FilesPage::updateActions);
+        connect(m_transfers, &QAbstractItemModel::dataChanged, this, &FilesPage::updateActions);
+        connect(m_transfers, &QAbstractItemModel::rowsRemoved, this, &FilesPage::updateActions);
         bar->addWidget(clear);
         auto* ql = new QVBoxLayout(queuePane);
         ql->setContentsMargins(0, 0, 0, 0);
@@ -236,14 +259,18 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
                        static_cast<QWidget*>(del), static_cast<QWidget*>(chmod)})
         actions->addWidget(w);
     actions->addStretch();
-    actions->addWidget(m_conflict);
-    actions->addWidget(m_compress);
-    actions->addWidget(m_verify);
+    // Transfer options on a row of their own, so a narrow window does not cut them.
+    auto* options = new QHBoxLayout;
+    options->addWidget(m_conflict);
+    options->addWidget(m_compress);
+    options->addWidget(m_verify);
+    options->addStretch();
     auto* top = new QWidget(this);
     auto* tl = new QVBoxLayout(top);
     tl->setContentsMargins(0, 0, 0, 0);
     tl->addLayout(nav);
     tl->addLayout(actions);
+    tl->addLayout(options);
     tl->addWidget(m_view, 1);
     tl->addWidget(m_status);
     auto* split = new QSplitter(Qt::Vertical, this);
@@ -253,6 +280,7 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
     split->setStretchFactor(1, 1);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(split);
+    updateActions();
 }
 
 FilesPage::~FilesPage() = default;
@@ -294,13 +322,64 @@ void FilesPage::navigate(const QString& dir)
             m_path->setText(currentDir());
             return;
         }
+        if (m_root.isEmpty()) {
+            const std::optional<Instance> inst = m_fleet.find(m_id);
+            // The first listing is of "~": on a machine whose home is its root, that is it.
+            if (inst && inst->homeIsFileRoot)
+                m_root = resolved;
+        }
+        if (!m_root.isEmpty() && resolved != m_root &&
+            !resolved.startsWith(m_root + QLatin1Char('/'))) {
+            m_path->setText(displayPath(currentDir()));
+            m_status->setText(tr("This machine's files are its home folder (~); %1 is outside "
+                                 "it.")
+                                  .arg(resolved));
+            if (currentDir().isEmpty())
+                navigate(m_root);
+            return;
+        }
         m_model->setEntries(resolved, r.value());
-        m_path->setText(resolved);
+        m_path->setText(displayPath(resolved));
+        updateActions();
         const int hidden = static_cast<int>(r->size()) - m_model->rowCount();
         m_status->setText(hidden > 0 ? tr("%1 items, %2 hidden").arg(r->size()).arg(hidden)
                                      : tr("%1 items").arg(r->size()));
         emit listed(resolved);
     });
+}
+
+QString FilesPage::displayPath(const QString& dir) const
+{
+    if (m_root.isEmpty() || dir.isEmpty())
+        return dir;
+    return dir == m_root ? QStringLiteral("~") : QStringLiteral("~") + dir.mid(m_root.size());
+}
+
+void FilesPage::updateActions()
+{
+    const int selected = static_cast<int>(m_view->selectionModel()->selectedRows().size());
+    for (QToolButton* b : std::as_const(m_onSelection))
+        b->setEnabled(selected > 0);
+    m_rename->setEnabled(selected == 1);
+    m_up->setEnabled(!currentDir().isEmpty() && currentDir() != QLatin1String("/") &&
+                     currentDir() != m_root);
+    if (!m_queue || !m_pause)
+        return;
+    bool canPause = false, canResume = false, canCancel = false, canRetry = false;
+    for (quint64 id : selectedTransfers()) {
+        const TransferItem* i = m_queue->item(id);
+        if (!i)
+            continue;
+        using S = TransferItem::State;
+        canPause |= i->state == S::Queued || i->state == S::Connecting || i->state == S::Running;
+        canResume |= i->state == S::Paused;
+        canCancel |= i->state != S::Done && i->state != S::Skipped && i->state != S::Cancelled;
+        canRetry |= i->state == S::Failed || i->state == S::Cancelled;
+    }
+    m_pause->setEnabled(canPause);
+    m_resume->setEnabled(canResume);
+    m_cancel->setEnabled(canCancel);
+    m_retry->setEnabled(canRetry);
 }
 
 void FilesPage::refresh()

@@ -13,6 +13,7 @@ class QLabel;
 class QLineEdit;
 class QProgressBar;
 class QTableView;
+class QToolButton;
 
 namespace gpudeck {
 
@@ -58,6 +59,10 @@ private:
     void chmodSelected();
     void updateTotals();
     [[nodiscard]] QList<quint64> selectedTransfers() const;
+    // Enables what applies to the current selections (nothing selected: nothing to rename).
+    void updateActions();
+    // What the path box shows: "~/…" inside a machine whose home is its root.
+    [[nodiscard]] QString displayPath(const QString& dir) const;
     void ensureBrowser();
 
     Fleet& m_fleet;
@@ -77,6 +82,15 @@ private:
     QLabel* m_totalText = nullptr;
     QLabel* m_status = nullptr;
     bool m_shown = false;
+    // The machine's home when it is presented as the root (Instance::homeIsFileRoot).
+    QString m_root;
+    QToolButton* m_up = nullptr;
+    QList<QToolButton*> m_onSelection; // need a selected item
+    QToolButton* m_rename = nullptr;   // needs exactly one
+    QToolButton* m_pause = nullptr;
+    QToolButton* m_resume = nullptr;
+    QToolButton* m_cancel = nullptr;
+    QToolButton* m_retry = nullptr;
 };
 
 } // namespace gpudeck

@@ -43,6 +43,7 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, Transfe
             &InstanceWorkspace::openTerminal);
     connect(m_overview, &OverviewPage::destroyRequested, this,
             [this] { emit destroyRequested(m_id); });
+    connect(m_overview, &OverviewPage::statusMessage, this, &InstanceWorkspace::statusMessage);
     connect(m_overview, &OverviewPage::removeHostRequested, this,
             [this] { emit removeHostRequested(m_id); });
     refresh();
@@ -81,6 +82,10 @@ TerminalTabs* InstanceWorkspace::terminals() const
 void InstanceWorkspace::setDestroying(bool destroying)
 {
     m_overview->setDestroying(destroying);
+    // The machine's SSH server is about to go: a terminal that noticed would try to reconnect
+    // to a machine that no longer exists. Ended now; if the destroy fails, Reconnect is there.
+    if (destroying)
+        m_terminals->endSessions(tr("Session closed: the machine is being destroyed."));
 }
 
 } // namespace gpudeck

@@ -42,6 +42,7 @@ public:
 signals:
     void destroyRequested(const QString& instanceId);
     void removeHostRequested(const QString& instanceId);
+    void statusMessage(const QString& message);
 
 private:
     Fleet& m_fleet;

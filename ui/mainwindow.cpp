@@ -3,19 +3,27 @@
 #include "addhostdialog.h"
 #include "billing.h"
 #include "catalogpage.h"
+#include "downloadfirstdialog.h"
 #include "fleet.h"
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
 #include "launchdialog.h"
 #include "monitorhub.h"
+#include "overviewpage.h"
 #include "prompter.h"
 #include "recapdialog.h"
 #include "settings.h"
+#include "settingsdialog.h"
+#include "statusicons.h"
+#include "terminaltabs.h"
 #include "transferqueue.h"
+#include "welcomedialog.h"
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
+#include <QFontDatabase>
 #include <QLabel>
 #include <QListView>
 #include <QListWidget>
@@ -29,6 +37,7 @@
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolBar>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace gpudeck {
@@ -41,20 +50,16 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     setObjectName(QStringLiteral("mainWindow"));
     m_monitors = new MonitorHub(m_fleet, this);
     m_transfers = new TransferQueue(this);
+    m_transfers->setMaxParallel(m_settings.transferConcurrency());
     setWindowTitle(QStringLiteral("GPUDeck"));
     setWindowIcon(QIcon(QStringLiteral(":/icons/gpudeck.svg")));
 
     m_tabs = new QTabWidget(this);
     m_tabs->setObjectName(QStringLiteral("workspaceTabs"));
-    m_tabs->setTabsClosable(true);
+    // Instance tabs get their own neutral close button (addWorkspaceTab); the catalog stays.
     m_tabs->setDocumentMode(true);
     m_catalog = new CatalogPage(m_tabs);
     m_tabs->addTab(m_catalog, QIcon(QStringLiteral(":/icons/provider.svg")), tr("Catalog"));
-    m_tabs->tabBar()->setTabButton(0, QTabBar::RightSide, nullptr); // the catalog stays
-    connect(m_tabs, &QTabWidget::tabCloseRequested, this, [this](int index) {
-        if (index > 0)
-            delete m_tabs->widget(index);
-    });
     connect(m_catalog, &CatalogPage::launchRequested, this, &MainWindow::showLaunchDialog);
 
     buildSidebar();
@@ -98,13 +103,13 @@ void MainWindow::buildSidebar()
     auto* providersTitle = new QLabel(tr("<b>Providers</b>"), side);
     m_providers = new QListWidget(side);
     m_providers->setObjectName(QStringLiteral("providerList"));
+    m_providers->setAccessibleName(tr("Providers"));
     for (Provider* p : m_fleet.providers()) {
-        auto* item = new QListWidgetItem(
-            QIcon(p->id() == QLatin1String("sandbox") ? QStringLiteral(":/icons/sandbox.svg")
-                                                      : QStringLiteral(":/icons/provider.svg")),
-            p->capabilities().launch ? p->displayName()
-                                     : tr("%1 (no launch)").arg(p->displayName()),
-            m_providers);
+        auto* item = new QListWidgetItem(providerIcon(p->id()),
+                                         p->capabilities().launch
+                                             ? p->displayName()
+                                             : tr("%1 (no launch)").arg(p->displayName()),
+                                         m_providers);
         item->setToolTip(p->guardNote());
         item->setData(Qt::UserRole, p->id());
     }
@@ -113,6 +118,7 @@ void MainWindow::buildSidebar()
     m_instanceModel = new InstanceListModel(m_fleet, m_monitors, this);
     m_instances = new QListView(side);
     m_instances->setObjectName(QStringLiteral("instanceList"));
+    m_instances->setAccessibleName(tr("Instances"));
     m_instances->setModel(m_instanceModel);
     m_instances->setIconSize(QSize(12, 12));
     m_instances->setSpacing(2);
@@ -122,6 +128,9 @@ void MainWindow::buildSidebar()
     connect(m_instances, &QListView::clicked, this, [this](const QModelIndex& i) {
         openWorkspace(i.data(InstanceListModel::InstanceIdRole).toString());
     });
+    m_instances->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_instances, &QListView::customContextMenuRequested, this,
+            [this](const QPoint& at) { showInstanceMenu(m_instances->indexAt(at), at); });
 
     auto* layout = new QVBoxLayout(side);
     layout->setContentsMargins(6, 6, 0, 6);
@@ -134,7 +143,13 @@ void MainWindow::buildSidebar()
     split->setObjectName(QStringLiteral("mainSplitter"));
     split->addWidget(side);
     split->addWidget(m_tabs);
+    // Names and costs stay readable in a small window: the sidebar keeps its width (it can be
+    // dragged closed, not squeezed) and the tabs take what is left.
+    side->setMinimumWidth(190);
+    split->setStretchFactor(0, 0);
     split->setStretchFactor(1, 1);
+    split->setCollapsible(0, true);
+    split->setCollapsible(1, false);
     split->setSizes({260, 920});
     setCentralWidget(split);
 }
@@ -171,12 +186,26 @@ void MainWindow::buildActions()
         loadCatalog();
         m_fleet.refresh();
     });
+    auto* settings = new QAction(tr("&Settings…"), this);
+    settings->setObjectName(QStringLiteral("settingsAction"));
+    settings->setShortcut(QKeySequence::Preferences);
+    if (settings->shortcut().isEmpty())
+        settings->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    connect(settings, &QAction::triggered, this, [this] { showSettings(); });
+    auto* closeTab = new QAction(tr("&Close Tab"), this);
+    closeTab->setObjectName(QStringLiteral("closeTabAction"));
+    closeTab->setShortcut(QKeySequence::Close);
+    connect(closeTab, &QAction::triggered, this, [this] {
+        closeWorkspaceTab(qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()));
+    });
     auto* quit = new QAction(tr("&Quit"), this);
     quit->setShortcut(QKeySequence::Quit);
     connect(quit, &QAction::triggered, this, &QWidget::close);
 
     QMenu* file = menuBar()->addMenu(tr("&File"));
     file->addAction(refresh);
+    file->addAction(settings);
+    file->addAction(closeTab);
     file->addSeparator();
     file->addAction(quit);
     QMenu* instance = menuBar()->addMenu(tr("&Instance"));
@@ -184,6 +213,8 @@ void MainWindow::buildActions()
     instance->addAction(addHost);
     instance->addAction(m_destroyAction);
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&Welcome"), this, &MainWindow::showWelcome)
+        ->setObjectName(QStringLiteral("welcomeAction"));
     help->addAction(tr("&About GPUDeck"), this, [this] {
         QMessageBox::about(this, tr("About GPUDeck"),
                            tr("<b>GPUDeck %1</b><p>Rent cloud GPUs by the hour without forgetting "
@@ -258,9 +289,18 @@ void MainWindow::instancesChanged()
         if (i.data(InstanceListModel::InstanceIdRole).toString() == selected)
             m_instances->setCurrentIndex(i);
     }
-    for (auto it = m_workspaces.begin(); it != m_workspaces.end(); ++it) {
+    for (auto it = m_workspaces.begin(); it != m_workspaces.end();) {
+        // A machine that is gone (destroyed from the CLI, another window or the provider's
+        // console) takes its workspace with it: its terminals must not keep reconnecting.
+        if (it.value() && !m_fleet.find(it.key()) && !m_destroying.contains(it.key())) {
+            statusBar()->showMessage(tr("%1 is gone; its tab was closed.").arg(it.key()), 10000);
+            delete it.value().data();
+            it = m_workspaces.erase(it);
+            continue;
+        }
         if (it.value())
             it.value()->refresh();
+        ++it;
     }
     tick();
 }
@@ -299,12 +339,96 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
         w = new InstanceWorkspace(m_fleet, m_monitors, m_transfers, instanceId, m_tabs);
         connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
         connect(w, &InstanceWorkspace::removeHostRequested, this, &MainWindow::removeHost);
+        connect(w, &InstanceWorkspace::statusMessage, this,
+                [this](const QString& m) { statusBar()->showMessage(m, 5000); });
         const std::optional<Instance> i = m_fleet.find(instanceId);
-        m_tabs->addTab(w, QIcon(QStringLiteral(":/icons/overview.svg")), i->name);
+        w->terminals()->setProfile(terminalProfile());
         m_workspaces.insert(instanceId, w);
     }
+    if (m_tabs->indexOf(w) < 0)
+        addWorkspaceTab(w);
     m_tabs->setCurrentWidget(w);
     return w;
+}
+
+void MainWindow::showInstanceMenu(const QModelIndex& index, const QPoint& at)
+{
+    const QString id = index.data(InstanceListModel::InstanceIdRole).toString();
+    const std::optional<Instance> i = m_fleet.find(id);
+    if (!i)
+        return;
+    const Provider* p = m_fleet.provider(i->provider);
+    const bool running = i->status == InstanceStatus::Running;
+    auto* menu = new QMenu(this);
+    menu->setObjectName(QStringLiteral("instanceMenu"));
+    menu->setAttribute(Qt::WA_DeleteOnClose);
+    menu->addAction(QIcon(QStringLiteral(":/icons/overview.svg")), tr("&Open"), this,
+                    [this, id] { openWorkspace(id); });
+    menu->addAction(QIcon(QStringLiteral(":/icons/terminal.svg")), tr("Open &terminal"), this,
+                    [this, id] {
+                        if (auto* w = openWorkspace(id))
+                            w->openTerminal();
+                    })
+        ->setEnabled(running);
+    menu->addAction(QIcon(QStringLiteral(":/icons/files.svg")), tr("&Files"), this,
+                    [this, id] {
+                        if (auto* w = openWorkspace(id))
+                            w->showFiles();
+                    })
+        ->setEnabled(running);
+    menu->addAction(tr("Copy &ssh command"), this,
+                    [this, inst = *i] {
+                        QGuiApplication::clipboard()->setText(
+                            sshCommandFor(inst, m_fleet.keyPathFor(inst)));
+                        statusBar()->showMessage(tr("Copied the ssh command of %1").arg(inst.name),
+                                                 5000);
+                    })
+        ->setEnabled(!i->host.isEmpty());
+    menu->addSeparator();
+    if (p && p->capabilities().destroy)
+        menu->addAction(QIcon(QStringLiteral(":/icons/destroy.svg")), tr("&Destroy…"), this,
+                        [this, id] { destroyInstance(id); });
+    else if (i->provider == QLatin1String("ssh"))
+        menu->addAction(tr("&Remove from GPUDeck…"), this, [this, id] { removeHost(id); });
+    menu->popup(m_instances->viewport()->mapToGlobal(at));
+}
+
+void MainWindow::addWorkspaceTab(InstanceWorkspace* w)
+{
+    const std::optional<Instance> i = m_fleet.find(w->instanceId());
+    const int index = m_tabs->addTab(w, QIcon(QStringLiteral(":/icons/overview.svg")),
+                                     i ? i->name : w->instanceId());
+    auto* close = new QToolButton(m_tabs->tabBar());
+    close->setObjectName(QStringLiteral("closeTabButton-") + w->instanceId());
+    close->setIcon(QIcon(QStringLiteral(":/icons/tab-close.svg")));
+    close->setIconSize(QSize(12, 12));
+    close->setAutoRaise(true);
+    close->setFocusPolicy(Qt::NoFocus);
+    close->setAccessibleName(tr("Close tab"));
+    close->setToolTip(tr("Close this tab (Ctrl+W). Terminals, transfers and the machine keep "
+                         "running; open it again from the instance list."));
+    connect(close, &QToolButton::clicked, this,
+            [this, w = QPointer<InstanceWorkspace>(w)] { closeWorkspaceTab(w); });
+    m_tabs->tabBar()->setTabButton(index, QTabBar::RightSide, close);
+}
+
+void MainWindow::closeWorkspaceTab(InstanceWorkspace* w)
+{
+    const int index = w ? m_tabs->indexOf(w) : -1;
+    if (index <= 0)
+        return;
+    // Only the tab goes: what runs in its terminals is the user's work, so the sessions stay
+    // connected (hidden) until the machine is destroyed or the window closes.
+    m_tabs->removeTab(index);
+    w->hide();
+    const int terminals = w->terminals()->count();
+    if (terminals > 0)
+        statusBar()->showMessage(
+            tr("Closed the tab of %1; its %n terminal(s) keep running. Open it again from the "
+               "instance list.",
+               nullptr, terminals)
+                .arg(w->instanceId()),
+            8000);
 }
 
 void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId)
@@ -370,44 +494,55 @@ void MainWindow::destroyInstance(const QString& instanceId)
 
 void MainWindow::downloadThenDestroy(const Instance& instance)
 {
-    const std::optional<QString> remote = Prompter::instance().askText(
-        this, tr("Download before destroying"),
-        tr("Folder (or file) on %1 to download before it is destroyed:").arg(instance.name), true);
-    if (!remote || remote->trimmed().isEmpty())
-        return;
-    const QString defaultLocal =
-        QStandardPaths::writableLocation(QStandardPaths::DownloadLocation) + QLatin1Char('/') +
-        instance.name;
-    const std::optional<QString> local = Prompter::instance().askText(
-        this, tr("Download before destroying"),
-        tr("Local folder to put it in:\n(default %1)").arg(defaultLocal), true);
-    if (!local)
-        return;
-    const QString localDir = local->trimmed().isEmpty() ? defaultLocal : local->trimmed();
+    auto* dialog = new DownloadFirstDialog(m_fleet, instance, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
     const QString id = instance.id;
-    statusBar()->showMessage(
-        tr("Downloading %1 from %2; the machine is destroyed once it has arrived…")
-            .arg(remote->trimmed(), instance.name));
-    if (auto w = openWorkspace(id))
-        w->showFiles();
-    QPointer<MainWindow> self(this);
-    m_transfers->downloadThen(m_fleet, instance, remote->trimmed(), localDir,
-                              [self, id, localDir](Result<ssh::TransferOutcome> r) {
-                                  if (!self)
-                                      return;
-                                  if (!r.ok()) {
-                                      // Nothing is lost: the machine stays until its data is safe.
-                                      Error e = r.error();
-                                      e.message = tr("The download failed, so the machine was NOT "
-                                                     "destroyed: %1")
-                                                      .arg(e.message);
-                                      Prompter::instance().showError(self, tr("Destroy"), e);
-                                      return;
-                                  }
-                                  self->statusBar()->showMessage(tr("Saved in %1.").arg(localDir),
-                                                                 10000);
-                                  self->destroyConfirmed(id);
-                              });
+    connect(dialog, &QDialog::accepted, this, [this, dialog, id] {
+        const std::optional<Instance> i = m_fleet.find(id);
+        if (!i)
+            return;
+        const QString remote = dialog->remotePath();
+        const QString localDir = dialog->localDir();
+        statusBar()->showMessage(
+            tr("Downloading %1 from %2; you are asked once more before it is destroyed…")
+                .arg(remote, i->name));
+        if (auto w = openWorkspace(id))
+            w->showFiles();
+        QPointer<MainWindow> self(this);
+        m_transfers->downloadThen(
+            m_fleet, *i, remote, localDir,
+            [self, id, remote, localDir](Result<ssh::TransferOutcome> r) {
+                if (!self)
+                    return;
+                self->statusBar()->clearMessage();
+                if (!r.ok()) {
+                    // Nothing is lost: the machine stays until its data is safe.
+                    Error e = r.error();
+                    e.message = tr("The download failed, so the machine was NOT destroyed: %1")
+                                    .arg(e.message);
+                    Prompter::instance().showError(self, tr("Destroy"), e);
+                    return;
+                }
+                const std::optional<Instance> now = self->m_fleet.find(id);
+                if (!now)
+                    return;
+                const QString arrived =
+                    tr("Downloaded %1 from %2 into %3.").arg(remote, now->name, localDir);
+                if (!Prompter::instance().confirm(
+                        self, tr("Destroy machine"),
+                        arrived + QStringLiteral("\n\n") +
+                            tr("Destroy %1 now? Everything else on its disk is deleted for good.")
+                                .arg(now->name),
+                        tr("Destroy"))) {
+                    self->statusBar()->showMessage(arrived + tr(" The machine keeps running."),
+                                                   10000);
+                    return;
+                }
+                self->m_recapNotes.insert(id, arrived);
+                self->destroyConfirmed(id);
+            });
+    });
+    dialog->open();
 }
 
 void MainWindow::destroyConfirmed(const QString& instanceId)
@@ -437,8 +572,70 @@ void MainWindow::destroyConfirmed(const QString& instanceId)
         self->statusBar()->showMessage(
             tr("%1 destroyed; total %2").arg(r->instance.name, formatCents(r->cost.totalCents())),
             10000);
-        self->showRecap(r.value());
+        self->showRecap(r.value(), self->m_recapNotes.take(instanceId));
     });
+}
+
+void MainWindow::showWelcomeIfFirstRun()
+{
+    if (m_settings.welcomeShown())
+        return;
+    m_settings.setWelcomeShown(true);
+    showWelcome();
+}
+
+void MainWindow::showWelcome()
+{
+    auto* dialog = new WelcomeDialog(m_fleet, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    connect(dialog, &WelcomeDialog::trySandboxRequested, this, [this] {
+        // The cheapest Sandbox plan, selected in the launch dialog.
+        QString plan;
+        double best = 0;
+        for (const Plan& p : m_catalog->plans()) {
+            if (p.provider == QLatin1String("sandbox") &&
+                (plan.isEmpty() || p.onDemandHourly < best)) {
+                plan = p.id;
+                best = p.onDemandHourly;
+            }
+        }
+        showLaunchDialog(QStringLiteral("sandbox"), plan);
+    });
+    connect(dialog, &WelcomeDialog::addAccountRequested, this,
+            [this] { showSettings(QStringLiteral("accountsPage")); });
+    dialog->open();
+}
+
+void MainWindow::showSettings(const QString& page)
+{
+    auto* dialog = new SettingsDialog(m_fleet, m_settings, this);
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    if (!page.isEmpty())
+        dialog->showPage(page);
+    connect(dialog, &SettingsDialog::applied, this, &MainWindow::applySettings);
+    dialog->open();
+}
+
+TerminalProfile MainWindow::terminalProfile() const
+{
+    TerminalProfile p;
+    p.font = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    if (!m_settings.terminalFontFamily().isEmpty())
+        p.font.setFamily(m_settings.terminalFontFamily());
+    if (m_settings.terminalFontSize() > 0)
+        p.font.setPointSize(m_settings.terminalFontSize());
+    p.scrollbackLines = m_settings.terminalScrollback();
+    return p;
+}
+
+void MainWindow::applySettings()
+{
+    m_transfers->setMaxParallel(m_settings.transferConcurrency());
+    const TerminalProfile profile = terminalProfile();
+    for (const auto& w : std::as_const(m_workspaces)) {
+        if (w)
+            w->terminals()->setProfile(profile);
+    }
 }
 
 void MainWindow::showAddHostDialog()
@@ -474,11 +671,11 @@ void MainWindow::removeHost(const QString& instanceId)
         delete w.data();
 }
 
-void MainWindow::showRecap(const Recap& recap)
+void MainWindow::showRecap(const Recap& recap, const QString& note)
 {
     if (m_quitting)
         return;
-    auto* dialog = new RecapDialog(recap, this);
+    auto* dialog = new RecapDialog(recap, note, this);
     dialog->show();
     emit recapShown(recap.instance.id);
 }

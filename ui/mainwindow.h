@@ -22,6 +22,7 @@ class TransferQueue;
 class Settings;
 struct Instance;
 struct Recap;
+struct TerminalProfile;
 
 // The main window: providers and instances on the left, the catalog and one workspace per
 // instance in the middle, burn rate and today's spend in the status bar, and a tray icon.
@@ -39,6 +40,9 @@ public:
     // shows the recap.
     void destroyInstance(const QString& instanceId);
     void showAddHostDialog();
+    // The welcome page: at the first start (once), and from Help.
+    void showWelcome();
+    void showWelcomeIfFirstRun();
     // Forgets one of the user's own hosts (after a confirmation).
     void removeHost(const QString& instanceId);
 
@@ -56,10 +60,16 @@ private:
     void loadCatalog();
     void instancesChanged();
     void tick();
-    void showRecap(const Recap& recap);
+    void showRecap(const Recap& recap, const QString& note = {});
     [[nodiscard]] QString selectedInstanceId() const;
     void quitDestroyingSandboxes();
     void downloadThenDestroy(const Instance& instance);
+    void showSettings(const QString& page = {});
+    void addWorkspaceTab(InstanceWorkspace* w);
+    void showInstanceMenu(const QModelIndex& index, const QPoint& at);
+    void closeWorkspaceTab(InstanceWorkspace* w);
+    void applySettings();
+    [[nodiscard]] TerminalProfile terminalProfile() const;
     void destroyConfirmed(const QString& instanceId);
 
     Fleet& m_fleet;
@@ -77,6 +87,7 @@ private:
     QAction* m_destroyAction = nullptr;
     QHash<QString, QPointer<InstanceWorkspace>> m_workspaces;
     QSet<QString> m_destroying;
+    QHash<QString, QString> m_recapNotes; // e.g. what was downloaded before the destroy
     QTimer m_tick;
     bool m_quitting = false;
     bool m_readyToClose = false;

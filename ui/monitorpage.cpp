@@ -107,6 +107,7 @@ MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWid
     m_alerts->hide();
     m_window = new QComboBox(this);
     m_window->setObjectName(QStringLiteral("monitorWindow"));
+    m_window->setAccessibleName(tr("Time window"));
     m_window->addItem(tr("Last 5 minutes"), 5 * 60 * 1000);
     m_window->addItem(tr("Last hour"), 3600 * 1000);
     m_window->addItem(tr("Last 24 hours"), 24 * 3600 * 1000);

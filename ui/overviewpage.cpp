@@ -2,11 +2,14 @@
 
 #include "statusicons.h"
 
+#include <QClipboard>
 #include <QFormLayout>
 #include <QGroupBox>
+#include <QGuiApplication>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QPushButton>
+#include <QToolButton>
 #include <QVBoxLayout>
 
 namespace gpudeck {
@@ -53,7 +56,21 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_address = field("overviewAddress");
     m_user = field("overviewUser");
     m_sshCommand = field("overviewSshCommand");
-    m_sshCommand->setWordWrap(true);
+    // One line, so it can be read and copied as the command it is; the button copies it whole.
+    m_sshCommand->setWordWrap(false);
+    auto* copySsh = new QToolButton(this);
+    copySsh->setObjectName(QStringLiteral("copySshCommandButton"));
+    copySsh->setText(tr("&Copy"));
+    copySsh->setToolTip(tr("Copy the ssh command to the clipboard"));
+    copySsh->setAccessibleName(tr("Copy ssh command"));
+    connect(copySsh, &QToolButton::clicked, this, [this] {
+        QGuiApplication::clipboard()->setText(m_sshCommand->text());
+        emit statusMessage(tr("Copied: %1").arg(m_sshCommand->text()));
+    });
+    auto* sshRow = new QHBoxLayout;
+    sshRow->setContentsMargins(0, 0, 0, 0);
+    sshRow->addWidget(m_sshCommand, 1);
+    sshRow->addWidget(copySsh);
     m_plan = field("overviewPlan");
     m_rate = field("overviewRate");
     m_billing = field("overviewBilling");
@@ -67,7 +84,7 @@ OverviewPage::OverviewPage(QWidget* parent)
     mform->addRow(tr("Status:"), m_status);
     mform->addRow(tr("Address:"), m_address);
     mform->addRow(tr("Login user:"), m_user);
-    mform->addRow(tr("Connect:"), m_sshCommand);
+    mform->addRow(tr("Connect:"), sshRow);
     mform->addRow(tr("Plan:"), m_plan);
 
     auto* money = new QGroupBox(tr("Cost"), this);
@@ -103,6 +120,9 @@ OverviewPage::OverviewPage(QWidget* parent)
     buttons->addStretch();
     buttons->addWidget(m_removeHost);
     buttons->addWidget(m_destroy);
+    // Keyboard order follows what a user does first: open a terminal; destroying comes last.
+    setTabOrder(m_openTerminal, m_removeHost);
+    setTabOrder(m_removeHost, m_destroy);
 
     auto* columns = new QHBoxLayout;
     columns->addWidget(machine, 3);
@@ -168,16 +188,22 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
     m_openTerminal->setEnabled(i.status == InstanceStatus::Running && !m_destroying);
 
     const QDateTime start = t.requested.isValid() ? t.requested : i.createdAt;
+    // Steps a machine launched elsewhere had passed before GPUDeck first looked get no time:
+    // "+25 s" would be when the window noticed, not when the machine got there.
+    const auto seen = [&t](const QDateTime& at) {
+        return !t.watchedFromLaunch && at.isValid() && at <= t.firstSeen ? QDateTime() : at;
+    };
     const bool ready = t.sshReady.isValid();
     const bool running = t.running.isValid();
     QStringList steps{
         stepLine(tr("Requested"), start, start, false, true),
-        stepLine(tr("Provisioning"), t.provisioning, start,
+        stepLine(tr("Provisioning"), seen(t.provisioning), start,
                  i.status == InstanceStatus::Provisioning, t.booting.isValid() || running),
-        stepLine(tr("Booting"), t.booting, start, i.status == InstanceStatus::Booting, running),
-        stepLine(tr("Running"), t.running, start, false, ready),
-        stepLine(tr("SSH ready"), t.sshReady, start, i.status == InstanceStatus::Running && !ready,
-                 false),
+        stepLine(tr("Booting"), seen(t.booting), start, i.status == InstanceStatus::Booting,
+                 running),
+        stepLine(tr("Running"), seen(t.running), start, false, running),
+        stepLine(tr("SSH ready"), t.watchedFromLaunch ? t.sshReady : QDateTime(), start,
+                 i.status == InstanceStatus::Running && !ready, ready),
     };
     m_timeline->setText(steps.join(QStringLiteral("<br>")));
 }

@@ -23,6 +23,7 @@ public:
 
 signals:
     void destroyRequested();
+    void statusMessage(const QString& message);
     void removeHostRequested();
     void openTerminalRequested();
 

@@ -7,7 +7,7 @@
 
 namespace gpudeck {
 
-RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
+RecapDialog::RecapDialog(const Recap& r, const QString& note, QWidget* parent)
     : QDialog(parent)
 {
     setObjectName(QStringLiteral("recapDialog"));
@@ -26,6 +26,11 @@ RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
                                         r.instance.planId, r.instance.provider),
                                this);
     heading->setWordWrap(true);
+    QLabel* before = nullptr;
+    if (!note.isEmpty()) {
+        before = value("recapNote", note);
+        before->setWordWrap(true);
+    }
     auto* form = new QFormLayout;
     form->addRow(tr("Wall time:"), value("recapWall", formatDuration(r.cost.wallSeconds)));
     form->addRow(tr("Running time:"), value("recapRunning", formatDuration(r.cost.runningSeconds)));
@@ -40,17 +45,20 @@ RecapDialog::RecapDialog(const Recap& r, QWidget* parent)
     bold.setBold(true);
     total->setFont(bold);
     form->addRow(tr("Total:"), total);
-    auto* note = new QLabel(tr("An estimate from the launch-time price and the provider's billing "
-                               "rule; saved in the ledger."),
-                            this);
-    note->setWordWrap(true);
-    note->setForegroundRole(QPalette::PlaceholderText);
+    auto* estimate =
+        new QLabel(tr("An estimate from the launch-time price and the provider's billing "
+                      "rule; saved in the ledger."),
+                   this);
+    estimate->setWordWrap(true);
+    estimate->setForegroundRole(QPalette::PlaceholderText);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Close, this);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::close);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(heading);
+    if (before)
+        layout->addWidget(before);
     layout->addLayout(form);
-    layout->addWidget(note);
+    layout->addWidget(estimate);
     layout->addWidget(buttons);
 }
 

@@ -12,7 +12,8 @@ class RecapDialog final : public QDialog {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RecapDialog)
 public:
-    explicit RecapDialog(const Recap& recap, QWidget* parent = nullptr);
+    // `note` says what happened before the destroy (a folder downloaded), shown above the costs.
+    RecapDialog(const Recap& recap, const QString& note, QWidget* parent = nullptr);
 };
 
 } // namespace gpudeck

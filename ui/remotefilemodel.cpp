@@ -224,12 +224,11 @@ bool RemoteFileModel::canDropMimeData(const QMimeData* data, Qt::DropAction, int
     // them, so refuse (moving within the machine is Rename's job).
     if (qobject_cast<const RemoteDragData*>(data))
         return false;
-    if (!data || !data->hasUrls())
-        return false;
-    if (parent.isValid() && !parent.data(IsDirRole).toBool())
-        return true; // onto a file: into the folder being shown
-    const QList<QUrl> urls = data->urls();
-    return std::all_of(urls.begin(), urls.end(), [](const QUrl& u) { return u.isLocalFile(); });
+    // Only the list of formats is looked at here: this runs on every mouse move of a drag, and
+    // asking for the URLs themselves makes the drag source convert them each time. Which of
+    // them are local files is decided once, at the drop.
+    Q_UNUSED(parent)
+    return data && data->hasUrls();
 }
 
 bool RemoteFileModel::dropMimeData(const QMimeData* data, Qt::DropAction action, int row,
@@ -240,7 +239,21 @@ bool RemoteFileModel::dropMimeData(const QMimeData* data, Qt::DropAction action,
     const QString target = parent.isValid() && parent.data(IsDirRole).toBool()
                                ? parent.data(PathRole).toString()
                                : m_dir;
-    emit localFilesDropped(data->urls(), target);
+    QList<QUrl> local;
+    int other = 0;
+    for (const QUrl& u : data->urls()) {
+        if (u.isLocalFile())
+            local << u;
+        else
+            ++other;
+    }
+    if (other > 0)
+        emit dropRefused(tr("%n dropped item(s) are not files on this computer and were left out "
+                            "(download them first, then drop the files).",
+                            nullptr, other));
+    if (local.isEmpty())
+        return false;
+    emit localFilesDropped(local, target);
     return true;
 }
 

@@ -49,6 +49,7 @@ public:
 
 signals:
     void localFilesDropped(const QList<QUrl>& urls, const QString& remoteDir);
+    void dropRefused(const QString& message);
 
 private:
     void rebuild();

@@ -1,6 +1,7 @@
 #include "statusicons.h"
 
 #include <QCoreApplication>
+#include <QFile>
 
 namespace gpudeck {
 
@@ -42,6 +43,14 @@ QString statusText(InstanceStatus s)
         return QCoreApplication::translate("status", "Error");
     }
     return {};
+}
+
+QIcon providerIcon(const QString& providerId)
+{
+    if (providerId == QLatin1String("sandbox"))
+        return QIcon(QStringLiteral(":/icons/sandbox.svg"));
+    const QString badge = QStringLiteral(":/icons/provider-%1.svg").arg(providerId);
+    return QIcon(QFile::exists(badge) ? badge : QStringLiteral(":/icons/provider.svg"));
 }
 
 } // namespace gpudeck

@@ -96,6 +96,20 @@ void TerminalPane::connectShell()
     shell->start();
 }
 
+void TerminalPane::endSession(const QString& why)
+{
+    if (m_shell)
+        m_shell->stop();
+    m_shell.reset();
+    showState(ShellSession::State::Closed, why);
+}
+
+void TerminalPane::setProfile(const TerminalProfile& profile)
+{
+    m_view->setTerminalFont(profile.font);
+    m_surface->setScrollbackLimit(profile.scrollbackLines);
+}
+
 void TerminalPane::showState(ShellSession::State state, const QString& message)
 {
     m_state = state;

@@ -2,6 +2,7 @@
 
 #include "shellsession.h"
 
+#include <QFont>
 #include <QWidget>
 
 #include <memory>
@@ -19,6 +20,12 @@ class TerminalSurface;
 class TerminalView;
 } // namespace terminal
 
+// How terminals look and how much they keep (Settings → Terminal and transfers).
+struct TerminalProfile {
+    QFont font; // the base font; each terminal zooms from it
+    int scrollbackLines = 10'000;
+};
+
 // One terminal on an instance: a terminal view over an SSH shell, with a banner that says what
 // the connection is doing (connecting, reconnecting, failed, ended) and offers to reconnect.
 class TerminalPane final : public QWidget {
@@ -31,6 +38,9 @@ public:
     [[nodiscard]] terminal::TerminalView* view() const { return m_view; }
     [[nodiscard]] terminal::TerminalSurface* surface() const { return m_surface.get(); }
     [[nodiscard]] ssh::ShellSession::State state() const { return m_state; }
+    void setProfile(const TerminalProfile& profile);
+    // Closes the session for good (the machine is going away): no reconnect attempts.
+    void endSession(const QString& why);
 
 public slots:
     void connectShell();

@@ -41,6 +41,8 @@ TerminalTabs::TerminalTabs(Fleet& fleet, QString instanceId, QWidget* parent)
 TerminalPane* TerminalTabs::openTerminal()
 {
     auto* pane = new TerminalPane(m_fleet, m_instanceId, m_tabs);
+    if (m_profile)
+        pane->setProfile(*m_profile);
     const QString label = tr("Terminal %1").arg(++m_opened);
     const int index = m_tabs->addTab(pane, QIcon(QStringLiteral(":/icons/terminal.svg")), label);
     connect(pane, &TerminalPane::titleChanged, this, [this, pane, label](const QString& title) {
@@ -61,6 +63,19 @@ int TerminalTabs::count() const
 TerminalPane* TerminalTabs::terminal(int index) const
 {
     return qobject_cast<TerminalPane*>(m_tabs->widget(index));
+}
+
+void TerminalTabs::endSessions(const QString& why)
+{
+    for (int i = 0; i < count(); ++i)
+        terminal(i)->endSession(why);
+}
+
+void TerminalTabs::setProfile(const TerminalProfile& profile)
+{
+    m_profile = profile;
+    for (int i = 0; i < count(); ++i)
+        terminal(i)->setProfile(profile);
 }
 
 } // namespace gpudeck

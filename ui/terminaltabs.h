@@ -1,13 +1,16 @@
 #pragma once
 
+#include "terminalpane.h"
+
 #include <QWidget>
+
+#include <optional>
 
 class QTabWidget;
 
 namespace gpudeck {
 
 class Fleet;
-class TerminalPane;
 
 // Several terminals on one instance, as tabs; "+" (Ctrl+Shift+T) opens another.
 class TerminalTabs final : public QWidget {
@@ -19,12 +22,17 @@ public:
     TerminalPane* openTerminal();
     [[nodiscard]] int count() const;
     [[nodiscard]] TerminalPane* terminal(int index) const;
+    // Applies to the open terminals and to those opened later.
+    void setProfile(const TerminalProfile& profile);
+    // Ends every terminal's session (see TerminalPane::endSession).
+    void endSessions(const QString& why);
 
 private:
     Fleet& m_fleet;
     QString m_instanceId;
     QTabWidget* m_tabs = nullptr;
     int m_opened = 0;
+    std::optional<TerminalProfile> m_profile;
 };
 
 } // namespace gpudeck

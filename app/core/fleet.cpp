@@ -236,6 +236,8 @@ void Fleet::noteStatus(const Instance& i)
     LaunchTimeline& t = m_timelines[keyOf(i)];
     const QDateTime now = QDateTime::currentDateTimeUtc();
     bool changed = false;
+    if (!t.firstSeen.isValid())
+        t.firstSeen = now;
     auto mark = [&](QDateTime& field) {
         if (!field.isValid()) {
             field = now;
@@ -381,6 +383,7 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
             ins.exec();
             self->m_keyPaths.insert(keyOf(i), self->m_paths.appKey());
             self->m_timelines[keyOf(i)].requested = requestedAt;
+            self->m_timelines[keyOf(i)].watchedFromLaunch = true;
             self->upsert(i);
             self->scheduleRefresh();
         }

@@ -29,6 +29,11 @@ struct LaunchTimeline {
     QDateTime running;
     QDateTime sshReady;
     QString sshError; // why the SSH check failed, if it did
+    // When this process first saw the machine, and whether it watched from the launch on. A
+    // machine launched elsewhere (the CLI, a console) was already past some steps then: their
+    // times are when GPUDeck looked, not when they happened.
+    QDateTime firstSeen;
+    bool watchedFromLaunch = false;
 };
 
 // The application core: every provider, every instance on them, launches and confirmed

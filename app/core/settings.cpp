@@ -2,6 +2,8 @@
 
 #include "paths.h"
 
+#include <algorithm>
+
 namespace gpudeck {
 
 namespace key {
@@ -10,6 +12,12 @@ const QString windowState = QStringLiteral("window/state");
 const QString catalogHeader = QStringLiteral("catalog/header");
 const QString destroySandboxOnQuit = QStringLiteral("sandbox/destroyOnQuit");
 const QString launchEstimateHours = QStringLiteral("launch/estimateHours");
+const QString terminalFontFamily = QStringLiteral("terminal/fontFamily");
+const QString terminalFontSize = QStringLiteral("terminal/fontSize");
+const QString terminalScrollback = QStringLiteral("terminal/scrollback");
+const QString transferConcurrency = QStringLiteral("transfers/concurrency");
+const QString welcomeShown = QStringLiteral("firstRun/welcomeShown");
+const QString theme = QStringLiteral("appearance/theme");
 } // namespace key
 
 Settings::Settings(const AppPaths& paths)
@@ -64,6 +72,69 @@ int Settings::launchEstimateHours() const
 void Settings::setLaunchEstimateHours(int v)
 {
     m_settings.setValue(key::launchEstimateHours, v);
+}
+
+QString Settings::terminalFontFamily() const
+{
+    return m_settings.value(key::terminalFontFamily).toString();
+}
+
+void Settings::setTerminalFontFamily(const QString& v)
+{
+    m_settings.setValue(key::terminalFontFamily, v);
+}
+
+int Settings::terminalFontSize() const
+{
+    return std::clamp(m_settings.value(key::terminalFontSize, 0).toInt(), 0, 72);
+}
+
+void Settings::setTerminalFontSize(int v)
+{
+    m_settings.setValue(key::terminalFontSize, v);
+}
+
+int Settings::terminalScrollback() const
+{
+    return std::clamp(m_settings.value(key::terminalScrollback, 10'000).toInt(), kMinScrollback,
+                      kMaxScrollback);
+}
+
+void Settings::setTerminalScrollback(int v)
+{
+    m_settings.setValue(key::terminalScrollback, std::clamp(v, kMinScrollback, kMaxScrollback));
+}
+
+int Settings::transferConcurrency() const
+{
+    return std::clamp(m_settings.value(key::transferConcurrency, 3).toInt(), 1,
+                      kMaxTransferConcurrency);
+}
+
+void Settings::setTransferConcurrency(int v)
+{
+    m_settings.setValue(key::transferConcurrency, std::clamp(v, 1, kMaxTransferConcurrency));
+}
+
+QString Settings::theme() const
+{
+    const QString t = m_settings.value(key::theme).toString();
+    return t == QLatin1String("light") || t == QLatin1String("dark") ? t : QStringLiteral("system");
+}
+
+void Settings::setTheme(const QString& v)
+{
+    m_settings.setValue(key::theme, v);
+}
+
+bool Settings::welcomeShown() const
+{
+    return m_settings.value(key::welcomeShown, false).toBool();
+}
+
+void Settings::setWelcomeShown(bool v)
+{
+    m_settings.setValue(key::welcomeShown, v);
 }
 
 } // namespace gpudeck

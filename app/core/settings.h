@@ -29,6 +29,30 @@ public:
     [[nodiscard]] int launchEstimateHours() const;
     void setLaunchEstimateHours(int v);
 
+    // Terminal text: an empty family means the system's fixed-width font, 0 its size.
+    [[nodiscard]] QString terminalFontFamily() const;
+    void setTerminalFontFamily(const QString& v);
+    [[nodiscard]] int terminalFontSize() const;
+    void setTerminalFontSize(int v);
+    // Lines kept above the screen per terminal (memory: about 1 KiB per 80-column line).
+    [[nodiscard]] int terminalScrollback() const;
+    void setTerminalScrollback(int v);
+    static constexpr int kMinScrollback = 100;
+    static constexpr int kMaxScrollback = 200'000;
+
+    // Transfers that run at once per window (each has its own SSH connection).
+    [[nodiscard]] int transferConcurrency() const;
+    void setTransferConcurrency(int v);
+    static constexpr int kMaxTransferConcurrency = 8;
+
+    // "system" (default), "light" or "dark".
+    [[nodiscard]] QString theme() const;
+    void setTheme(const QString& v);
+
+    // Whether the welcome page was shown (first start).
+    [[nodiscard]] bool welcomeShown() const;
+    void setWelcomeShown(bool v);
+
 private:
     QSettings m_settings;
 };

@@ -5,6 +5,7 @@
 #include "resources.h"
 #include "settings.h"
 #include "startupprobe.h"
+#include "theme.h"
 
 #include <QApplication>
 #include <QTimer>
@@ -28,12 +29,14 @@ int main(int argc, char* argv[])
         return 1;
     }
     gpudeck::Settings settings(fleet.paths());
+    gpudeck::applyTheme(settings.theme());
     gpudeck::MainWindow window(fleet, settings);
 
     int benchIdleMs = 0;
     if (gpudeck::StartupProbe::requested(&benchIdleMs))
         window.installEventFilter(new gpudeck::StartupProbe(benchIdleMs, &window));
     window.show();
+    window.showWelcomeIfFirstRun();
 
     const QStringList interrupted = fleet.interruptedLaunches();
     if (!interrupted.isEmpty()) {

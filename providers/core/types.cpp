@@ -213,6 +213,7 @@ QJsonObject Instance::toJson() const
             {QStringLiteral("host_key_sha256"), hostKeySha256},
             {QStringLiteral("identity_file"), identityFile},
             {QStringLiteral("via_ssh_config"), viaSshConfig},
+            {QStringLiteral("home_is_file_root"), homeIsFileRoot},
             {QStringLiteral("price_hourly_usd"), priceHourly},
             {QStringLiteral("disk_gb"), diskGb},
             {QStringLiteral("gpu_count"), gpuCount},
@@ -240,6 +241,7 @@ Instance Instance::fromJson(const QJsonObject& o)
     i.hostKeySha256 = o.value(QStringLiteral("host_key_sha256")).toString();
     i.identityFile = o.value(QStringLiteral("identity_file")).toString();
     i.viaSshConfig = o.value(QStringLiteral("via_ssh_config")).toBool();
+    i.homeIsFileRoot = o.value(QStringLiteral("home_is_file_root")).toBool();
     i.priceHourly = o.value(QStringLiteral("price_hourly_usd")).toDouble();
     i.diskGb = o.value(QStringLiteral("disk_gb")).toDouble();
     i.gpuCount = o.value(QStringLiteral("gpu_count")).toInt();

@@ -102,6 +102,9 @@ struct Instance {
     QString identityFile;
     // `host` is a ~/.ssh/config alias: connect through the user's SSH configuration.
     bool viaSshConfig = false;
+    // The Files tab shows the login home as the machine's root and stays inside it (Sandbox
+    // machines live in a folder of this computer, next to their own host keys).
+    bool homeIsFileRoot = false;
     double priceHourly = 0; // price at launch, USD/h
     double diskGb = 0;
     int gpuCount = 0;

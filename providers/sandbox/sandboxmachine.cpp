@@ -217,6 +217,8 @@ Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const
                          perr.errorString());
     Record r;
     r.instance = Instance::fromJson(o.value(QStringLiteral("instance")).toObject());
+    // A Sandbox machine is a folder of this computer: its files are its home.
+    r.instance.homeIsFileRoot = true;
     r.clientToken = o.value(QStringLiteral("client_token")).toString();
     r.state = o.value(QStringLiteral("state")).toString();
     r.provisionUntil = QDateTime::fromString(o.value(QStringLiteral("provision_until")).toString(),
@@ -553,6 +555,7 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
     i.host = QStringLiteral("127.0.0.1");
     i.sshPort = port.value();
     i.user = currentUser();
+    i.homeIsFileRoot = true;
     if (fp.ok()) {
         const QList<QByteArray> parts = fp.value().split(' ');
         if (parts.size() > 1)

@@ -18,23 +18,30 @@
 #include "terminaltabs.h"
 #include "terminalview.h"
 #include "testenv.h"
+#include "transferqueue.h"
 
+#include <QAbstractButton>
 #include <QAbstractItemModelTester>
+#include <QAction>
 #include <QChartView>
 #include <QComboBox>
 #include <QCryptographicHash>
 #include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
 #include <QListView>
+#include <QListWidget>
 #include <QMimeData>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
 #include <QTableWidget>
@@ -56,6 +63,12 @@ private slots:
     void monitorShowsGpusAndTraining();
     void filesTabDropUploadsAndDownloads();
     void geometryIsRemembered();
+    void closingATabKeepsTerminalsRunning();
+    void machineDestroyedElsewhereClosesItsTab();
+    void settingsApplyToOpenTerminalsAndTransfers();
+    void addHostKeyLabelHasABuddy();
+    void welcomeOnceThenTrySandbox();
+    void everyControlHasAnAccessibleName();
 
 private:
     void screenshot(QWidget* w, const QString& name);
@@ -259,6 +272,17 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     screenshot(m_window.get(), QStringLiteral("main-window-running.png"));
 
     // Destroy: the confirmation names what is lost; the recap comes after the provider confirms.
+    // Nothing may try to reach the machine while and after it goes (terminals reconnecting,
+    // monitors restarting): count the "refused" messages the SSH layer logs.
+    static int refusals = 0;
+    refusals = 0;
+    static QtMessageHandler previous = nullptr;
+    previous = qInstallMessageHandler(
+        [](QtMsgType type, const QMessageLogContext& ctx, const QString& msg) {
+            if (msg.contains(QLatin1String("refused the SSH connection")))
+                ++refusals;
+            previous(type, ctx, msg);
+        });
     Prompter::instance().queueChoice(0); // "Destroy"
     QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
     QTest::mouseClick(workspace->findChild<QPushButton*>(QStringLiteral("destroyButton")),
@@ -266,6 +290,9 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     QVERIFY(Prompter::instance().questionsAsked().last().contains(
         QLatin1String("everything on its disk")));
     QTRY_COMPARE_WITH_TIMEOUT(recapShown.size(), 1, 20000);
+    QTest::qWait(3000);
+    qInstallMessageHandler(previous);
+    QCOMPARE(refusals, 0);
     QDialog* recap = m_window->findChild<QDialog*>(QStringLiteral("recapDialog"));
     QVERIFY(recap);
     QCOMPARE(recap->findChild<QLabel*>(QStringLiteral("recapRate"))->text(),
@@ -455,8 +482,31 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     };
     // The machine's home is listed first.
     QTRY_VERIFY_WITH_TIMEOUT(listed(QStringLiteral("README.txt")), 15000);
-    QCOMPARE(workspace->findChild<QLineEdit*>(QStringLiteral("remotePath"))->text(),
+    // A Sandbox machine's files are its home: shown as "~", and nothing above it (where its
+    // host key lives) can be reached.
+    auto* path = workspace->findChild<QLineEdit*>(QStringLiteral("remotePath"));
+    QCOMPARE(path->text(), QStringLiteral("~"));
+    QCOMPARE(workspace->files()->currentDir(),
              m_env->stateDir() + QStringLiteral("/sandbox/") + id + QStringLiteral("/home"));
+    QVERIFY(!workspace->findChild<QToolButton*>(QStringLiteral("remoteUp"))->isEnabled());
+    path->setText(m_env->stateDir() + QStringLiteral("/sandbox/") + id);
+    QTest::keyClick(path, Qt::Key_Return);
+    auto* filesStatus = workspace->findChild<QLabel*>(QStringLiteral("filesStatus"));
+    QTRY_VERIFY(filesStatus->text().contains(QLatin1String("outside")));
+    QVERIFY(!listed(QStringLiteral("ssh_host_ed25519_key")));
+    QCOMPARE(path->text(), QStringLiteral("~"));
+    // Nothing selected: nothing to download, rename, delete or pause.
+    view->clearSelection();
+    for (const char* name : {"downloadButton", "remoteRename", "remoteDelete", "remoteChmod",
+                             "transferPause", "transferResume", "transferCancel", "transferRetry"})
+        QVERIFY2(!workspace->findChild<QToolButton*>(QString::fromLatin1(name))->isEnabled(), name);
+    for (int r = 0; r < view->model()->rowCount(); ++r) {
+        if (view->model()->index(r, 0).data().toString() == QLatin1String("README.txt"))
+            view->selectRow(r);
+    }
+    QVERIFY(workspace->findChild<QToolButton*>(QStringLiteral("remoteRename"))->isEnabled());
+    QVERIFY(workspace->findChild<QToolButton*>(QStringLiteral("downloadButton"))->isEnabled());
+    view->clearSelection();
 
     // A dataset folder and a file dropped from the desktop onto the list are uploaded.
     QTemporaryDir local;
@@ -546,14 +596,39 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     // Destroy, downloading a results folder first: the machine goes only once it has arrived.
     QTemporaryDir saved;
     Prompter::instance().queueChoice(1); // "Download a folder first…"
-    Prompter::instance().queueText(QStringLiteral("dataset"));
-    Prompter::instance().queueText(saved.path());
     QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
     m_window->destroyInstance(id);
+    // The folder is picked in a remote folder list (SFTP, starting in the machine's home) and
+    // the local folder in its own field; nothing is destroyed before a last confirmation.
+    QDialog* pick = nullptr;
+    QTRY_VERIFY((pick = m_window->findChild<QDialog*>(QStringLiteral("downloadFirstDialog"))));
+    auto* folders = pick->findChild<QListWidget*>(QStringLiteral("downloadRemoteFolders"));
+    QListWidgetItem* dataset = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT((dataset = [&]() -> QListWidgetItem* {
+                                 const auto found = folders->findItems(QStringLiteral("dataset"),
+                                                                       Qt::MatchExactly);
+                                 return found.isEmpty() ? nullptr : found.first();
+                             }()),
+                             10000);
+    folders->setCurrentItem(dataset);
+    QVERIFY(pick->findChild<QLineEdit*>(QStringLiteral("downloadRemotePath"))
+                ->text()
+                .endsWith(QLatin1String("/dataset")));
+    pick->findChild<QLineEdit*>(QStringLiteral("downloadLocalDir"))->setText(saved.path());
+    Prompter::instance().queueAnswer(true); // "Destroy" once it has arrived
+    QTest::mouseClick(pick->findChild<QPushButton*>(QStringLiteral("downloadFirstOk")),
+                      Qt::LeftButton);
     QTRY_COMPARE_WITH_TIMEOUT(recapShown.size(), 1, 30000);
     QCOMPARE(QDir(saved.filePath(QStringLiteral("dataset/images"))).entryList(QDir::Files).size(),
              20);
     QVERIFY(!m_fleet->find(id));
+    QVERIFY(Prompter::instance().questionsAsked().last().contains(QLatin1String("Downloaded")));
+    auto* recap = m_window->findChild<QDialog*>(QStringLiteral("recapDialog"));
+    QVERIFY(recap);
+    auto* note = recap->findChild<QLabel*>(QStringLiteral("recapNote"));
+    QVERIFY(note);
+    QVERIFY(note->text().contains(saved.path()));
+    recap->close();
 }
 
 void TestMainWindow::geometryIsRemembered()
@@ -565,6 +640,239 @@ void TestMainWindow::geometryIsRemembered()
     MainWindow again(*m_fleet, *m_settings);
     QCOMPARE(again.size(), QSize(1000, 650));
     m_window->show();
+}
+
+void TestMainWindow::closingATabKeepsTerminalsRunning()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-shell"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    auto* tabs = m_window->findChild<QTabWidget*>(QStringLiteral("workspaceTabs"));
+    auto* workspace = m_window->findChild<InstanceWorkspace*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    auto* status = workspace->findChild<QLabel*>(QStringLiteral("overviewStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 30000);
+    TerminalPane* pane = workspace->openTerminal();
+    QTRY_COMPARE_WITH_TIMEOUT(pane->state(), ssh::ShellSession::State::Connected, 15000);
+    // A shell variable only this shell has: if the session were replaced, it would be gone.
+    QTest::keyClicks(pane->view(), QStringLiteral("KEPT=$((40+2))"));
+    QTest::keyClick(pane->view(), Qt::Key_Return);
+
+    // The tab's close button is ours (neutral icon), and closing keeps the session.
+    auto* close = m_window->findChild<QToolButton*>(QStringLiteral("closeTabButton-") + id);
+    QVERIFY(close);
+    QTest::mouseClick(close, Qt::LeftButton);
+    QCOMPARE(tabs->indexOf(workspace), -1);
+    QVERIFY(m_window->statusBar()->currentMessage().contains(QLatin1String("keep running")));
+    QTest::qWait(500);
+    QCOMPARE(pane->state(), ssh::ShellSession::State::Connected);
+
+    // Opened again from the instance list: the same terminal, the same shell.
+    auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {},
+                      list->visualRect(list->model()->index(0, 0)).center());
+    QCOMPARE(tabs->currentWidget(), workspace);
+    QCOMPARE(workspace->terminals()->count(), 1);
+    QCOMPARE(workspace->terminals()->terminal(0), pane);
+    QTest::keyClicks(pane->view(), QStringLiteral("echo kept-$KEPT"));
+    QTest::keyClick(pane->view(), Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (int r = 0; r < pane->surface()->rows(); ++r)
+                if (pane->surface()->lineText(r).startsWith(QLatin1String("kept-42")))
+                    return true;
+            return false;
+        }(),
+        10000);
+}
+
+void TestMainWindow::machineDestroyedElsewhereClosesItsTab()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("cli-victim"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    auto* workspace = m_window->findChild<InstanceWorkspace*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    auto* status = workspace->findChild<QLabel*>(QStringLiteral("overviewStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 30000);
+    TerminalPane* pane = workspace->openTerminal();
+    QTRY_COMPARE_WITH_TIMEOUT(pane->state(), ssh::ShellSession::State::Connected, 15000);
+
+    // Another process (as gpudeck-cli destroy would) destroys it.
+    Fleet other(AppPaths::standard());
+    QVERIFY(other.open().ok());
+    bool refreshed = false;
+    other.refresh([&](QList<Error>) { refreshed = true; });
+    QTRY_VERIFY(refreshed);
+    bool destroyed = false;
+    other.destroy(id, [&](Result<Recap> r) {
+        QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
+        destroyed = true;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(destroyed, 20000);
+
+    // The window notices at its next refresh and closes the tab: no terminal keeps retrying.
+    QPointer<InstanceWorkspace> gone(workspace);
+    QTRY_VERIFY_WITH_TIMEOUT(!gone, 20000);
+    QVERIFY(!m_fleet->find(id));
+}
+
+void TestMainWindow::settingsApplyToOpenTerminalsAndTransfers()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("settings-probe"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    auto* workspace = m_window->findChild<InstanceWorkspace*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    auto* status = workspace->findChild<QLabel*>(QStringLiteral("overviewStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 30000);
+    TerminalPane* pane = workspace->openTerminal();
+    QCOMPARE(pane->surface()->scrollbackLimit(), 10'000);
+
+    auto* action = m_window->findChild<QAction*>(QStringLiteral("settingsAction"));
+    QVERIFY(action);
+    action->trigger();
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("settingsDialog"))));
+    screenshot(dialog, QStringLiteral("settings.png"));
+    dialog->findChild<QSpinBox*>(QStringLiteral("terminalScrollbackBox"))->setValue(2500);
+    dialog->findChild<QSpinBox*>(QStringLiteral("terminalFontSizeBox"))->setValue(15);
+    dialog->findChild<QSpinBox*>(QStringLiteral("transferConcurrencyBox"))->setValue(5);
+    auto* buttons = dialog->findChild<QDialogButtonBox*>(QStringLiteral("settingsButtons"));
+    QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+
+    QCOMPARE(m_settings->terminalScrollback(), 2500);
+    QCOMPARE(m_settings->transferConcurrency(), 5);
+    QCOMPARE(pane->surface()->scrollbackLimit(), 2500);
+    QCOMPARE(pane->view()->terminalFont().pointSize(), 15);
+    QCOMPARE(m_window->findChild<TransferQueue*>()->maxParallel(), 5);
+    // A terminal opened later gets them too.
+    TerminalPane* later = workspace->openTerminal();
+    QCOMPARE(later->surface()->scrollbackLimit(), 2500);
+    QCOMPARE(later->view()->terminalFont().pointSize(), 15);
+}
+
+void TestMainWindow::addHostKeyLabelHasABuddy()
+{
+    m_window->showAddHostDialog();
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("addHostDialog"))));
+    auto* key = dialog->findChild<QLineEdit*>(QStringLiteral("hostKey"));
+    QVERIFY(key);
+    // Without a buddy QLabel shows "&Key:" literally; with one, "&" marks the mnemonic.
+    bool found = false;
+    for (QLabel* l : dialog->findChildren<QLabel*>()) {
+        if (l->text() == QLatin1String("&Key:")) {
+            QCOMPARE(l->buddy(), key);
+            found = true;
+        }
+    }
+    QVERIFY(found);
+    dialog->reject();
+}
+
+void TestMainWindow::welcomeOnceThenTrySandbox()
+{
+    auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 5000);
+    m_window->showWelcomeIfFirstRun();
+    QDialog* welcome = nullptr;
+    QTRY_VERIFY((welcome = m_window->findChild<QDialog*>(QStringLiteral("welcomeDialog"))));
+    // One row per provider, each saying what its guard can and cannot do.
+    auto* table = welcome->findChild<QTableWidget*>(QStringLiteral("welcomeGuardTable"));
+    QCOMPARE(table->rowCount(), m_fleet->providers().size());
+    for (int r = 0; r < table->rowCount(); ++r)
+        QVERIFY(!table->item(r, 1)->text().isEmpty());
+    screenshot(welcome, QStringLiteral("welcome.png"));
+    QTest::mouseClick(welcome->findChild<QPushButton*>(QStringLiteral("welcomeTrySandbox")),
+                      Qt::LeftButton);
+    QDialog* launch = nullptr;
+    QTRY_VERIFY((launch = m_window->findChild<QDialog*>(QStringLiteral("launchDialog"))));
+    launch->reject();
+    QTRY_VERIFY(!m_window->findChild<QDialog*>(QStringLiteral("welcomeDialog")));
+    // Only the first start shows it.
+    m_window->showWelcomeIfFirstRun();
+    QTest::qWait(100);
+    QVERIFY(!m_window->findChild<QDialog*>(QStringLiteral("welcomeDialog")));
+    QVERIFY(m_settings->welcomeShown());
+}
+
+// What a screen reader would announce for a control: its accessible name, its own text or tool
+// tip, or the text of the label that names it (a buddy or its form row).
+static QString spokenName(QWidget* w)
+{
+    if (!w->accessibleName().isEmpty())
+        return w->accessibleName();
+    if (auto* b = qobject_cast<QAbstractButton*>(w)) {
+        if (!b->text().isEmpty())
+            return b->text();
+    }
+    if (!w->toolTip().isEmpty())
+        return w->toolTip();
+    for (QLabel* l : w->window()->findChildren<QLabel*>()) {
+        if (l->buddy() == w)
+            return l->text();
+    }
+    for (QWidget* p = w->parentWidget(); p; p = p->parentWidget()) {
+        for (QFormLayout* f : p->findChildren<QFormLayout*>()) {
+            if (auto* l = qobject_cast<QLabel*>(f->labelForField(w)))
+                return l->text();
+        }
+    }
+    return {};
+}
+
+static QStringList unnamedControls(QWidget* root)
+{
+    QStringList missing;
+    for (QWidget* w : root->findChildren<QWidget*>()) {
+        if (!w->isVisibleTo(root) || w->focusPolicy() == Qt::NoFocus)
+            continue;
+        const bool control = qobject_cast<QAbstractButton*>(w) || qobject_cast<QLineEdit*>(w) ||
+                             qobject_cast<QComboBox*>(w) || qobject_cast<QAbstractSpinBox*>(w) ||
+                             qobject_cast<QAbstractItemView*>(w);
+        // Line edits inside spin boxes and combo boxes are named by their owner.
+        if (!control || qobject_cast<QAbstractSpinBox*>(w->parentWidget()) ||
+            qobject_cast<QComboBox*>(w->parentWidget()))
+            continue;
+        if (spokenName(w).isEmpty())
+            missing << QStringLiteral("%1 (%2)").arg(
+                w->objectName(), QString::fromLatin1(w->metaObject()->className()));
+    }
+    return missing;
+}
+
+void TestMainWindow::everyControlHasAnAccessibleName()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("a11y"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    auto* workspace = m_window->findChild<InstanceWorkspace*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    auto* status = workspace->findChild<QLabel*>(QStringLiteral("overviewStatus"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 30000);
+    auto* tabs = workspace->findChild<QTabWidget*>(QStringLiteral("instanceTabs"));
+    QStringList missing;
+    for (int t = 0; t < tabs->count(); ++t) {
+        tabs->setCurrentIndex(t);
+        QTest::qWait(200);
+        missing << unnamedControls(m_window.get());
+    }
+    m_window->showAddHostDialog();
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("addHostDialog"))));
+    missing << unnamedControls(dialog);
+    dialog->reject();
+    m_window->findChild<QAction*>(QStringLiteral("settingsAction"))->trigger();
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("settingsDialog"))));
+    missing << unnamedControls(dialog);
+    dialog->reject();
+    missing.removeDuplicates();
+    QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
 }
 
 GPUDECK_GUITEST_MAIN(TestMainWindow)
