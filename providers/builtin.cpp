@@ -1,5 +1,6 @@
 // Every provider GPUDeck knows, one line each. A new provider is a folder beside sandbox/ and
 // one line here.
+#include "linode/linodeprovider.h"
 #include "registry.h"
 #include "sandbox/sandboxprovider.h"
 #include "sshhost/sshhostprovider.h"
@@ -12,6 +13,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         ProviderRegistry r;
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
         r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
+        r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
         return r;
     }();
     return registry;

@@ -60,6 +60,14 @@ Cost costOf(const Instance& inst, const QDateTime& end)
         }
     }
     c.computeCents = computeCentsFor(priceMicros(inst.priceHourly), c.billedSeconds);
+    if (rule.monthlyCapUsd > 0) {
+        // Linode: hourly up to the monthly price, per 730-hour month begun.
+        const qint64 month = 730LL * 3600LL;
+        const qint64 months = std::max<qint64>((c.billedSeconds + month - 1) / month, 1);
+        c.computeCents = std::min(c.computeCents, months * std::llround(rule.monthlyCapUsd * 100));
+    }
+    if (c.billedSeconds > 0)
+        c.computeCents = std::max<qint64>(c.computeCents, rule.minimumCents);
     if (rule.storageUsdPerGbMonth > 0 && inst.diskGb > 0) {
         // Disks bill per second of existence; a month is 730 hours in every provider's sheet.
         const double usd = inst.diskGb * rule.storageUsdPerGbMonth *

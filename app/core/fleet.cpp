@@ -5,6 +5,7 @@
 #include "ledger.h"
 #include "registry.h"
 #include "remote.h"
+#include "settings.h"
 #include "shellsession.h"
 #include "sshhost/sshconfighosts.h"
 #include "sshhost/sshhostprovider.h"
@@ -49,7 +50,8 @@ Fleet::Fleet(AppPaths paths, QObject* parent)
 {
     for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
         ProviderContext ctx{m_paths.providerConfigDir(e.id), m_paths.providerStateDir(e.id),
-                            m_paths.providerCacheDir(e.id), m_paths.helperDir};
+                            m_paths.providerCacheDir(e.id), m_paths.helperDir,
+                            Settings(m_paths).apiBaseUrl(e.id)};
         std::unique_ptr<Provider> p = e.create(ctx);
         p->setParent(nullptr);
         m_providers.push_back(std::move(p));

@@ -10,6 +10,10 @@ namespace key {
 const QString windowGeometry = QStringLiteral("window/geometry");
 const QString windowState = QStringLiteral("window/state");
 const QString catalogHeader = QStringLiteral("catalog/header");
+QString apiBaseUrl(const QString& providerId)
+{
+    return QStringLiteral("providers/%1/apiBaseUrl").arg(providerId);
+}
 const QString destroySandboxOnQuit = QStringLiteral("sandbox/destroyOnQuit");
 const QString launchEstimateHours = QStringLiteral("launch/estimateHours");
 const QString terminalFontFamily = QStringLiteral("terminal/fontFamily");
@@ -23,6 +27,19 @@ const QString theme = QStringLiteral("appearance/theme");
 Settings::Settings(const AppPaths& paths)
     : m_settings(paths.settingsFile(), QSettings::IniFormat)
 {}
+
+QString Settings::apiBaseUrl(const QString& providerId) const
+{
+    return m_settings.value(key::apiBaseUrl(providerId)).toString();
+}
+
+void Settings::setApiBaseUrl(const QString& providerId, const QString& v)
+{
+    if (v.isEmpty())
+        m_settings.remove(key::apiBaseUrl(providerId));
+    else
+        m_settings.setValue(key::apiBaseUrl(providerId), v);
+}
 
 QByteArray Settings::windowGeometry() const
 {

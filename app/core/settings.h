@@ -20,6 +20,11 @@ public:
     [[nodiscard]] QByteArray catalogHeaderState() const;
     void setCatalogHeaderState(const QByteArray& v);
 
+    // A provider's API address override (scheme://host:port; empty: the real API). The
+    // environment's GPUDECK_API_BASE_<ID> wins over it (RestClient::resolveBaseUrl).
+    [[nodiscard]] QString apiBaseUrl(const QString& providerId) const;
+    void setApiBaseUrl(const QString& providerId, const QString& v);
+
     // Sandbox machines are local servers: by default the GUI destroys them when it quits, so
     // nothing is left running behind it. Cloud machines are never destroyed on quit.
     [[nodiscard]] bool destroySandboxOnQuit() const;

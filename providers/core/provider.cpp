@@ -20,4 +20,11 @@ void Provider::start(const QString& /*id*/, Callback<Instance> done)
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("start")));
 }
 
+void Provider::setCredential(const QString& /*token*/) {}
+
+void Provider::checkCredential(Callback<QString> done)
+{
+    deliver<QString>(std::move(done), unsupported(QStringLiteral("check an account for")));
+}
+
 } // namespace gpudeck

@@ -17,6 +17,9 @@ struct ProviderContext {
     QString stateDir;  // private state, e.g. Sandbox machines (XDG_STATE_HOME/gpudeck/<id>)
     QString cacheDir;  // fetched catalogs (XDG_CACHE_HOME/gpudeck/<id>)
     QString helperDir; // where GPUDeck's helper programs live (next to the executable)
+    // The user's override of the provider's API address (scheme://host:port), for proxies and
+    // tests; GPUDECK_API_BASE_<ID> in the environment wins over it. Empty: the real API.
+    QString apiBaseUrl;
 };
 
 struct ProviderCapabilities {
@@ -26,6 +29,8 @@ struct ProviderCapabilities {
     bool liveCatalog = false;
     bool spot = false;
     bool stoppedStillBills = false; // a powered-off machine keeps billing compute
+    bool needsAccount = false;      // calls need a token (setCredential) except the catalog
+    bool diskSize = false;          // LaunchRequest::diskGb is honoured
 };
 
 // One cloud (or the Sandbox, or an SSH host list). Every operation is asynchronous: it returns
@@ -52,6 +57,14 @@ public:
     virtual void stop(const QString& id, Callback<Instance> done);
     virtual void start(const QString& id, Callback<Instance> done);
     virtual void destroy(const QString& id, Callback<void> done) = 0;
+
+    // Accounts. The token comes from the keychain (GUI) or the environment (CLI); a provider
+    // never stores it. Without one, listInstances answers an empty list (nothing to list) and
+    // the catalog falls back to what needs no account.
+    virtual void setCredential(const QString& token);
+    [[nodiscard]] virtual bool hasCredential() const { return false; }
+    // A cheap authenticated call; on success, who the token belongs to (e.g. an e-mail).
+    virtual void checkCredential(Callback<QString> done);
 
 protected:
     // Deliver a result from the event loop, never from inside the call that asked for it.

@@ -66,6 +66,10 @@ QString BillingRule::describe() const
     }
     if (minimumSeconds > granularitySeconds())
         s += QStringLiteral(", %1 s minimum").arg(minimumSeconds);
+    if (minimumCents > 0)
+        s += QStringLiteral(", $%1 minimum").arg(minimumCents / 100.0, 0, 'f', 2);
+    if (monthlyCapUsd > 0)
+        s += QStringLiteral(", capped at $%1/month").arg(monthlyCapUsd, 0, 'f', 0);
     if (stoppedBillsCompute)
         s += QStringLiteral("; billed while stopped");
     return s;
@@ -77,7 +81,9 @@ QJsonObject BillingRule::toJson() const
             {QStringLiteral("minimum_seconds"), minimumSeconds},
             {QStringLiteral("stopped_bills_compute"), stoppedBillsCompute},
             {QStringLiteral("stopped_bills_storage"), stoppedBillsStorage},
-            {QStringLiteral("storage_usd_per_gb_month"), storageUsdPerGbMonth}};
+            {QStringLiteral("storage_usd_per_gb_month"), storageUsdPerGbMonth},
+            {QStringLiteral("minimum_cents"), minimumCents},
+            {QStringLiteral("monthly_cap_usd"), monthlyCapUsd}};
 }
 
 BillingRule BillingRule::fromJson(const QJsonObject& o)
@@ -92,6 +98,8 @@ BillingRule BillingRule::fromJson(const QJsonObject& o)
     r.stoppedBillsCompute = o.value(QStringLiteral("stopped_bills_compute")).toBool();
     r.stoppedBillsStorage = o.value(QStringLiteral("stopped_bills_storage")).toBool(true);
     r.storageUsdPerGbMonth = o.value(QStringLiteral("storage_usd_per_gb_month")).toDouble();
+    r.minimumCents = o.value(QStringLiteral("minimum_cents")).toInt();
+    r.monthlyCapUsd = o.value(QStringLiteral("monthly_cap_usd")).toDouble();
     return r;
 }
 
@@ -102,21 +110,23 @@ double Plan::pricePerGpuHour() const
 
 QJsonObject Plan::toJson() const
 {
-    QJsonObject o{{QStringLiteral("provider"), provider},
-                  {QStringLiteral("id"), id},
-                  {QStringLiteral("name"), name},
-                  {QStringLiteral("gpu_model"), gpuModel},
-                  {QStringLiteral("gpu_count"), gpuCount},
-                  {QStringLiteral("vram_gb"), vramGb},
-                  {QStringLiteral("vcpus"), vcpus},
-                  {QStringLiteral("ram_gb"), ramGb},
-                  {QStringLiteral("disk_gb"), diskGb},
-                  {QStringLiteral("regions"), QJsonArray::fromStringList(regions)},
-                  {QStringLiteral("price_hourly_usd"), onDemandHourly},
-                  {QStringLiteral("price_per_gpu_hour_usd"), pricePerGpuHour()},
-                  {QStringLiteral("available"), available},
-                  {QStringLiteral("fetched_at"), isoOrEmpty(fetchedAt)},
-                  {QStringLiteral("billing"), billing.toJson()}};
+    QJsonObject o{
+        {QStringLiteral("provider"), provider},
+        {QStringLiteral("id"), id},
+        {QStringLiteral("name"), name},
+        {QStringLiteral("gpu_model"), gpuModel},
+        {QStringLiteral("gpu_count"), gpuCount},
+        {QStringLiteral("vram_gb"), vramGb},
+        {QStringLiteral("vcpus"), vcpus},
+        {QStringLiteral("ram_gb"), ramGb},
+        {QStringLiteral("disk_gb"), diskGb},
+        {QStringLiteral("regions"), QJsonArray::fromStringList(regions)},
+        {QStringLiteral("regions_available"), QJsonArray::fromStringList(regionsAvailable)},
+        {QStringLiteral("price_hourly_usd"), onDemandHourly},
+        {QStringLiteral("price_per_gpu_hour_usd"), pricePerGpuHour()},
+        {QStringLiteral("available"), available},
+        {QStringLiteral("fetched_at"), isoOrEmpty(fetchedAt)},
+        {QStringLiteral("billing"), billing.toJson()}};
     o.insert(QStringLiteral("spot_hourly_usd"),
              spotHourly ? QJsonValue(*spotHourly) : QJsonValue(QJsonValue::Null));
     return o;
@@ -136,6 +146,8 @@ Plan Plan::fromJson(const QJsonObject& o)
     p.diskGb = o.value(QStringLiteral("disk_gb")).toDouble();
     for (const QJsonValue& r : o.value(QStringLiteral("regions")).toArray())
         p.regions << r.toString();
+    for (const QJsonValue& r : o.value(QStringLiteral("regions_available")).toArray())
+        p.regionsAvailable << r.toString();
     p.onDemandHourly = o.value(QStringLiteral("price_hourly_usd")).toDouble();
     const QJsonValue spot = o.value(QStringLiteral("spot_hourly_usd"));
     if (spot.isDouble())

@@ -18,6 +18,10 @@ struct BillingRule {
     bool stoppedBillsCompute = false;  // Linode, DigitalOcean: powered off still costs
     bool stoppedBillsStorage = true;   // disks bill while they exist
     double storageUsdPerGbMonth = 0.0; // 0 when storage is included in the plan price
+    int minimumCents = 0;              // minimum charge per machine (DigitalOcean: $0.01)
+    // Compute never costs more than this per 730-hour month (Linode: the plan's monthly
+    // price); 0: no cap.
+    double monthlyCapUsd = 0.0;
 
     [[nodiscard]] int granularitySeconds() const;
     [[nodiscard]] QString describe() const; // e.g. "per second, 60 s minimum"
@@ -51,6 +55,9 @@ struct Plan {
     double ramGb = 0;
     double diskGb = 0;
     QStringList regions;
+    // Regions with capacity for this plan now, when the provider says; empty: unknown, and
+    // `available` is the provider's overall answer.
+    QStringList regionsAvailable;
     double onDemandHourly = 0;
     std::optional<double> spotHourly;
     bool available = true;
@@ -132,6 +139,8 @@ struct LaunchRequest {
     QString name;
     QString imageId;
     QStringList sshPublicKeys; // OpenSSH one-line public keys to authorise
+    double diskGb = 0;         // 0: the plan's default disk
+    bool spot = false;         // interruptible / spot price where the provider has one
     // Client-chosen token that makes the request idempotent: a provider that already saw it
     // returns the existing instance instead of launching a second one.
     QString clientToken;

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "result.h"
+#include "types.h"
+
+namespace gpudeck {
+
+// A provider's last fetched catalog on disk (ProviderContext::cacheDir/catalog.json), so the
+// table stays useful offline. Plans keep their own fetched-at time: the table marks old ones.
+class CatalogCache final {
+public:
+    explicit CatalogCache(QString dir);
+
+    [[nodiscard]] Result<void> save(const Catalog& catalog) const;
+    [[nodiscard]] Result<Catalog> load() const;
+    // A catalog in the same format from any file (the bundled offline catalog, tests).
+    [[nodiscard]] static Result<Catalog> loadFile(const QString& path);
+    [[nodiscard]] static QJsonObject toJson(const Catalog& catalog);
+    [[nodiscard]] static Catalog fromJson(const QJsonObject& o);
+
+private:
+    QString m_path;
+};
+
+} // namespace gpudeck
