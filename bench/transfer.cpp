@@ -1,8 +1,8 @@
 // File transfer throughput across a slow link: GPUDeck next to OpenSSH, side by side in one run.
 //
-// A Sandbox machine (a real local sshd) behind ../shared/tools/delay-proxy.py, which adds a
-// fixed one-way delay (20 ms by default: a 40 ms round trip, a typical cloud region away).
-// Every measurement goes through the same proxy:
+// A Sandbox machine (a real local sshd) behind gpudeck-delay-proxy (bench/delayproxy.cpp, built
+// beside this program), which adds a fixed one-way delay (20 ms by default: a 40 ms round trip, a
+// typical cloud region away). Every measurement goes through the same proxy:
 //   - a 1 GiB file up and down: GPUDeck vs OpenSSH `sftp -b` put/get;
 //   - a folder of 10,000 files of 8 KiB up (and down): GPUDeck vs `tar c | ssh tar x`, and
 //     `scp -r` with fewer files (it pays round trips per file);
@@ -13,9 +13,9 @@
 #include "transfer.h"
 #include "await.h"
 #include "fleet.h"
+#include "localshell.h"
 #include "logging.h"
 #include "remote.h"
-#include "shellquote.h"
 #include "sshsession.h"
 
 #include <QCommandLineParser>
@@ -175,13 +175,11 @@ int main(int argc, char* argv[])
         return only.isEmpty() || only.contains(QLatin1String(what));
     };
 
-    QString shared = qEnvironmentVariable("GPUDECK_SHARED_DIR");
-    if (shared.isEmpty())
-        shared = QStringLiteral(GPUDECK_SHARED_DIR_DEFAULT);
-    const QString proxyScript = shared + QStringLiteral("/tools/delay-proxy.py");
-    if (!QFileInfo::exists(proxyScript)) {
-        err << "The delay proxy is missing (" << proxyScript
-            << "); set GPUDECK_SHARED_DIR to the folder with tools/delay-proxy.py.\n";
+    const QString proxyProgram =
+        QCoreApplication::applicationDirPath() + QStringLiteral("/gpudeck-delay-proxy");
+    if (!QFileInfo(proxyProgram).isExecutable()) {
+        err << "The delay proxy is missing (" << proxyProgram
+            << "); build the gpudeck-delay-proxy target.\n";
         return 2;
     }
 
@@ -212,8 +210,8 @@ int main(int argc, char* argv[])
 
     QProcess proxy;
     proxy.setProcessChannelMode(QProcess::ForwardedErrorChannel);
-    proxy.start(QStringLiteral("python3"),
-                {proxyScript, QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
+    proxy.start(proxyProgram,
+                {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:0"),
                  QStringLiteral("--target"), QStringLiteral("127.0.0.1:%1").arg(m.sshPort),
                  QStringLiteral("--delay-ms"), QString::number(delayMs),
                  QStringLiteral("--max-seconds"), QStringLiteral("7200")});
@@ -262,7 +260,7 @@ int main(int argc, char* argv[])
         QStringLiteral("-o UserKnownHostsFile=%1 -o GlobalKnownHostsFile=/dev/null "
                        "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes "
                        "-i %2")
-            .arg(ssh::shellQuote(fleet.paths().knownHosts()), ssh::shellQuote(fleet.keyPathFor(m)));
+            .arg(localShellQuote(fleet.paths().knownHosts()), localShellQuote(fleet.keyPathFor(m)));
     const QString target = m.user + QStringLiteral("@127.0.0.1");
     const QString sshCmd =
         QStringLiteral("ssh %1 -p %2 %3").arg(sshOptions).arg(proxyPort).arg(target);
@@ -464,7 +462,7 @@ int main(int argc, char* argv[])
                     {}};
     }
 
-    out << "\nThrough delay-proxy.py at " << delayMs << " ms one way (" << 2 * delayMs
+    out << "\nThrough gpudeck-delay-proxy at " << delayMs << " ms one way (" << 2 * delayMs
         << " ms round trip) to a local OpenSSH sshd; every copy checked against the original.\n\n"
         << "| transfer | tool | seconds | MB/s | how |\n|---|---|---|---|---|\n";
     for (const Row& r : std::as_const(rows))

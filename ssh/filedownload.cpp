@@ -3,9 +3,9 @@
 #include "execchannel.h"
 #include "localtree.h"
 #include "pathsafety.h"
+#include "remotecommand.h"
 #include "remotepath.h"
 #include "sftpclient.h"
-#include "shellquote.h"
 #include "transfercontext.h"
 #include "transferlog.h"
 
@@ -35,8 +35,6 @@ constexpr uint32_t kSftpRequest = 64 << 10;
 constexpr int kSftpInFlight = 96;
 // ... and a channel window to match: 8 MiB, more than the 6 MiB requested at once.
 constexpr qint64 kSftpWindow = 8 << 20;
-// A resumed download fetches this much of what it has again, to see that the file is the same.
-constexpr qint64 kResumeOverlap = 64 << 10;
 
 } // namespace
 
@@ -131,70 +129,64 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
     Result<int> fd = tree.openTemp({}, temp, resume, &have);
     if (!fd.ok())
         return fd.error();
+    // A partial file is continued only once its whole prefix is proven equal to the machine's
+    // file (SHA-256 of both, computed on each side at once): a file that changed anywhere
+    // before the cut starts over instead of being spliced. Without the stream route (no
+    // commands on the machine) nothing can be proven short of reading it all again, which costs
+    // what starting over does, so it starts over.
+    if (have > 0) {
+        bool proven = false;
+        if (m_ctx.useStream() && have <= size) {
+            Result<bool> same = m_ctx.samePrefix(tree.displayPath({}, temp), remote.value(), have);
+            if (!same.ok() && (same.error().code == ErrorCode::Cancelled ||
+                               same.error().code == ErrorCode::Network))
+                return same.error();
+            proven = same.ok() && same.value();
+        }
+        if (!proven) {
+            qCInfo(lcTransfer).noquote()
+                << "the partial download of" << remote.value()
+                << "is not proven equal to the machine's file; starting over";
+            if (::ftruncate(fd.value(), 0) != 0 || ::lseek(fd.value(), 0, SEEK_SET) != 0) {
+                const int err = errno;
+                tree.abandon(fd.value());
+                return LocalTree::fsError(QStringLiteral("write"), tree.displayPath({}, temp), err);
+            }
+            have = 0;
+        }
+    }
     m_ctx.addExisting(have);
     m_ctx.setPhase(TransferProgress::Phase::Transferring);
-    // A resumed download first fetches the last bytes it already has again and compares them:
-    // when the file changed on the machine since, it starts over instead of splicing.
-    qint64 overlap = std::min<qint64>(have, kResumeOverlap);
-    QByteArray tail(overlap, Qt::Uninitialized);
-    if (overlap > 0 &&
-        ::pread(fd.value(), tail.data(), static_cast<size_t>(overlap), have - overlap) != overlap)
-        overlap = 0;
-    qint64 compared = 0;
-    bool changed = false;
     const Sink sink = [&](const char* data, qint64 len) -> Result<void> {
-        if (compared < overlap) {
-            const qint64 n = std::min(len, overlap - compared);
-            if (std::memcmp(data, tail.constData() + compared, static_cast<size_t>(n)) != 0) {
-                changed = true;
-                return makeError(ErrorCode::Conflict, QStringLiteral("changed since"));
-            }
-            compared += n;
-            data += n;
-            len -= n;
-        }
-        if (len == 0)
-            return {};
         m_ctx.addBytes(len);
         return tree.write(fd.value(), data, len, {}, name);
     };
     Result<void> fetched;
-    for (int attempt = 0; attempt < 2; ++attempt) {
-        fetched = {};
-        if (have - overlap < size && m_ctx.useStream()) {
-            fetched = fetchByStream(m_ctx, remote.value(), have - overlap, size, sink);
-            outcome.route = QStringLiteral("stream");
-        }
-        if (!fetched.ok() && m_ctx.streamRefused() && m_ctx.spec().route == TransferRoute::Auto &&
-            !changed) {
-            // Whatever the refused stream wrote is a verified prefix: continue by SFTP.
-            have = ::lseek(fd.value(), 0, SEEK_END);
-            m_ctx.restartFrom(have);
-            overlap = 0;
-            compared = 0;
-        }
-        if (have - overlap < size && !m_ctx.useStream()) {
-            fetched = fetchBySftp(m_ctx, sftp, remote.value(), have - overlap, size, sink);
-            outcome.route = QStringLiteral("sftp");
-        }
-        if (fetched.ok() || !changed)
-            break;
-        qCInfo(lcTransfer).noquote()
-            << remote.value() << "changed since the partial download; starting over";
-        if (::ftruncate(fd.value(), 0) != 0 || ::lseek(fd.value(), 0, SEEK_SET) != 0) {
-            const int err = errno;
-            tree.abandon(fd.value());
-            return LocalTree::fsError(QStringLiteral("write"), tree.displayPath({}, temp), err);
-        }
-        have = 0;
-        overlap = 0;
-        compared = 0;
-        changed = false;
-        m_ctx.restartFrom(0);
+    if (have < size && m_ctx.useStream()) {
+        fetched = fetchByStream(m_ctx, remote.value(), have, size, sink);
+        outcome.route = QStringLiteral("stream");
+    }
+    if (!fetched.ok() && m_ctx.streamRefused() && m_ctx.spec().route == TransferRoute::Auto) {
+        // Whatever the refused stream wrote is the file's next bytes: continue by SFTP.
+        have = ::lseek(fd.value(), 0, SEEK_END);
+        m_ctx.restartFrom(have);
+    }
+    if (have < size && !m_ctx.useStream()) {
+        fetched = fetchBySftp(m_ctx, sftp, remote.value(), have, size, sink);
+        outcome.route = QStringLiteral("sftp");
     }
     if (!fetched.ok()) {
         tree.abandon(fd.value());
         return fetched.error();
+    }
+    // Checked under the temporary name: a copy that does not match never replaces a file.
+    if (m_ctx.spec().verify) {
+        Result<void> verified = m_ctx.verify(tree.displayPath({}, temp), remote.value());
+        if (!verified.ok()) {
+            tree.abandon(fd.value());
+            return verified.error();
+        }
+        outcome.verified = true;
     }
     m_ctx.setPhase(TransferProgress::Phase::Finishing);
     Result<void> committed =
@@ -208,12 +200,6 @@ Result<TransferOutcome> FileDownload::run(const QString& remoteGiven, const QStr
     outcome.files = 1;
     outcome.resumed = have > 0;
     outcome.bytes = m_ctx.bytesMoved();
-    if (m_ctx.spec().verify) {
-        Result<void> verified = m_ctx.verify(outcome.target, remote.value());
-        if (!verified.ok())
-            return verified.error();
-        outcome.verified = true;
-    }
     return outcome;
 }
 
@@ -223,8 +209,8 @@ Result<void> FileDownload::fetchByStream(TransferContext& ctx, const QString& re
     const QString reader =
         offset > 0 ? QStringLiteral("tail -c +%1").arg(offset + 1) : QStringLiteral("cat");
     ExecChannel ch(ctx.session());
-    Result<void> started = ch.start(shCommand(
-        QStringLiteral("printf 'GPUDECK\\n'; exec %1 < %2").arg(reader, shellQuote(remotePath))));
+    Result<void> started = ch.start(remoteCommand(
+        QStringLiteral("printf 'GPUDECK\\n'; exec %1 < \"$1\"").arg(reader), {remotePath}));
     if (!started.ok()) {
         if (started.error().code == ErrorCode::Ssh)
             return ctx.refuseStream(started.error().message);

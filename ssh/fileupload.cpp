@@ -3,9 +3,9 @@
 #include "execchannel.h"
 #include "filedownload.h"
 #include "pathsafety.h"
+#include "remotecommand.h"
 #include "remotepath.h"
 #include "sftpclient.h"
-#include "shellquote.h"
 #include "transfercontext.h"
 #include "transferlog.h"
 
@@ -120,13 +120,9 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
             m_ctx.report(true);
             return outcome;
         } else {
-            replaceFile = existing->isFile();
-            if (!replaceFile) {
-                // A symlink or special file: removed, never written through.
-                Result<void> removed = sftp.removeFile(dest);
-                if (!removed.ok())
-                    return removed.error();
-            }
+            // A file, a link or a special file: replaced by the rename at the end (a link
+            // itself, never what it points to), so until then the old one stays whole.
+            replaceFile = true;
         }
     }
 
@@ -146,6 +142,12 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
             return removed.error();
         tempSize = -1;
     }
+    // The partial file is the user's data while it is incomplete: only the login user may read
+    // it, whatever the machine's umask (a 0600 credentials file would otherwise sit readable by
+    // everyone on a shared host). The final mode is set just before the rename.
+    Result<void> privateTemp = makePrivateTemp(sftp, temp, tempSize != -1);
+    if (!privateTemp.ok())
+        return privateTemp.error();
 
     m_ctx.setPhase(TransferProgress::Phase::Transferring);
     Result<void> sent = makeError(ErrorCode::Internal, QStringLiteral("no route"));
@@ -181,16 +183,19 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     // an older, longer partial file left beyond it.
     Result<void> step =
         sftp.setAttributes(temp, mode, QDateTime::fromSecsSinceEpoch(mtime, Qt::UTC), size);
-    if (step.ok() && replaceFile && m_ctx.useStream()) {
-        // SFTP 3 cannot replace a file in one step; rename(2) on the machine can.
-        Result<QByteArray> moved = m_ctx.capture(
-            shCommand(QStringLiteral("exec mv -f %1 %2").arg(shellPath(temp), shellPath(dest))),
-            QStringLiteral("replace"), dest);
-        if (!moved.ok())
-            step = moved.error();
-    } else if (step.ok()) {
-        step = sftp.rename(temp, dest, replaceFile);
+    if (!step.ok())
+        return step.error();
+    // Checked before it replaces anything: a copy that does not match never takes the place of
+    // the old file.
+    if (m_ctx.spec().verify) {
+        Result<void> verified = m_ctx.verify(localPath, temp);
+        if (!verified.ok())
+            return verified.error();
+        outcome.verified = true;
     }
+    // Atomic where the server offers posix-rename (OpenSSH does): the old file stays whole
+    // until the new one takes its name.
+    step = sftp.rename(temp, dest, replaceFile);
     if (!step.ok())
         return step.error();
     m_ctx.addFiles(1);
@@ -200,13 +205,21 @@ Result<TransferOutcome> FileUpload::run(const QString& localPath, const QString&
     outcome.files = 1;
     outcome.resumed = resume;
     outcome.bytes = m_ctx.bytesMoved();
-    if (m_ctx.spec().verify) {
-        Result<void> verified = m_ctx.verify(localPath, dest);
-        if (!verified.ok())
-            return verified.error();
-        outcome.verified = true;
-    }
     return outcome;
+}
+
+Result<void> FileUpload::makePrivateTemp(SftpClient& sftp, const QString& temp, bool exists)
+{
+    if (exists)
+        return sftp.chmod(temp, kPartialMode); // an older GPUDeck left it with the umask's mode
+    // O_EXCL: a link someone put there since is refused rather than followed.
+    SftpFilePtr file(sftp_open(sftp.handle(), temp.toUtf8().constData(),
+                               O_WRONLY | O_CREAT | O_EXCL, kPartialMode));
+    if (!file)
+        return sftp.lastError(QStringLiteral("create"), temp);
+    if (sftp_close(file.release()) != SSH_OK)
+        return sftp.lastError(QStringLiteral("create"), temp);
+    return {};
 }
 
 Result<qint64> FileUpload::verifiedPrefixBySftp(SftpClient& sftp, QFile& local,
@@ -256,14 +269,13 @@ Result<QList<qint64>> FileUpload::resumePoints(QFile& local, const QString& temp
 {
     const qint64 blocks = (tempSize + kHashBlock - 1) / kHashBlock;
     const QString script =
-        QStringLiteral("f=%1; i=0; while [ $i -lt %2 ]; do dd if=\"$f\" bs=%3 skip=$i count=1 "
+        QStringLiteral("f=$1; i=0; while [ $i -lt %1 ]; do dd if=\"$f\" bs=%2 skip=$i count=1 "
                        "2>/dev/null | sha256sum | cut -c1-64; i=$((i+1)); done")
-            .arg(shellQuote(tempPath))
             .arg(blocks)
             .arg(kHashBlock);
     // The machine hashes its copy while we hash ours.
     ExecChannel ch(m_ctx.session());
-    Result<void> started = ch.start(shCommand(script));
+    Result<void> started = ch.start(remoteCommand(script, {tempPath}));
     if (!started.ok())
         return started.error();
     QList<QByteArray> localHashes;
@@ -362,11 +374,11 @@ Result<void> FileUpload::sendByStream(QFile& local, const QString& tempPath, qin
         channels.push_back(std::make_unique<ExecChannel>(m_ctx.session()));
         raw.push_back(channels.back().get());
         stripeOf << i;
-        commands << shCommand(QStringLiteral("printf 'GPUDECK\\n'; exec dd of=%1 bs=%2 seek=%3 "
-                                             "conv=notrunc")
-                                  .arg(shellQuote(tempPath))
-                                  .arg(kDdBlock)
-                                  .arg(pos.at(i) / kDdBlock));
+        commands << remoteCommand(QStringLiteral("printf 'GPUDECK\\n'; exec dd of=\"$1\" bs=%1 "
+                                                 "seek=%2 conv=notrunc")
+                                      .arg(kDdBlock)
+                                      .arg(pos.at(i) / kDdBlock),
+                                  {tempPath});
     }
     m_streamsUsed = static_cast<int>(channels.size());
     if (channels.empty())
@@ -448,7 +460,7 @@ Result<void> FileUpload::sendBySftp(TransferContext& ctx, SftpClient& sftp, QFil
     if (!path.ok())
         return path.error();
     const int flags = O_WRONLY | O_CREAT | (offset > 0 ? 0 : O_TRUNC);
-    SftpFilePtr file(sftp_open(sftp.handle(), path->toUtf8().constData(), flags, 0644));
+    SftpFilePtr file(sftp_open(sftp.handle(), path->toUtf8().constData(), flags, kPartialMode));
     if (!file)
         return sftp.lastError(QStringLiteral("create"), remotePath);
     if (offset > 0 && sftp_seek64(file.get(), static_cast<uint64_t>(offset)) != 0)

@@ -11,6 +11,11 @@ namespace gpudeck::ssh {
 class SftpClient;
 class TransferContext;
 
+// Modes of what an upload leaves on the machine while it is incomplete: readable by the login
+// user only, whatever the remote umask (docs/SECURITY.md). The final mode is set at the rename.
+inline constexpr int kPartialMode = 0600;
+inline constexpr int kPartialDirMode = 0700;
+
 // Uploads one local file into a remote folder: conflict policy, a temporary name until it is
 // complete, resume, modification time and permissions, optional checksum.
 //
@@ -33,6 +38,10 @@ public:
                                                  qint64 offset);
 
 private:
+    // Creates the empty temporary file `temp` with kPartialMode for the stream route's `dd`
+    // (which opens it without changing its mode), or sets that mode on one that `exists`.
+    [[nodiscard]] static Result<void> makePrivateTemp(SftpClient& sftp, const QString& temp,
+                                                      bool exists);
     [[nodiscard]] Result<void> sendByStream(QFile& local, const QString& tempPath, qint64 tempSize,
                                             bool resume);
     // Where each stripe [starts[i], ends[i]) continues after comparing block checksums with the

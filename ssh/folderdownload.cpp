@@ -4,10 +4,10 @@
 #include "filedownload.h"
 #include "localtree.h"
 #include "pathsafety.h"
+#include "remotecommand.h"
 #include "remotepath.h"
 #include "remotetree.h"
 #include "sftpclient.h"
-#include "shellquote.h"
 #include "tarextractor.h"
 #include "transfercontext.h"
 #include "transferlog.h"
@@ -108,11 +108,8 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
         } else if (existing->isDir) {
             base = name;
             skipUnchanged = policy == ConflictPolicy::Resume;
-        } else {
-            Result<void> removed = tree.removeFile({}, name);
-            if (!removed.ok())
-                return removed.error();
         }
+        // A file or link of that name stays until the complete folder replaces it at the end.
     }
     m_ctx.setTarget(tree.displayPath({}, name));
     const QByteArray temp = partName(name);
@@ -173,13 +170,11 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
         outcome.route = QStringLiteral("tar stream");
         const QString command =
             everything
-                ? QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C %1 .")
-                      .arg(shellPath(remote.value()))
-                : QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C %1 --no-recursion "
-                                 "--null -T -")
-                      .arg(shellPath(remote.value()));
+                ? QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C \"$1\" .")
+                : QStringLiteral("printf 'GPUDECK\\n'; exec tar -c -f - -C \"$1\" --no-recursion "
+                                 "--null -T -");
         ExecChannel ch(m_ctx.session());
-        Result<void> started = ch.start(shCommand(command));
+        Result<void> started = ch.start(remoteCommand(command, {pathArgument(remote.value())}));
         if (!started.ok()) {
             if (started.error().code == ErrorCode::Ssh)
                 (void)m_ctx.refuseStream(started.error().message);
@@ -293,12 +288,7 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
     m_problems << extractor.problems();
 
     m_ctx.setPhase(TransferProgress::Phase::Finishing);
-    if (base == temp) {
-        Result<void> renamed = tree.rename({}, temp, name);
-        if (!renamed.ok())
-            return renamed.error();
-    }
-    outcome.target = tree.displayPath({}, name);
+    // Checked before the rename: a copy that does not match never replaces anything.
     if (m_problems.isEmpty() && m_ctx.spec().verify) {
         QList<QByteArray> files;
         for (const RemoteTreeEntry& e : listed.value()) {
@@ -306,11 +296,17 @@ Result<TransferOutcome> FolderDownload::run(const QString& remoteGiven, const QS
                 files << e.path;
         }
         Result<void> verified = m_ctx.verifyTree(
-            QFile::decodeName(QFile::encodeName(localDir) + '/' + name), remote.value(), files);
+            QFile::decodeName(QFile::encodeName(localDir) + '/' + base), remote.value(), files);
         if (!verified.ok())
             return verified.error();
         outcome.verified = true;
     }
+    if (base == temp) {
+        Result<void> renamed = tree.replace({}, temp, name);
+        if (!renamed.ok())
+            return renamed.error();
+    }
+    outcome.target = tree.displayPath({}, name);
     if (!m_problems.isEmpty())
         return makeError(ErrorCode::InvalidInput,
                          QStringLiteral("%1 was downloaded to %2 without %3 item(s): %4")

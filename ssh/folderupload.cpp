@@ -3,10 +3,10 @@
 #include "execchannel.h"
 #include "fileupload.h"
 #include "pathsafety.h"
+#include "remotecommand.h"
 #include "remotepath.h"
 #include "remotetree.h"
 #include "sftpclient.h"
-#include "shellquote.h"
 #include "tarsource.h"
 #include "transfercontext.h"
 #include "transferlog.h"
@@ -14,6 +14,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QHash>
+
+#include <sys/stat.h>
 
 #include <memory>
 
@@ -90,8 +92,11 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
     const ConflictPolicy policy = m_ctx.spec().conflict;
     QString name = baseName;
     QString dest = remoteJoin(remoteDir.value(), name);
-    QString target; // where tar extracts: `dest` itself (merge) or the temporary folder
-    bool listTarget = false;
+    // Everything goes into the temporary folder first, also when merging into an existing
+    // folder: a file of the destination is only ever replaced by a rename of a complete copy,
+    // and nothing is written below a link the destination holds.
+    bool merge = false;
+    bool replace = false; // a file or link of that name is there and gets replaced at the end
     Result<RemoteEntry> existing = sftp.lstat(dest);
     if (!existing.ok() && existing.error().code != ErrorCode::NotFound)
         return existing.error();
@@ -112,100 +117,187 @@ Result<TransferOutcome> FolderUpload::run(const QString& localDir, const QString
                     break;
             }
         } else if (existing->isDir()) {
-            // Merged into; with Resume only what is missing or different goes.
-            target = dest;
-            listTarget = policy == ConflictPolicy::Resume;
+            merge = true;
         } else {
-            Result<void> removed = sftp.removeFile(dest);
-            if (!removed.ok())
-                return removed.error();
+            replace = true;
         }
     }
     m_ctx.setTarget(dest);
     const QString temp = remoteJoin(remoteDir.value(), partName(name));
-    if (target.isEmpty()) {
-        target = temp;
-        // Usually there is no old temporary folder: creating it is the only round trip.
-        Result<void> created = sftp.mkdir(temp);
-        if (!created.ok()) {
-            Result<RemoteEntry> old = sftp.lstat(temp);
-            if (!old.ok())
-                return old.error().code == ErrorCode::NotFound ? created.error() : old.error();
-            if (policy == ConflictPolicy::Resume && old->isDir()) {
-                listTarget = true;
-                outcome.resumed = true;
-            } else {
-                Result<void> removed = sftp.removeRecursively(temp, m_ctx.cancelFlag());
-                if (removed.ok())
-                    removed = sftp.mkdir(temp);
-                if (!removed.ok())
-                    return removed.error();
-            }
+    bool resumedTemp = false;
+    // Usually there is no old temporary folder: creating it is the only round trip.
+    Result<void> created = sftp.mkdir(temp, kPartialDirMode);
+    if (!created.ok()) {
+        Result<RemoteEntry> old = sftp.lstat(temp);
+        if (!old.ok())
+            return old.error().code == ErrorCode::NotFound ? created.error() : old.error();
+        if (policy == ConflictPolicy::Resume && old->isDir()) {
+            resumedTemp = true;
+            outcome.resumed = true;
+            created = sftp.chmod(temp, kPartialDirMode); // an older GPUDeck made it 0755
+        } else {
+            created = sftp.removeRecursively(temp, m_ctx.cancelFlag());
+            if (created.ok())
+                created = sftp.mkdir(temp, kPartialDirMode);
         }
+        if (!created.ok())
+            return created.error();
     }
 
-    if (listTarget) {
-        Result<QList<RemoteTreeEntry>> there = listRemoteTree(m_ctx, target);
+    // What the destination and the temporary folder already hold: files with the same size
+    // and time are not sent again (Resume), and the destination's links and files are never
+    // written through when merging.
+    QHash<QByteArray, RemoteTreeEntry> atDest;
+    QHash<QByteArray, RemoteTreeEntry> inTemp;
+    if (merge) {
+        Result<QList<RemoteTreeEntry>> there = listRemoteTree(m_ctx, dest);
         if (!there.ok())
             return there.error();
-        QHash<QByteArray, const RemoteTreeEntry*> byPath;
         for (const RemoteTreeEntry& e : there.value())
-            byPath.insert(e.path, &e);
-        QList<LocalItem> needed;
-        qint64 doneBytes = 0;
-        qint64 doneFiles = 0;
-        for (const LocalItem& i : std::as_const(items)) {
-            const RemoteTreeEntry* r = byPath.value(i.path);
-            if (i.type == tar::Type::File && r && r->type == RemoteEntry::Type::File &&
-                r->size == i.size && r->mtime == i.mtime) {
-                doneBytes += i.size;
-                ++doneFiles;
-                continue;
-            }
-            needed << i;
-        }
-        m_ctx.addExisting(doneBytes);
-        m_ctx.addFiles(doneFiles);
-        items = needed;
+            atDest.insert(e.path, e);
     }
+    if (resumedTemp) {
+        Result<QList<RemoteTreeEntry>> there = listRemoteTree(m_ctx, temp);
+        if (!there.ok())
+            return there.error();
+        for (const RemoteTreeEntry& e : there.value())
+            inTemp.insert(e.path, e);
+    }
+    auto same = [](const LocalItem& i, const QHash<QByteArray, RemoteTreeEntry>& in) {
+        const auto it = in.constFind(i.path);
+        return i.type == tar::Type::File && it != in.constEnd() &&
+               it->type == RemoteEntry::Type::File && it->size == i.size && it->mtime == i.mtime;
+    };
+    QList<LocalItem> toMerge; // what the temporary folder ends up holding
+    QList<LocalItem> needed;  // what is sent
+    QList<QByteArray> tempFiles;
+    qint64 doneBytes = 0;
+    qint64 doneFiles = 0;
+    for (const LocalItem& i : std::as_const(items)) {
+        if (merge && policy == ConflictPolicy::Resume && same(i, atDest)) {
+            doneBytes += i.size;
+            ++doneFiles;
+            continue;
+        }
+        toMerge << i;
+        if (i.type == tar::Type::File)
+            tempFiles << i.path;
+        if (same(i, inTemp)) {
+            doneBytes += i.size;
+            ++doneFiles;
+            continue;
+        }
+        needed << i;
+    }
+    m_ctx.addExisting(doneBytes);
+    m_ctx.addFiles(doneFiles);
 
     m_ctx.setPhase(TransferProgress::Phase::Transferring);
     const qint64 before = m_ctx.bytesDone();
     Result<void> sent = makeError(ErrorCode::Internal, QStringLiteral("no route"));
     if (m_ctx.useStream()) {
-        sent = sendByStream(localDir, items, target);
+        sent = sendByStream(localDir, needed, temp);
         outcome.route = QStringLiteral("tar stream x%1").arg(m_streamsUsed);
     }
     if (!m_ctx.useStream()) {
-        sent = sendBySftp(localDir, items, target);
+        sent = sendBySftp(localDir, needed, temp);
         outcome.route = QStringLiteral("sftp");
     }
     if (!sent.ok())
         return sent.error();
     outcome.bytes = m_ctx.bytesDone() - before;
 
-    m_ctx.setPhase(TransferProgress::Phase::Finishing);
-    if (target == temp) {
-        Result<void> renamed = sftp.rename(temp, dest); // nothing is at dest (checked above)
-        if (!renamed.ok())
-            return renamed.error();
-    }
-    outcome.target = dest;
+    // Checked while still under the temporary name: a copy that does not match replaces
+    // nothing.
     if (m_problems.isEmpty() && m_ctx.spec().verify) {
-        Result<void> verified = m_ctx.verifyTree(localDir, dest, allFiles);
+        Result<void> verified = m_ctx.verifyTree(localDir, temp, tempFiles);
         if (!verified.ok())
             return verified.error();
         outcome.verified = true;
     }
+    m_ctx.setPhase(TransferProgress::Phase::Finishing);
+    if (merge) {
+        Result<void> merged = mergeInto(sftp, temp, dest, toMerge, atDest);
+        if (!merged.ok())
+            return merged.error();
+    } else {
+        struct stat st {};
+        if (::stat(QFile::encodeName(localDir).constData(), &st) == 0) {
+            Result<void> moded = sftp.chmod(temp, static_cast<int>(st.st_mode & 0777) | 0700);
+            if (!moded.ok())
+                return moded.error();
+        }
+        // Atomic where the server offers posix-rename; a file or link of that name is replaced
+        // only now, by the complete folder.
+        Result<void> renamed = sftp.rename(temp, dest, replace);
+        if (!renamed.ok())
+            return renamed.error();
+    }
+    outcome.target = dest;
     if (!m_problems.isEmpty())
-        return makeError(
-            ErrorCode::Io,
-            QStringLiteral("%1 was uploaded to %2 without %3 item(s) that could not be "
-                           "read: %4.")
-                .arg(localDir, dest)
-                .arg(m_problems.size())
-                .arg(describeProblems(m_problems)));
+        return makeError(ErrorCode::Io,
+                         QStringLiteral("%1 was uploaded to %2 without %3 item(s): %4.")
+                             .arg(localDir, dest)
+                             .arg(m_problems.size())
+                             .arg(describeProblems(m_problems)));
     return outcome;
+}
+
+Result<void> FolderUpload::mergeInto(SftpClient& sftp, const QString& temp, const QString& dest,
+                                     const QList<LocalItem>& items,
+                                     const QHash<QByteArray, RemoteTreeEntry>& atDest)
+{
+    // Parents come before children (walkLocalTree's order). A folder missing at the
+    // destination moves over whole; one that is a folder there too is merged into; anything
+    // else there (a link, a file) is left alone with everything below it, since writing there
+    // would follow the link.
+    QList<QByteArray> settled; // folders moved whole or refused: what is below them is done
+    QList<QPair<QString, QString>> moves;
+    QList<QByteArray> movedPaths;
+    auto below = [&](const QByteArray& path) {
+        for (const QByteArray& dir : std::as_const(settled)) {
+            if (path.startsWith(dir) && path.size() > dir.size() && path.at(dir.size()) == '/')
+                return true;
+        }
+        return false;
+    };
+    QStringList blocked;
+    for (const LocalItem& i : items) {
+        if (below(i.path))
+            continue;
+        const auto there = atDest.constFind(i.path);
+        if (i.type == tar::Type::Directory && there != atDest.constEnd()) {
+            if (there->type != RemoteEntry::Type::Directory) {
+                settled << i.path;
+                blocked << QString::fromUtf8(i.path);
+            }
+            continue;
+        }
+        if (i.type == tar::Type::Directory)
+            settled << i.path;
+        moves.append({remoteJoin(temp, QString::fromUtf8(i.path)),
+                      remoteJoin(dest, QString::fromUtf8(i.path))});
+        movedPaths << i.path;
+    }
+    Result<QList<int>> statuses = sftp.renameMany(moves);
+    if (!statuses.ok())
+        return statuses.error();
+    for (qsizetype n = 0; n < moves.size(); ++n) {
+        if (statuses->at(n) != 0)
+            m_problems << QStringLiteral("%1 (%2)").arg(
+                QString::fromUtf8(movedPaths.at(n)),
+                sftp.errorFor(statuses->at(n), QStringLiteral("replace"), moves.at(n).second)
+                    .message);
+    }
+    for (const QString& b : std::as_const(blocked))
+        m_problems << QStringLiteral("%1 (on the machine that is a link or a file, not a folder; "
+                                     "GPUDeck does not write through it)")
+                          .arg(b);
+    if (m_problems.isEmpty())
+        return sftp.removeRecursively(temp, m_ctx.cancelFlag());
+    qCWarning(lcTransfer).noquote()
+        << "kept" << temp << "with what could not be merged into" << dest;
+    return {};
 }
 
 Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<LocalItem>& items,
@@ -261,8 +353,8 @@ Result<void> FolderUpload::sendByStream(const QString& localDir, const QList<Loc
         sources.push_back(std::make_unique<TarSource>(localDir, parts[s]));
         channels.push_back(std::make_unique<ExecChannel>(m_ctx.session()));
         raw.push_back(channels.back().get());
-        commands << shCommand(
-            QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C %1").arg(shellPath(target)));
+        commands << remoteCommand(QStringLiteral("printf 'GPUDECK\\n'; exec tar -x -f - -C \"$1\""),
+                                  {pathArgument(target)});
     }
     m_streamsUsed = static_cast<int>(channels.size());
     Result<void> started = ExecChannel::startAll(raw, commands);

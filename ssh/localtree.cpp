@@ -6,6 +6,7 @@
 #include <QFile>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
@@ -364,6 +365,27 @@ Result<void> LocalTree::rename(const QList<QByteArray>& dir, const QByteArray& f
         return d.error();
     if (::renameat(d.value(), from.constData(), d.value(), to.constData()) != 0)
         return fsError(QStringLiteral("rename into place"), displayPath(dir, to), errno);
+    closeAll(); // cached handles keep working, but their names changed
+    return {};
+}
+
+Result<void> LocalTree::replace(const QList<QByteArray>& dir, const QByteArray& from,
+                                const QByteArray& to)
+{
+    Result<int> d = dirFd(dir, false);
+    if (!d.ok())
+        return d.error();
+    if (::renameat(d.value(), from.constData(), d.value(), to.constData()) != 0) {
+        // rename(2) puts a folder in place of a file only by exchanging the two.
+        struct stat st {};
+        if ((errno != ENOTDIR && errno != EISDIR) ||
+            ::fstatat(d.value(), to.constData(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+            S_ISDIR(st.st_mode) ||
+            ::renameat2(d.value(), from.constData(), d.value(), to.constData(), RENAME_EXCHANGE) !=
+                0)
+            return fsError(QStringLiteral("rename into place"), displayPath(dir, to), errno);
+        ::unlinkat(d.value(), from.constData(), 0); // the old file, now under the temporary name
+    }
     closeAll(); // cached handles keep working, but their names changed
     return {};
 }

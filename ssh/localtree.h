@@ -65,6 +65,11 @@ public:
     // rm -r of dir/name: symlinks inside are removed, never followed. Fine when nothing is there.
     [[nodiscard]] Result<void> removeAll(const QList<QByteArray>& dir, const QByteArray& name);
     // Renames dir/from to dir/to (replacing a file, or an empty folder, at `to`).
+    // Renames `from` to `to`, replacing a file or link at `to` in one step, also with a
+    // folder (Linux renameat2 RENAME_EXCHANGE, then the old one is removed): at every moment
+    // one of the two is there.
+    [[nodiscard]] Result<void> replace(const QList<QByteArray>& dir, const QByteArray& from,
+                                       const QByteArray& to);
     [[nodiscard]] Result<void> rename(const QList<QByteArray>& dir, const QByteArray& from,
                                       const QByteArray& to);
 

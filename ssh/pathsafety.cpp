@@ -126,4 +126,31 @@ bool isPartName(const QString& name)
                                                  name.startsWith(QLatin1String(".gpudeck-part-")));
 }
 
+QString linkProblem(const QByteArray& linkPath, const QByteArray& target)
+{
+    if (target.isEmpty())
+        return QStringLiteral("points nowhere");
+    if (target.startsWith('/'))
+        return QStringLiteral("points to an absolute path");
+    Result<QList<QByteArray>> at = safeRelativePath(linkPath);
+    if (!at.ok() || at->isEmpty())
+        return QStringLiteral("has an unsafe name");
+    // The folders the link sits in, from the top of the received folder.
+    qsizetype depth = at->size() - 1;
+    bool descended = false;
+    for (const QByteArray& part : target.split('/')) {
+        if (part.isEmpty() || part == ".")
+            continue;
+        if (part == "..") {
+            if (descended)
+                return QStringLiteral("climbs back out of a folder it names");
+            if (--depth < 0)
+                return QStringLiteral("points outside the folder");
+        } else {
+            descended = true;
+        }
+    }
+    return {};
+}
+
 } // namespace gpudeck::ssh

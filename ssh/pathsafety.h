@@ -24,6 +24,14 @@ constexpr int kMaxPathBytes = 4096;
 // nameProblem(); absolute paths, ".." and over-long paths are refused. "." and "" give [].
 [[nodiscard]] Result<QList<QByteArray>> safeRelativePath(const QByteArray& path);
 
+// Why a symlink at `linkPath` (relative to the received folder, as in the archive) pointing to
+// `target` could lead out of that folder, or an empty string when it cannot: an absolute or
+// empty target, a target that climbs above the folder with "..", or a ".." after a name (which
+// a link named there could turn into a climb above the folder: "x -> y/.." with "y -> .").
+// Links kept by this rule only ever point at something inside the folder, so a chain of them
+// stays inside too.
+[[nodiscard]] QString linkProblem(const QByteArray& linkPath, const QByteArray& target);
+
 // `name` for messages: UTF-8 where valid, control characters and invalid bytes as \xNN.
 [[nodiscard]] QString printableName(const QByteArray& name);
 

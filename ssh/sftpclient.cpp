@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <sys/time.h>
 
+#include <QHash>
+
 #include <memory>
 
 Q_LOGGING_CATEGORY(lcSftp, "gpudeck.sftp")
@@ -167,6 +169,7 @@ Result<void> SftpClient::open()
         close();
         return e;
     }
+    m_posixRename = sftp_extension_supported(m_sftp, "posix-rename@openssh.com", "1") == 1;
     return {};
 }
 
@@ -472,6 +475,18 @@ Result<void> SftpClient::setAttributes(const QString& given, std::optional<int> 
 
 Result<void> SftpClient::rename(const QString& from, const QString& to, bool replaceExisting)
 {
+    if (replaceExisting && m_posixRename) {
+        Result<QList<int>> statuses = renameMany({{from, to}});
+        if (!statuses.ok())
+            return statuses.error();
+        const int status = statuses->first();
+        if (status == SSH_FX_OK)
+            return {};
+        // rename(2) cannot put a folder where a file is (ENOTDIR, which sftp-server reports
+        // as "no such file"): that goes the slow way below, which also words other failures.
+        if (status == SSH_FX_NO_CONNECTION || status == SSH_FX_CONNECTION_LOST)
+            return errorFor(status, QStringLiteral("rename %1 to").arg(from), to);
+    }
     if (!m_sftp)
         return notOpen();
     Result<QString> f = expand(from);
@@ -480,19 +495,170 @@ Result<void> SftpClient::rename(const QString& from, const QString& to, bool rep
         return f.error();
     if (!t.ok())
         return t.error();
-    if (sftp_rename(m_sftp, f->toUtf8().constData(), t->toUtf8().constData()) == SSH_OK)
+    const QByteArray fromPath = f->toUtf8();
+    const QByteArray toPath = t->toUtf8();
+    if (sftp_rename(m_sftp, fromPath.constData(), toPath.constData()) == SSH_OK)
         return {};
     Error failed = lastError(QStringLiteral("rename %1 to").arg(from), to);
     if (!replaceExisting)
         return failed;
-    AttributesPtr there(sftp_lstat(m_sftp, t->toUtf8().constData()));
-    if (!there || typeOf(there->permissions) == RemoteEntry::Type::Directory)
+    AttributesPtr there(sftp_lstat(m_sftp, toPath.constData()));
+    if (!there)
         return failed;
-    if (sftp_unlink(m_sftp, t->toUtf8().constData()) != SSH_OK)
+    // No atomic replace here: the old one goes aside first and stays until the new one is in
+    // place, so at every moment one of the two is there under a name.
+    const QByteArray aside =
+        remoteJoin(remoteParent(t.value()),
+                   QStringLiteral(".%1.gpudeck-old").arg(remoteBaseName(t.value())))
+            .toUtf8();
+    if (sftp_rename(m_sftp, toPath.constData(), aside.constData()) != SSH_OK)
         return lastError(QStringLiteral("replace"), to);
-    if (sftp_rename(m_sftp, f->toUtf8().constData(), t->toUtf8().constData()) != SSH_OK)
-        return lastError(QStringLiteral("rename %1 to").arg(from), to);
+    if (sftp_rename(m_sftp, fromPath.constData(), toPath.constData()) != SSH_OK) {
+        Error e = lastError(QStringLiteral("rename %1 to").arg(from), to);
+        (void)sftp_rename(m_sftp, aside.constData(), toPath.constData());
+        return e;
+    }
+    if (typeOf(there->permissions) == RemoteEntry::Type::Directory)
+        (void)removeRecursively(QString::fromUtf8(aside));
+    else
+        (void)sftp_unlink(m_sftp, aside.constData());
     return {};
+}
+
+Result<QList<int>> SftpClient::renameMany(const QList<QPair<QString, QString>>& moves)
+{
+    if (!m_sftp)
+        return notOpen().error();
+    QList<QPair<QByteArray, QByteArray>> paths;
+    for (const auto& [from, to] : moves) {
+        Result<QString> f = expand(from);
+        Result<QString> t = expand(to);
+        if (!f.ok())
+            return f.error();
+        if (!t.ok())
+            return t.error();
+        paths.append({f->toUtf8(), t->toUtf8()});
+    }
+    QList<int> statuses;
+    if (m_posixRename) {
+        Result<QList<int>> sent = posixRenames(paths);
+        if (!sent.ok())
+            return sent.error();
+        statuses = sent.value();
+        if (!statuses.contains(SSH_FX_OP_UNSUPPORTED))
+            return statuses;
+        // Offered but refused (sftp-server -P): the slow way from now on.
+        m_posixRename = false;
+    } else {
+        statuses = QList<int>(moves.size(), SSH_FX_OP_UNSUPPORTED);
+    }
+    for (qsizetype i = 0; i < moves.size(); ++i) {
+        if (statuses.at(i) != SSH_FX_OP_UNSUPPORTED)
+            continue;
+        Result<void> r = rename(moves.at(i).first, moves.at(i).second, true);
+        statuses[i] = r.ok() ? SSH_FX_OK : std::max(sftp_get_error(m_sftp), SSH_FX_FAILURE);
+        if (!r.ok() && r.error().code == ErrorCode::Network)
+            return r.error();
+    }
+    return statuses;
+}
+
+namespace {
+
+void putU32(QByteArray& out, quint32 v)
+{
+    const char bytes[4] = {static_cast<char>(v >> 24), static_cast<char>(v >> 16),
+                           static_cast<char>(v >> 8), static_cast<char>(v)};
+    out.append(bytes, 4);
+}
+
+void putString(QByteArray& out, const QByteArray& s)
+{
+    putU32(out, static_cast<quint32>(s.size()));
+    out += s;
+}
+
+quint32 getU32(const QByteArray& in, qsizetype at)
+{
+    const auto* p = reinterpret_cast<const unsigned char*>(in.constData() + at);
+    return (quint32{p[0]} << 24) | (quint32{p[1]} << 16) | (quint32{p[2]} << 8) | quint32{p[3]};
+}
+
+// Reads exactly `n` bytes of the SFTP channel; false when it closed or failed.
+bool readExactly(ssh_channel channel, QByteArray& out, qsizetype n)
+{
+    out.resize(n);
+    for (qsizetype got = 0; got < n;) {
+        const int r =
+            ssh_channel_read(channel, out.data() + got, static_cast<uint32_t>(n - got), 0);
+        if (r <= 0)
+            return false;
+        got += r;
+    }
+    return true;
+}
+
+// SFTP packet types (draft-ietf-secsh-filexfer-02), for the requests libssh has no call for.
+constexpr quint8 kFxpStatus = 101;
+constexpr quint8 kFxpExtended = 200;
+// Requests in flight at once: enough to cover a round trip, few enough that the replies never
+// fill the channel window while requests are still being written.
+constexpr qsizetype kRenamesInFlight = 64;
+
+} // namespace
+
+Result<QList<int>> SftpClient::posixRenames(const QList<QPair<QByteArray, QByteArray>>& moves)
+{
+    // libssh 0.10 has no call for posix-rename@openssh.com, so the requests go onto the SFTP
+    // channel here. That is safe because an SftpClient is used by one thread and its calls
+    // return only when their replies arrived: no reply of libssh's own can be in the way. The
+    // ids continue libssh's counter, so they never collide with its own.
+    ssh_channel channel = m_sftp->channel;
+    QHash<quint32, qsizetype> pending; // request id → index in moves
+    QList<int> statuses(moves.size(), SSH_FX_FAILURE);
+    auto lost = [&] {
+        return m_session.sshError(ErrorCode::Network,
+                                  QStringLiteral("The connection to %1 was lost while renaming "
+                                                 "files.")
+                                      .arg(m_session.where()));
+    };
+    qsizetype next = 0;
+    while (next < moves.size() || !pending.isEmpty()) {
+        while (next < moves.size() && pending.size() < kRenamesInFlight) {
+            const quint32 id = ++m_sftp->id_counter;
+            QByteArray body;
+            body += static_cast<char>(kFxpExtended);
+            putU32(body, id);
+            putString(body, QByteArrayLiteral("posix-rename@openssh.com"));
+            putString(body, moves.at(next).first);
+            putString(body, moves.at(next).second);
+            QByteArray packet;
+            putU32(packet, static_cast<quint32>(body.size()));
+            packet += body;
+            if (ssh_channel_write(channel, packet.constData(),
+                                  static_cast<uint32_t>(packet.size())) != packet.size())
+                return lost();
+            pending.insert(id, next++);
+        }
+        QByteArray header;
+        QByteArray payload;
+        if (!readExactly(channel, header, 4))
+            return lost();
+        const quint32 length = getU32(header, 0);
+        // A status reply is small; anything large is not an answer to these requests.
+        if (length < 9 || length > (1 << 20) || !readExactly(channel, payload, length))
+            return lost();
+        const quint32 id = getU32(payload, 1);
+        const auto it = pending.find(id);
+        if (static_cast<quint8>(payload.at(0)) != kFxpStatus || it == pending.end() ||
+            payload.size() < 9)
+            return makeError(ErrorCode::ProviderFailure,
+                             QStringLiteral("%1 answered a rename with something unexpected.")
+                                 .arg(m_session.where()));
+        statuses[it.value()] = static_cast<int>(getU32(payload, 5));
+        pending.erase(it);
+    }
+    return statuses;
 }
 
 Result<void> SftpClient::removeFile(const QString& given)

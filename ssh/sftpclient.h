@@ -5,6 +5,7 @@
 #include <QByteArray>
 #include <QDateTime>
 #include <QList>
+#include <QPair>
 #include <QString>
 
 #include <atomic>
@@ -74,11 +75,20 @@ public:
     [[nodiscard]] Result<void> mkdir(const QString& path, int mode = 0755);
     // mkdir -p: creates the missing folders of `path`; fine when it already is a folder.
     [[nodiscard]] Result<void> mkpath(const QString& path, int mode = 0755);
-    // Renames. SFTP 3 (what OpenSSH speaks) refuses when `to` exists; with replaceExisting a
-    // file (not a folder) at `to` is removed first, which is not atomic: for an atomic replace
-    // run `mv -f` on the machine (the transfers do).
+    // Renames. SFTP 3 (what OpenSSH speaks) refuses when `to` exists. With replaceExisting
+    // what is at `to` (a file or a link, never a folder with something in it) is replaced: in
+    // one step, rename(2) on the machine, where the server offers posix-rename@openssh.com
+    // (OpenSSH does); elsewhere the old one is first renamed aside and removed only once the
+    // new one is in place (put back if that fails), so a failure never leaves neither.
     [[nodiscard]] Result<void> rename(const QString& from, const QString& to,
                                       bool replaceExisting = false);
+    // Whether the server offers posix-rename@openssh.com (asked once, at open()).
+    [[nodiscard]] bool hasPosixRename() const { return m_posixRename; }
+    // Renames every (from, to) pair, replacing what is at `to` as rename(…, true) does; with
+    // posix-rename the requests are pipelined (a thousand renames cost a few round trips, not
+    // a thousand). The result holds one SFTP status per pair (SSH_FX_OK = 0 when it worked;
+    // errorFor() words the others); the Error is for the connection as a whole.
+    [[nodiscard]] Result<QList<int>> renameMany(const QList<QPair<QString, QString>>& moves);
     [[nodiscard]] Result<void> removeFile(const QString& path);
     [[nodiscard]] Result<void> removeDir(const QString& path); // must be empty
     // rm -r: a folder with everything in it (symlinks are removed, never followed), or a file.
@@ -115,9 +125,15 @@ private:
     [[nodiscard]] Result<RemoteEntry> statImpl(const QString& path, bool follow);
     [[nodiscard]] Result<void> notOpen() const;
 
+    // posix-rename@openssh.com requests on the SFTP channel itself (libssh 0.10 has no call
+    // for them); the SFTP status of each, or an Error for the channel.
+    [[nodiscard]] Result<QList<int>>
+    posixRenames(const QList<QPair<QByteArray, QByteArray>>& moves);
+
     Session& m_session;
     sftp_session_struct* m_sftp = nullptr;
     QString m_home;
+    bool m_posixRename = false;
 };
 
 } // namespace gpudeck::ssh

@@ -59,8 +59,16 @@ Result<void> TarExtractor::started(const tar::Entry& entry)
         return {};
     }
     case tar::Type::Symlink: {
-        // Created as they are: GPUDeck never writes through a link, so a link pointing out of
-        // the folder cannot make a later entry land there.
+        // GPUDeck never writes through a link, but the user will follow one: a received
+        // "notes -> /home/me/.ssh/id_ed25519" or "-> ../../.bashrc" would open a file that
+        // never came from the machine. Only links that stay inside the folder are kept.
+        const QString problem = linkProblem(entry.path, entry.linkTarget);
+        if (!problem.isEmpty()) {
+            m_problems << QStringLiteral("The link “%1” → “%2” %3; it was not saved.")
+                              .arg(printableName(entry.path), printableName(entry.linkTarget),
+                                   problem);
+            return {};
+        }
         Result<void> made = m_tree.makeSymlink(m_dir, m_name, entry.linkTarget);
         if (!made.ok())
             return entryFailed(made.error());

@@ -16,8 +16,20 @@ class LocalTree;
 // with the safety rules: every name goes through safeRelativePath() (no absolute paths, no
 // "..", no control characters, no absurd lengths), nothing is written through a symlink,
 // files appear under their own name only when complete, special files are not created.
-// An entry that breaks a rule is skipped and named in problems(); a failure that affects
-// everything (disk full, permission denied) stops the stream with an Error.
+// Links are kept only when they point inside the folder (linkProblem()). An entry that breaks
+// a rule is skipped and named in problems(); a failure that affects everything (disk full,
+// permission denied) stops the stream with an Error.
+//
+// Why our own tar code rather than libarchive (weighed for issue #13): libarchive's
+// ARCHIVE_EXTRACT_SECURE_SYMLINKS / _NODOTDOT / _NOABSOLUTEPATHS refuse entry *paths* that go
+// through a link, climb with ".." or are absolute, but a link's *target* is created as it is
+// ("x -> /etc/passwd" is extracted), so the check below would be needed anyway; it extracts by
+// path from the process's working folder, where we extract below directory descriptors opened
+// with O_NOFOLLOW (LocalTree), write each file under a temporary name renamed when complete and
+// resume folder downloads file by file, which archive_write_disk does not do; and we also write
+// tar (uploads), where libarchive would add nothing our 150 lines of writer need. Its strength,
+// years of fuzzing of the header parser, is matched by fuzzing tar::Reader (tests/fuzz), which
+// reads only ustar, pax and GNU long names. Revisit if we ever need to read other formats.
 class TarExtractor final : public tar::Reader::Handler {
     Q_DISABLE_COPY_MOVE(TarExtractor)
 public:

@@ -2,12 +2,14 @@
 
 #include "execchannel.h"
 #include "pathsafety.h"
-#include "shellquote.h"
+#include "remotecommand.h"
 #include "transferlog.h"
 
 #include <QCryptographicHash>
 #include <QFile>
 #include <QHash>
+
+#include <limits>
 
 Q_LOGGING_CATEGORY(lcTransfer, "gpudeck.transfer")
 
@@ -271,7 +273,7 @@ Result<QByteArray> TransferContext::readAll(ExecChannel& channel, const QString&
     return out;
 }
 
-Result<QByteArray> TransferContext::localSha256(const QString& path)
+Result<QByteArray> TransferContext::localSha256(const QString& path, qint64 limit)
 {
     QFile f(path);
     if (!f.open(QIODevice::ReadOnly))
@@ -280,10 +282,10 @@ Result<QByteArray> TransferContext::localSha256(const QString& path)
             QStringLiteral("Could not read %1 to check it: %2.").arg(path, f.errorString()));
     QCryptographicHash hash(QCryptographicHash::Sha256);
     QByteArray buf(kHashChunk, Qt::Uninitialized);
-    for (;;) {
+    for (qint64 left = limit < 0 ? std::numeric_limits<qint64>::max() : limit; left > 0;) {
         if (cancelled())
             return cancelledError();
-        const qint64 n = f.read(buf.data(), buf.size());
+        const qint64 n = f.read(buf.data(), std::min<qint64>(buf.size(), left));
         if (n < 0)
             return makeError(
                 ErrorCode::Io,
@@ -291,8 +293,31 @@ Result<QByteArray> TransferContext::localSha256(const QString& path)
         if (n == 0)
             break;
         hash.addData(QByteArrayView(buf.constData(), n));
+        left -= n;
     }
     return hash.result().toHex();
+}
+
+Result<bool> TransferContext::samePrefix(const QString& localPath, const QString& remotePath,
+                                         qint64 length)
+{
+    ExecChannel ch(m_session);
+    Result<void> started = ch.start(
+        remoteCommand(QStringLiteral("head -c %1 < \"$1\" | sha256sum").arg(length), {remotePath}));
+    if (!started.ok())
+        return started.error();
+    Result<QByteArray> local = localSha256(localPath, length);
+    if (!local.ok())
+        return local.error();
+    Result<QByteArray> out = readAll(ch, QStringLiteral("compute the checksum of"), remotePath);
+    if (!out.ok())
+        return out.error();
+    const QByteArray remote = out->trimmed().left(64).toLower();
+    if (remote.size() != 64)
+        return makeError(ErrorCode::ProviderFailure,
+                         QStringLiteral("%1 did not return a SHA-256 checksum for %2.")
+                             .arg(m_session.where(), remotePath));
+    return remote == local.value();
 }
 
 Result<void> TransferContext::verify(const QString& localPath, const QString& remotePath)
@@ -301,7 +326,7 @@ Result<void> TransferContext::verify(const QString& localPath, const QString& re
     // The machine hashes its copy while this side hashes its own.
     ExecChannel ch(m_session);
     Result<void> started =
-        ch.start(shCommand(QStringLiteral("exec sha256sum < ") + shellQuote(remotePath)));
+        ch.start(remoteCommand(QStringLiteral("exec sha256sum < \"$1\""), {remotePath}));
     if (!started.ok())
         return started;
     Result<QByteArray> local = localSha256(localPath);
@@ -330,9 +355,9 @@ Result<void> TransferContext::verifyTree(const QString& localRoot, const QString
 {
     setPhase(TransferProgress::Phase::Verifying);
     ExecChannel ch(m_session);
-    Result<void> started =
-        ch.start(shCommand(QStringLiteral("cd %1 && exec find . -type f -exec sha256sum {} +")
-                               .arg(shellPath(remoteRoot))));
+    Result<void> started = ch.start(
+        remoteCommand(QStringLiteral("cd \"$1\" && exec find . -type f -exec sha256sum {} +"),
+                      {pathArgument(remoteRoot)}));
     if (!started.ok())
         return started;
     QHash<QByteArray, QByteArray> local;

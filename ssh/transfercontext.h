@@ -78,8 +78,13 @@ public:
     finishStreams(const std::vector<std::unique_ptr<ExecChannel>>& channels, const QString& action,
                   const QString& path);
 
-    // SHA-256 of a local file (hex).
-    [[nodiscard]] Result<QByteArray> localSha256(const QString& path);
+    // SHA-256 of a local file (hex); of its first `limit` bytes when limit >= 0.
+    [[nodiscard]] Result<QByteArray> localSha256(const QString& path, qint64 limit = -1);
+    // Whether the first `length` bytes of the local file and of the remote file are the same
+    // (SHA-256 of both, the machine hashing while this side does); an Error when the machine
+    // cannot tell (no `head -c` or `sha256sum` there) or the connection failed.
+    [[nodiscard]] Result<bool> samePrefix(const QString& localPath, const QString& remotePath,
+                                          qint64 length);
     // Compares both; an Error says which differs.
     [[nodiscard]] Result<void> verify(const QString& localPath, const QString& remotePath);
     // The same for `files` (relative paths) of a local and a remote folder: one `sha256sum`

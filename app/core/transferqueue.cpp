@@ -130,6 +130,7 @@ quint64 TransferQueue::downloadThen(const Fleet& fleet, const Instance& instance
     spec.direction = ssh::TransferDirection::Download;
     spec.source = remotePath;
     spec.destinationDir = localDir;
+    spec.verify = true; // the machine's copy is gone after the destroy
     return addThen(requestFor(fleet, instance, spec), std::move(done));
 }
 

@@ -95,7 +95,8 @@ public:
     // "Download this folder before destroying": queues the download (so it shows with
     // progress and can be cancelled) and calls `done` once it has ended: the outcome when it
     // completed, else the error (ErrorCode::Cancelled when the user cancelled it). Destroy only
-    // on success. Returns the item's id.
+    // on success. Always checked with SHA-256 against the machine's copy: after the destroy
+    // there is no second chance. Returns the item's id.
     quint64 downloadThen(const Fleet& fleet, const Instance& instance, const QString& remotePath,
                          const QString& localDir, Callback<ssh::TransferOutcome> done);
     // The same for any request.

@@ -6,6 +6,7 @@
 #include "await.h"
 #include "fleet.h"
 #include "remote.h"
+#include "sftpclient.h"
 #include "testenv.h"
 #include "transfer.h"
 #include "transfercommands.h"
@@ -125,23 +126,20 @@ private:
     bool m_ok = false;
 };
 
-// ../shared/tools/delay-proxy.py in front of the machine's sshd.
+// gpudeck-delay-proxy (bench/delayproxy.cpp) in front of the machine's sshd.
 class DelayProxy final {
 public:
     ~DelayProxy() { kill(); }
     bool start(int targetPort, int listenPort, double mbit)
     {
-        const QString script = test::sharedDir() + QStringLiteral("/tools/delay-proxy.py");
-        if (test::sharedDir().isEmpty() || !QFileInfo::exists(script))
-            return false;
         m_proc = std::make_unique<QProcess>();
         m_proc->setProcessChannelMode(QProcess::ForwardedErrorChannel);
-        m_proc->start(QStringLiteral("python3"),
-                      {script, QStringLiteral("--listen"),
-                       QStringLiteral("127.0.0.1:%1").arg(listenPort), QStringLiteral("--target"),
-                       QStringLiteral("127.0.0.1:%1").arg(targetPort), QStringLiteral("--delay-ms"),
-                       QStringLiteral("5"), QStringLiteral("--mbit"), QString::number(mbit),
-                       QStringLiteral("--max-seconds"), QStringLiteral("300")});
+        m_proc->start(test::binDir() + QStringLiteral("/gpudeck-delay-proxy"),
+                      {QStringLiteral("--listen"), QStringLiteral("127.0.0.1:%1").arg(listenPort),
+                       QStringLiteral("--target"), QStringLiteral("127.0.0.1:%1").arg(targetPort),
+                       QStringLiteral("--delay-ms"), QStringLiteral("5"), QStringLiteral("--mbit"),
+                       QString::number(mbit), QStringLiteral("--max-seconds"),
+                       QStringLiteral("300")});
         if (!m_proc->waitForReadyRead(10000))
             return false;
         const auto m = QRegularExpression(QStringLiteral("listening [^:]+:(\\d+)"))
@@ -199,6 +197,12 @@ private slots:
     void permissionDenied();
     void outOfSpace();
     void hostileNamesOnDownload();
+    void partialUploadsArePrivate_data();
+    void partialUploadsArePrivate();
+    void interruptedReplaceKeepsTheOld();
+    void mergeNeverWritesThroughLinks_data();
+    void mergeNeverWritesThroughLinks();
+    void renameReplacesAtomically();
     void queueRespectsParallelCap();
     void queuePauseResumeCancel();
     void queueResumesAfterConnectionDrop();
@@ -448,12 +452,10 @@ void TestTransfer::resumeAfterConnectionCut_data()
 void TestTransfer::resumeAfterConnectionCut()
 {
     QFETCH(bool, upload);
-    GPUDECK_REQUIRE_SHARED(shared);
-    Q_UNUSED(shared);
     // 160 Mbit/s (20 MB/s): the 80 MiB file takes about four seconds, time to cut it.
     DelayProxy proxy;
     if (!proxy.start(m_machine.sshPort, 0, 160))
-        QSKIP("the delay proxy (tools/delay-proxy.py, python3) could not start");
+        QFAIL("the delay proxy (gpudeck-delay-proxy) could not start");
     ssh::Endpoint via = m_ep;
     via.port = proxy.port();
     const qint64 size = 80 << 20;
@@ -477,20 +479,24 @@ void TestTransfer::resumeAfterConnectionCut()
                                   source, upload ? dir : local(QStringLiteral("dl")));
 
     std::atomic<qint64> done{0};
+    // Written by the worker; read here only after `finished` says so (release/acquire) or
+    // after join().
     std::optional<Result<ssh::TransferOutcome>> first;
+    std::atomic_bool finished{false};
     std::thread worker([&] {
         ssh::Session session;
         Result<void> c = session.connect(via, ssh::HostKeyPolicy::Strict);
-        if (!c.ok()) {
+        if (c.ok())
+            first.emplace(ssh::runTransfer(
+                session, job, [&](const ssh::TransferProgress& p) { done = p.bytesDone; },
+                nullptr));
+        else
             first.emplace(c.error());
-            return;
-        }
-        first.emplace(ssh::runTransfer(
-            session, job, [&](const ssh::TransferProgress& p) { done = p.bytesDone; }, nullptr));
+        finished.store(true, std::memory_order_release);
     });
     QElapsedTimer t;
     t.start();
-    while (done < size * 3 / 5 && t.elapsed() < 60000 && !first)
+    while (done < size * 3 / 5 && t.elapsed() < 60000 && !finished.load(std::memory_order_acquire))
         QTest::qWait(20);
     proxy.kill();
     worker.join();
@@ -550,6 +556,16 @@ void TestTransfer::resumeChecksWhatIsThere()
     QVERIFY(!r->resumed); // it started over
     QCOMPARE(r->bytes, size);
     QCOMPARE(sha256(local(QStringLiteral("rd/data.bin"))),
+             sha256(local(QStringLiteral("r/data.bin"))));
+    // A partial copy whose last 64 KiB still match but whose start changed: starts over too.
+    QByteArray early = original.left(6 << 20);
+    early[100] = static_cast<char>(early.at(100) ^ 0x55);
+    writeText(local(QStringLiteral("rd3/.data.bin.gpudeck-part")), early);
+    r = transfer(spec(TransferDirection::Download, QStringLiteral("resume-down/data.bin"),
+                      local(QStringLiteral("rd3"))));
+    QVERIFY2(r.ok(), qPrintable(msg(r)));
+    QVERIFY(!r->resumed);
+    QCOMPARE(sha256(local(QStringLiteral("rd3/data.bin"))),
              sha256(local(QStringLiteral("r/data.bin"))));
     // ... and a good partial copy is continued.
     writeText(local(QStringLiteral("rd2/.data.bin.gpudeck-part")), original.left(6 << 20));
@@ -676,22 +692,30 @@ void TestTransfer::hostileNamesOnDownload()
     writeText(dir + QStringLiteral("/sub/tab\there"), "tab");
     QVERIFY(QFile::link(QStringLiteral("/etc/passwd"), dir + QStringLiteral("/abs-link")));
     QVERIFY(QFile::link(QStringLiteral("../../../.."), dir + QStringLiteral("/up")));
+    // Kept: links that stay inside. Refused: "tricky" is inside by its text, but "here" makes
+    // "here/.." the folder's parent.
+    QVERIFY(QFile::link(QStringLiteral("sub/inner.txt"), dir + QStringLiteral("/inside")));
+    QVERIFY(QFile::link(QStringLiteral("."), dir + QStringLiteral("/here")));
+    QVERIFY(QFile::link(QStringLiteral("here/.."), dir + QStringLiteral("/tricky")));
 
     const QString into = local(QStringLiteral("inbox"));
     Result<ssh::TransferOutcome> r =
         transfer(spec(TransferDirection::Download, QStringLiteral("hostile"), into));
     QVERIFY(!r.ok());
     QCOMPARE(r.error().code, ErrorCode::InvalidInput);
-    // Each refused name is reported (escaped), none silently renamed.
-    QVERIFY2(r.error().message.contains(QLatin1String("3 item(s)")), qPrintable(r.error().message));
+    // Each refused name is reported (escaped), none silently renamed; so is each link that
+    // would lead out of the folder.
+    QVERIFY2(r.error().message.contains(QLatin1String("6 item(s)")), qPrintable(r.error().message));
+    QVERIFY(r.error().message.contains(QLatin1String("abs-link")));
     QVERIFY(r.error().message.contains(QLatin1String("red\\x1b[31mname.txt")));
     QVERIFY(r.error().message.contains(QLatin1String("new\\x0aline.txt")));
     QVERIFY(r.error().message.contains(QLatin1String("tab\\x09here")));
-    // Everything else arrived; the links are links, written as they are and never followed.
+    // Everything else arrived; the links kept point inside.
     QCOMPARE(
         describe(into),
         (QStringList{
-            QStringLiteral("hostile/"), QStringLiteral("hostile/abs-link -> /etc/passwd"),
+            QStringLiteral("hostile/"), QStringLiteral("hostile/here -> /hostile"),
+            QStringLiteral("hostile/inside -> /hostile/sub/inner.txt"),
             QStringLiteral("hostile/ok.txt 2 %1 %2")
                 .arg(QFileInfo(dir + QStringLiteral("/ok.txt")).lastModified().toSecsSinceEpoch())
                 .arg(QString::fromLatin1(sha256(dir + QStringLiteral("/ok.txt")).left(12))),
@@ -700,11 +724,219 @@ void TestTransfer::hostileNamesOnDownload()
                 .arg(QFileInfo(dir + QStringLiteral("/sub/inner.txt"))
                          .lastModified()
                          .toSecsSinceEpoch())
-                .arg(QString::fromLatin1(sha256(dir + QStringLiteral("/sub/inner.txt")).left(12))),
-            QStringLiteral("hostile/up -> ") +
-                QFileInfo(into + QStringLiteral("/hostile/../../../..")).absoluteFilePath()}));
+                .arg(QString::fromLatin1(
+                    sha256(dir + QStringLiteral("/sub/inner.txt")).left(12)))}));
     QCOMPARE(QDir(m_local->path()).entryList(QDir::AllEntries | QDir::NoDotAndDotDot),
              QStringList{QStringLiteral("inbox")});
+}
+
+void TestTransfer::partialUploadsArePrivate_data()
+{
+    QTest::addColumn<ssh::TransferRoute>("route");
+    QTest::addColumn<bool>("folder");
+    QTest::newRow("file, stream") << ssh::TransferRoute::Stream << false;
+    QTest::newRow("file, sftp") << ssh::TransferRoute::Sftp << false;
+    QTest::newRow("folder, stream") << ssh::TransferRoute::Stream << true;
+    QTest::newRow("folder, sftp") << ssh::TransferRoute::Sftp << true;
+}
+
+void TestTransfer::partialUploadsArePrivate()
+{
+    // A stopped upload leaves its partial file (or folder) for resume: readable by the login
+    // user only, whatever the machine's umask; the final mode arrives with the rename.
+    QFETCH(ssh::TransferRoute, route);
+    QFETCH(bool, folder);
+    const QString dir = QStringLiteral("private-%1")
+                            .arg(QLatin1String(QTest::currentDataTag()))
+                            .replace(QLatin1Char(' '), QLatin1Char('-'));
+    const QString name = folder ? QStringLiteral("creds") : QStringLiteral("creds.bin");
+    const QString source = local(name);
+    if (folder) {
+        writeRandom(source + QStringLiteral("/a.bin"), 96 << 20, 51);
+        writeRandom(source + QStringLiteral("/b.bin"), 96 << 20, 52);
+        QVERIFY(QFile::setPermissions(source, QFileDevice::ReadOwner | QFileDevice::WriteOwner |
+                                                  QFileDevice::ExeOwner | QFileDevice::ReadGroup |
+                                                  QFileDevice::ExeGroup));
+    } else {
+        writeRandom(source, 192 << 20, 53);
+    }
+    const QString file = folder ? source + QStringLiteral("/a.bin") : source;
+    QVERIFY(::chmod(QFile::encodeName(file).constData(), 0640) == 0);
+    TransferSpec up = spec(TransferDirection::Upload, source, dir);
+    up.route = route;
+    std::atomic_bool stop{false};
+    {
+        ssh::Session session;
+        QVERIFY(session.connect(m_ep, ssh::HostKeyPolicy::Strict).ok());
+        Result<ssh::TransferOutcome> r = ssh::runTransfer(
+            session, up,
+            [&](const ssh::TransferProgress& p) {
+                if (p.phase == ssh::TransferProgress::Phase::Transferring && p.bytesDone > 0)
+                    stop = true;
+            },
+            &stop);
+        QVERIFY2(!r.ok(), "the upload finished before it could be stopped");
+        QCOMPARE(r.error().code, ErrorCode::Cancelled);
+    }
+    const QString part =
+        remote(dir + QStringLiteral("/.") + name + QStringLiteral(".gpudeck-part"));
+    struct stat st {};
+    QVERIFY(::lstat(QFile::encodeName(part).constData(), &st) == 0);
+    QCOMPARE(st.st_mode & 0777, folder ? 0700u : 0600u);
+
+    Result<ssh::TransferOutcome> r = transfer(up);
+    QVERIFY2(r.ok(), qPrintable(msg(r)));
+    const QString done = remote(dir + QLatin1Char('/') + name);
+    QVERIFY(
+        ::stat(
+            QFile::encodeName(done + (folder ? QStringLiteral("/a.bin") : QString())).constData(),
+            &st) == 0);
+    QCOMPARE(st.st_mode & 0777, 0640u);
+    if (folder) {
+        QVERIFY(::stat(QFile::encodeName(done).constData(), &st) == 0);
+        QCOMPARE(st.st_mode & 0777, 0750u);
+    }
+    QCOMPARE(sha256(done + (folder ? QStringLiteral("/a.bin") : QString())), sha256(file));
+}
+
+void TestTransfer::interruptedReplaceKeepsTheOld()
+{
+    // A folder that replaces a file of the same name (and the other way round) replaces it only
+    // once complete: a transfer stopped half-way leaves the old one whole.
+    writeText(remote(QStringLiteral("swap-up/thing")), "the old file\n");
+    writeRandom(local(QStringLiteral("thing/big.bin")), 192 << 20, 61);
+    writeText(local(QStringLiteral("down/thing")), "the old local file\n");
+    writeRandom(remote(QStringLiteral("swap-down/thing/big.bin")), 192 << 20, 62);
+    // The old file inside a folder that is merged into.
+    writeRandom(remote(QStringLiteral("merge-up/thing/big.bin")), 8 << 20, 63);
+    const QByteArray oldMerged = sha256(remote(QStringLiteral("merge-up/thing/big.bin")));
+    const QList<TransferSpec> jobs{spec(TransferDirection::Upload, local(QStringLiteral("thing")),
+                                        QStringLiteral("swap-up"), ConflictPolicy::Overwrite),
+                                   spec(TransferDirection::Download,
+                                        QStringLiteral("swap-down/thing"),
+                                        local(QStringLiteral("down")), ConflictPolicy::Overwrite),
+                                   spec(TransferDirection::Upload, local(QStringLiteral("thing")),
+                                        QStringLiteral("merge-up"), ConflictPolicy::Overwrite)};
+    for (const TransferSpec& job : jobs) {
+        std::atomic_bool stop{false};
+        ssh::Session session;
+        QVERIFY(session.connect(m_ep, ssh::HostKeyPolicy::Strict).ok());
+        Result<ssh::TransferOutcome> r = ssh::runTransfer(
+            session, job,
+            [&](const ssh::TransferProgress& p) {
+                if (p.phase == ssh::TransferProgress::Phase::Transferring && p.bytesDone > 0)
+                    stop = true;
+            },
+            &stop);
+        QVERIFY2(!r.ok(), qPrintable(job.source + QStringLiteral(" finished before the stop")));
+    }
+    QFile oldUp(remote(QStringLiteral("swap-up/thing")));
+    QVERIFY(oldUp.open(QIODevice::ReadOnly));
+    QCOMPARE(oldUp.readAll(), QByteArray("the old file\n"));
+    QFile oldDown(local(QStringLiteral("down/thing")));
+    QVERIFY(oldDown.open(QIODevice::ReadOnly));
+    QCOMPARE(oldDown.readAll(), QByteArray("the old local file\n"));
+    QCOMPARE(sha256(remote(QStringLiteral("merge-up/thing/big.bin"))), oldMerged);
+
+    // Run again, they complete and replace.
+    for (const TransferSpec& job : jobs) {
+        Result<ssh::TransferOutcome> r = transfer(job);
+        QVERIFY2(r.ok(), qPrintable(msg(r)));
+    }
+    QCOMPARE(sha256(remote(QStringLiteral("swap-up/thing/big.bin"))),
+             sha256(local(QStringLiteral("thing/big.bin"))));
+    QCOMPARE(sha256(local(QStringLiteral("down/thing/big.bin"))),
+             sha256(remote(QStringLiteral("swap-down/thing/big.bin"))));
+    QCOMPARE(sha256(remote(QStringLiteral("merge-up/thing/big.bin"))),
+             sha256(local(QStringLiteral("thing/big.bin"))));
+    QVERIFY(!containsPartial(remote(QStringLiteral("swap-up"))));
+    QVERIFY(!containsPartial(remote(QStringLiteral("merge-up"))));
+    QVERIFY(!containsPartial(local(QStringLiteral("down"))));
+}
+
+void TestTransfer::mergeNeverWritesThroughLinks_data()
+{
+    QTest::addColumn<ssh::TransferRoute>("route");
+    QTest::newRow("stream") << ssh::TransferRoute::Stream;
+    QTest::newRow("sftp") << ssh::TransferRoute::Sftp;
+}
+
+void TestTransfer::mergeNeverWritesThroughLinks()
+{
+    // The destination folder holds links (someone else's, or the user's own): uploading onto
+    // it replaces a linked file by the new file and leaves a linked folder alone, never
+    // writing what they point to.
+    QFETCH(ssh::TransferRoute, route);
+    const QString dest =
+        remote(QStringLiteral("links-%1/proj").arg(QLatin1String(QTest::currentDataTag())));
+    const QString outside =
+        remote(QStringLiteral("links-%1/outside").arg(QLatin1String(QTest::currentDataTag())));
+    writeText(outside + QStringLiteral("/victim.txt"), "not yours\n");
+    writeText(dest + QStringLiteral("/keep.txt"), "old\n");
+    QVERIFY(QFile::link(outside + QStringLiteral("/victim.txt"), dest + QStringLiteral("/b.txt")));
+    QVERIFY(QFile::link(outside, dest + QStringLiteral("/data")));
+    writeText(local(QStringLiteral("proj/keep.txt")), "new\n");
+    writeText(local(QStringLiteral("proj/b.txt")), "new b\n");
+    writeText(local(QStringLiteral("proj/data/inner.txt")), "inner\n");
+    writeText(local(QStringLiteral("proj/fresh/x.txt")), "x\n");
+    TransferSpec up = spec(TransferDirection::Upload, local(QStringLiteral("proj")),
+                           QStringLiteral("links-%1").arg(QLatin1String(QTest::currentDataTag())),
+                           ConflictPolicy::Overwrite);
+    up.route = route;
+    Result<ssh::TransferOutcome> r = transfer(up);
+    // "data" is a link there: not written through, and said so.
+    QVERIFY(!r.ok());
+    QVERIFY2(r.error().message.contains(QLatin1String("data")), qPrintable(msg(r)));
+    QFile victim(outside + QStringLiteral("/victim.txt"));
+    QVERIFY(victim.open(QIODevice::ReadOnly));
+    QCOMPARE(victim.readAll(), QByteArray("not yours\n"));
+    QVERIFY(!QFileInfo::exists(outside + QStringLiteral("/inner.txt")));
+    QVERIFY(QFileInfo(dest + QStringLiteral("/data")).isSymLink());
+    QVERIFY(!QFileInfo(dest + QStringLiteral("/b.txt")).isSymLink());
+    QFile b(dest + QStringLiteral("/b.txt"));
+    QVERIFY(b.open(QIODevice::ReadOnly));
+    QCOMPARE(b.readAll(), QByteArray("new b\n"));
+    QFile keep(dest + QStringLiteral("/keep.txt"));
+    QVERIFY(keep.open(QIODevice::ReadOnly));
+    QCOMPARE(keep.readAll(), QByteArray("new\n"));
+    QVERIFY(QFileInfo(dest + QStringLiteral("/fresh/x.txt")).isFile());
+}
+
+void TestTransfer::renameReplacesAtomically()
+{
+    // OpenSSH offers posix-rename: a replace is one rename(2) on the machine (the same inode
+    // appears under the name; the old one is never deleted first), also for many at once.
+    ssh::Session session;
+    QVERIFY(session.connect(m_ep, ssh::HostKeyPolicy::Strict).ok());
+    ssh::SftpClient sftp(session);
+    QVERIFY(sftp.open().ok());
+    QVERIFY(sftp.hasPosixRename());
+    QList<QPair<QString, QString>> moves;
+    QList<ino_t> inodes;
+    for (int n = 0; n < 150; ++n) {
+        const QString from = remote(QStringLiteral("atomic/new-%1").arg(n));
+        const QString to = remote(QStringLiteral("atomic/file-%1").arg(n));
+        writeText(from, QByteArray::number(n));
+        writeText(to, "old");
+        struct stat st {};
+        QVERIFY(::stat(QFile::encodeName(from).constData(), &st) == 0);
+        inodes << st.st_ino;
+        moves.append({from, to});
+    }
+    moves.append({remote(QStringLiteral("atomic/missing")), remote(QStringLiteral("atomic/x"))});
+    Result<QList<int>> statuses = sftp.renameMany(moves);
+    QVERIFY(statuses.ok());
+    QCOMPARE(statuses->size(), 151);
+    for (int n = 0; n < 150; ++n) {
+        QCOMPARE(statuses->at(n), 0);
+        struct stat st {};
+        QVERIFY(::stat(QFile::encodeName(moves.at(n).second).constData(), &st) == 0);
+        QCOMPARE(st.st_ino, inodes.at(n));
+    }
+    QVERIFY(statuses->at(150) != 0);
+    QCOMPARE(QDir(remote(QStringLiteral("atomic"))).entryList(QDir::Files).size(), 150);
+    // The session still answers ordinary requests after the raw ones.
+    QVERIFY(sftp.exists(remote(QStringLiteral("atomic/file-7"))).value());
 }
 
 void TestTransfer::queueRespectsParallelCap()
@@ -741,12 +973,10 @@ void TestTransfer::queueRespectsParallelCap()
 
 void TestTransfer::queuePauseResumeCancel()
 {
-    GPUDECK_REQUIRE_SHARED(shared);
-    Q_UNUSED(shared);
     // A slow link (80 Mbit/s) so that the items are still running when paused or cancelled.
     DelayProxy proxy;
     if (!proxy.start(m_machine.sshPort, 0, 80))
-        QSKIP("the delay proxy (tools/delay-proxy.py, python3) could not start");
+        QFAIL("the delay proxy (gpudeck-delay-proxy) could not start");
     writeRandom(local(QStringLiteral("p/pause.bin")), 40 << 20, 11);
     writeRandom(local(QStringLiteral("p/cancel.bin")), 40 << 20, 12);
     TransferQueue queue;
@@ -790,11 +1020,9 @@ void TestTransfer::queuePauseResumeCancel()
 
 void TestTransfer::queueResumesAfterConnectionDrop()
 {
-    GPUDECK_REQUIRE_SHARED(shared);
-    Q_UNUSED(shared);
     DelayProxy proxy;
     if (!proxy.start(m_machine.sshPort, 0, 80))
-        QSKIP("the delay proxy (tools/delay-proxy.py, python3) could not start");
+        QFAIL("the delay proxy (gpudeck-delay-proxy) could not start");
     const int port = proxy.port();
     writeRandom(local(QStringLiteral("drop/data.bin")), 30 << 20, 41);
     TransferQueue queue;
@@ -829,6 +1057,7 @@ void TestTransfer::downloadBeforeDestroy()
                                local(QStringLiteral("kept")), done);
         });
     QVERIFY2(r.ok(), qPrintable(msg(r)));
+    QVERIFY(r->verified); // always, with no second chance after the destroy
     QCOMPARE(r->target, local(QStringLiteral("kept/results")));
     QCOMPARE(describe(local(QStringLiteral("kept/results"))),
              describe(remote(QStringLiteral("results"))));
