@@ -771,6 +771,7 @@ void tst_TerminalSurface::replies_data()
     // TERM=xterm-256color promises.
     QTest::newRow("DA") << QByteArray("\x1b[c") << QByteArray("\x1b[?64;6;22;28c");
     QTest::newRow("DA 0") << QByteArray("\x1b[0c") << QByteArray("\x1b[?64;6;22;28c");
+    QTest::newRow("DECID") << QByteArray("\x1bZ") << QByteArray("\x1b[?64;6;22;28c");
     QTest::newRow("secondary DA") << QByteArray("\x1b[>c") << QByteArray("\x1b[>41;379;0c");
     QTest::newRow("DSR status") << QByteArray("\x1b[5n") << QByteArray("\x1b[0n");
     QTest::newRow("DSR cursor at home") << QByteArray("\x1b[6n") << QByteArray("\x1b[1;1R");

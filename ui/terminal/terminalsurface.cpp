@@ -63,6 +63,10 @@ bool opensString(const char* esc, const char* end)
     return esc + 1 < end && (esc[1] == ']' || esc[1] == 'P');
 }
 
+// VT420 level with the features the surface has: selective erase (6), colour (22) and
+// rectangular area operations (28).
+constexpr const char* kPrimaryDA = "\x1b[?64;6;22;28c";
+
 bool isFinalByte(char c)
 {
     return c >= 0x40 && c <= 0x7e;
@@ -687,6 +691,11 @@ void TerminalSurface::write(QByteArrayView bytes)
             toVterm(bytes.sliced(run, at - run));
             run = pos;
             requestSetting(body.sliced(2));
+        } else if (kind == 'Z') {
+            // DECID, the VT52-era DA: libvterm 0.1.4 ignores it.
+            toVterm(bytes.sliced(run, at - run));
+            run = ++pos;
+            m_pendingOutput += kPrimaryDA;
         } else if (kind == '=' || kind == '>') {
             m_shadow.keypad = kind == '='; // DECKPAM / DECKPNM, for DECRQM 66
         } else if (m_shadow.leftRight && (kind == 'D' || kind == 'E' || kind == 'M')) {
@@ -1040,10 +1049,10 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
     case 'c':
         if (csi.arg(0, 0) != 0)
             return;
-        // VT420 level with the features the surface has: selective erase (6), colour (22)
-        // and rectangular area operations (28). As xterm 379 at the same level for DA2.
+        // DA2 as xterm 379 at the VT420 level: TERM says xterm-256color, and programs such as
+        // vim pick features by xterm's patch number. DA3: no unit ID.
         if (csi.leader == 0)
-            m_pendingOutput += "\x1b[?64;6;22;28c";
+            m_pendingOutput += kPrimaryDA;
         else if (csi.leader == '>')
             m_pendingOutput += "\x1b[>41;379;0c";
         else if (csi.leader == '=')
