@@ -3,6 +3,7 @@
 #include "database.h"
 #include "knownhosts.h"
 #include "ledger.h"
+#include "meter.h"
 #include "registry.h"
 #include "remote.h"
 #include "settings.h"
@@ -388,6 +389,7 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
             self->m_timelines[keyOf(i)].watchedFromLaunch = true;
             self->upsert(i);
             self->scheduleRefresh();
+            emit self->launched(i);
         }
         done(std::move(r));
     });
@@ -604,12 +606,38 @@ QStringList Fleet::sshConfigAliases() const
 
 double Fleet::burnRateHourly() const
 {
-    double sum = 0;
-    for (const Instance& i : m_instances) {
-        if (billsCompute(i))
-            sum += i.priceHourly;
+    return burnRateUsd(m_instances);
+}
+
+bool Fleet::launchedHere(const Instance& instance) const
+{
+    return m_keyPaths.contains(keyOf(instance));
+}
+
+void Fleet::stop(const QString& instanceId, Callback<Instance> done)
+{
+    const std::optional<Instance> known = find(instanceId);
+    Provider* p = known ? provider(known->provider) : nullptr;
+    if (!p) {
+        done(makeError(ErrorCode::NotFound, QStringLiteral("No instance %1.").arg(instanceId)));
+        return;
     }
-    return sum;
+    if (!p->capabilities().stopStart) {
+        done(makeError(
+            ErrorCode::Unsupported,
+            QStringLiteral("%1 machines cannot be stopped from GPUDeck.").arg(p->displayName())));
+        return;
+    }
+    QPointer<Fleet> self(this);
+    p->stop(instanceId, [self, done](Result<Instance> r) {
+        if (!self)
+            return;
+        if (r.ok())
+            self->upsert(r.value());
+        else
+            self->refresh();
+        done(std::move(r));
+    });
 }
 
 qint64 Fleet::spendTodayCents() const

@@ -79,6 +79,10 @@ public:
     // Destroys and waits until the provider confirms the machine is gone; then writes the
     // recap to the ledger and hands it over.
     void destroy(const QString& instanceId, Callback<Recap> done);
+    // Stops the machine (where the provider can) and hands back its new state.
+    void stop(const QString& instanceId, Callback<Instance> done);
+    // Did GPUDeck launch this machine (in this session or an earlier one)?
+    [[nodiscard]] bool launchedHere(const Instance& instance) const;
 
     // The user's own machines (provider "ssh"): added and removed at once, then listed.
     [[nodiscard]] Result<void> addSshHost(const SshHost& host);
@@ -91,13 +95,15 @@ public:
     [[nodiscard]] std::unique_ptr<ssh::ShellSession> openShell(const Instance& instance, int cols,
                                                                int rows) const;
 
-    // Sum of the hourly prices of machines billing compute now.
+    // What every machine bills per hour now, compute and storage (meter.h: the one rate).
     [[nodiscard]] double burnRateHourly() const;
     // Recaps of machines destroyed today plus what live machines accrued since midnight.
     [[nodiscard]] qint64 spendTodayCents() const;
 
 signals:
     void instancesChanged();
+    // A launch this process sent was accepted (the billing guard starts guarding it).
+    void launched(const gpudeck::Instance& instance);
     void timelineChanged(const QString& instanceId);
     void providerError(const QString& providerId, const QString& message);
 

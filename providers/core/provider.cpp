@@ -10,6 +10,16 @@ Error Provider::unsupported(const QString& what) const
                      QStringLiteral("%1 cannot %2 machines.").arg(displayName(), what));
 }
 
+QString Provider::selfStopCommand() const
+{
+    return {};
+}
+
+bool Provider::selfStopSurvivesReboot() const
+{
+    return false;
+}
+
 void Provider::stop(const QString& /*id*/, Callback<Instance> done)
 {
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("stop")));

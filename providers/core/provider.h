@@ -48,6 +48,13 @@ public:
     [[nodiscard]] virtual ProviderCapabilities capabilities() const = 0;
     // One paragraph for the user: what GPUDeck can and cannot guard on this provider.
     [[nodiscard]] virtual QString guardNote() const = 0;
+    // The billing guard's on-instance watchdog: a fixed command a machine of this provider runs
+    // to end its own billing when GPUDeck's heartbeat stops (AWS: `shutdown` with terminate
+    // behaviour; GCE: `shutdown`; RunPod, Vast.ai: their self-stop with the platform's
+    // credentials). Empty where a machine cannot do that (its shutdown keeps billing).
+    [[nodiscard]] virtual QString selfStopCommand() const;
+    // Whether the watchdog should start again after the machine reboots (a boot hook).
+    [[nodiscard]] virtual bool selfStopSurvivesReboot() const;
 
     virtual void fetchCatalog(Callback<Catalog> done) = 0;
     virtual void listInstances(Callback<QList<Instance>> done) = 0;

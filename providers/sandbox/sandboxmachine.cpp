@@ -1,5 +1,6 @@
 #include "sandboxmachine.h"
 
+#include "poweroff.h"
 #include "processes.h"
 #include "sandboxplans.h"
 
@@ -225,6 +226,15 @@ Result<SandboxStore::Record> SandboxStore::readRecord(const QString& id) const
                                              Qt::ISODateWithMs);
     r.bootBy =
         QDateTime::fromString(o.value(QStringLiteral("boot_by")).toString(), Qt::ISODateWithMs);
+    // The machine switched itself off (gpudeck-poweroff): stopped from then on, whoever looks.
+    if (r.state == kStateActive) {
+        if (const std::optional<QDateTime> off = poweredOffAt(machineDir(id))) {
+            r.state = kStateStopped;
+            if (!r.instance.runIntervals.isEmpty() && !r.instance.runIntervals.last().end.isValid())
+                r.instance.runIntervals.last().end =
+                    std::max(*off, r.instance.runIntervals.last().start);
+        }
+    }
     return r;
 }
 
@@ -256,6 +266,9 @@ Instance SandboxStore::describe(const Record& r) const
         i.status = InstanceStatus::Destroying;
     } else if (r.state == kStateStopped) {
         i.status = InstanceStatus::Stopped;
+        if (const std::optional<QDateTime> off = poweredOffAt(dir))
+            i.statusDetail = QStringLiteral("Powered off from inside the machine at %1 UTC.")
+                                 .arg(off->toString(QStringLiteral("yyyy-MM-dd HH:mm:ss")));
     } else if (now < r.provisionUntil) {
         i.status = InstanceStatus::Provisioning;
     } else {
@@ -424,7 +437,8 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
         !writeFile(home + QStringLiteral("/.bashrc"), bashrc, rw) ||
         !writeFile(home + QStringLiteral("/README.txt"), readme, rw | QFile::ReadGroup) ||
         !QFile::link(simgpu, bin + QStringLiteral("/nvidia-smi")) ||
-        !QFile::link(simgpu, bin + QStringLiteral("/gpudeck-demo-train")))
+        !QFile::link(simgpu, bin + QStringLiteral("/gpudeck-demo-train")) ||
+        !writeFile(bin + QLatin1Char('/') + QLatin1String(kPoweroffProgram), poweroffScript(), rwx))
         return makeError(ErrorCode::Io, QStringLiteral("Could not write the Sandbox machine's "
                                                        "files in %1.")
                                             .arg(dir));
@@ -615,6 +629,7 @@ Result<Instance> SandboxStore::start(const QString& id)
         return makeError(ErrorCode::Conflict,
                          QStringLiteral("%1 is not stopped, so it cannot be started.").arg(id));
     const QDateTime now = QDateTime::currentDateTimeUtc();
+    QFile::remove(machineDir(id) + QLatin1Char('/') + QLatin1String(kPoweroffFile));
     rec.state = kStateActive;
     rec.provisionUntil = now;
     rec.bootBy = now.addMSecs(m_timing.bootMs);

@@ -35,6 +35,11 @@ QString SandboxProvider::guardNote() const
         "\"hourly\" bill every started hour and keep billing while stopped, like Linode.");
 }
 
+QString SandboxProvider::selfStopCommand() const
+{
+    return QStringLiteral("gpudeck-poweroff");
+}
+
 template <typename T>
 void SandboxProvider::runAsync(std::function<Result<T>()> work, Callback<T> done)
 {

@@ -24,6 +24,8 @@ public:
     QString displayName() const override { return QStringLiteral("Sandbox"); }
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
+    // The machine's own power switch (bin/gpudeck-poweroff, see poweroff.h).
+    QString selfStopCommand() const override;
 
     void fetchCatalog(Callback<Catalog> done) override;
     void listInstances(Callback<QList<Instance>> done) override;
