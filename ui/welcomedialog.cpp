@@ -3,10 +3,9 @@
 #include "fleet.h"
 
 #include <QDialogButtonBox>
-#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
-#include <QTableWidget>
+#include <QScrollArea>
 #include <QVBoxLayout>
 
 namespace gpudeck {
@@ -27,23 +26,24 @@ WelcomeDialog::WelcomeDialog(const Fleet& fleet, QWidget* parent)
     intro->setWordWrap(true);
     intro->setTextFormat(Qt::RichText);
 
-    auto* table = new QTableWidget(0, 2, this);
+    // A rich-text table in a label wraps each note to the dialog's width (a table widget
+    // would size its rows before it knows its column widths).
+    QString rows;
+    for (const Provider* p : fleet.providers())
+        rows += QStringLiteral("<tr><td style='padding:4px 12px 4px 0'><b>%1</b></td>"
+                               "<td style='padding:4px 0'>%2</td></tr>")
+                    .arg(p->displayName().toHtmlEscaped(), p->guardNote().toHtmlEscaped());
+    auto* table = new QLabel(QStringLiteral("<table>%1</table>").arg(rows), this);
     table->setObjectName(QStringLiteral("welcomeGuardTable"));
     table->setAccessibleName(tr("What the guard does per provider"));
-    table->setHorizontalHeaderLabels({tr("Provider"), tr("What GPUDeck guards there")});
-    table->verticalHeader()->hide();
-    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setSelectionMode(QAbstractItemView::NoSelection);
+    table->setTextFormat(Qt::RichText);
     table->setWordWrap(true);
-    table->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
-    table->horizontalHeader()->setSectionResizeMode(1, QHeaderView::Stretch);
-    for (const Provider* p : fleet.providers()) {
-        const int row = table->rowCount();
-        table->insertRow(row);
-        table->setItem(row, 0, new QTableWidgetItem(p->displayName()));
-        table->setItem(row, 1, new QTableWidgetItem(p->guardNote()));
-    }
-    table->resizeRowsToContents();
+    table->setAlignment(Qt::AlignTop | Qt::AlignLeft);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(table);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
 
     auto* buttons = new QDialogButtonBox(this);
     QPushButton* sandbox =
@@ -67,7 +67,7 @@ WelcomeDialog::WelcomeDialog(const Fleet& fleet, QWidget* parent)
 
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(intro);
-    layout->addWidget(table, 1);
+    layout->addWidget(scroll, 1);
     layout->addWidget(buttons);
     resize(720, 480);
 }
