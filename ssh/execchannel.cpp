@@ -1,5 +1,6 @@
 #include "execchannel.h"
 
+#include "remotecommand.h"
 #include "transferlog.h"
 
 #include <QDeadlineTimer>
@@ -58,6 +59,13 @@ Result<void> ExecChannel::startAll(const std::vector<ExecChannel*>& channels,
     if (!s || !session.isConnected())
         return makeError(ErrorCode::Network,
                          QStringLiteral("Not connected to %1.").arg(session.where()));
+    for (const QString& command : commands) {
+        if (!isRemoteCommand(command))
+            return makeError(ErrorCode::Internal,
+                             QStringLiteral("Refused to send a command line to %1 that was not "
+                                            "built by remoteCommand(): %2")
+                                 .arg(session.where(), command));
+    }
     std::vector<int> stage(channels.size(), 0); // 0: opening, 1: exec sent, 2: running
     std::vector<QByteArray> utf8;
     for (size_t i = 0; i < channels.size(); ++i) {

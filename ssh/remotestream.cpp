@@ -1,5 +1,7 @@
 #include "remotestream.h"
 
+#include "remotecommand.h"
+
 #include <condition_variable>
 #include <mutex>
 #include <thread>
@@ -21,10 +23,11 @@ struct RemoteStream::Worker {
     }
 };
 
-RemoteStream::RemoteStream(Endpoint endpoint, QString command, QObject* parent)
+RemoteStream::RemoteStream(Endpoint endpoint, const QString& script, const QStringList& args,
+                           QObject* parent)
     : QObject(parent)
     , m_endpoint(std::move(endpoint))
-    , m_command(std::move(command))
+    , m_command(remoteCommand(script, args, RemoteLifetime::UntilChannelCloses))
     , m_worker(std::make_unique<Worker>())
 {
     qRegisterMetaType<gpudeck::ssh::RemoteStream::State>();

@@ -2,6 +2,8 @@
 
 #include "sshsession.h"
 
+#include <QStringList>
+
 #include <QObject>
 
 #include <memory>
@@ -12,6 +14,8 @@ namespace gpudeck::ssh {
 // worker thread, its output delivered to the owner's thread as it arrives. When the
 // connection drops it reconnects with backoff and runs the command again; when the command
 // itself ends, it says so (exited) and stops: the owner decides what that means.
+// The command is a POSIX sh script with its arguments as "$1", "$2"… (see remotecommand.h); it
+// ends, with everything it started, when its connection closes.
 class RemoteStream final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(RemoteStream)
@@ -19,7 +23,8 @@ public:
     enum class State { Connecting, Running, Reconnecting, Exited, Failed };
     Q_ENUM(State)
 
-    RemoteStream(Endpoint endpoint, QString command, QObject* parent = nullptr);
+    RemoteStream(Endpoint endpoint, const QString& script, const QStringList& args = {},
+                 QObject* parent = nullptr);
     ~RemoteStream() override;
 
     void start();

@@ -1,7 +1,7 @@
 #include "remotetree.h"
 
+#include "remotecommand.h"
 #include "remotepath.h"
-#include "shellquote.h"
 #include "transfercontext.h"
 #include "transferlog.h"
 
@@ -94,9 +94,9 @@ Result<QList<RemoteTreeEntry>> listRemoteTree(TransferContext& ctx, const QStrin
 {
     if (ctx.useStream()) {
         const QString script =
-            QStringLiteral("exec find %1 -mindepth 1 -printf '%y %s %T@ %m %P\\0%l\\0'")
-                .arg(shellPath(dir));
-        Result<QByteArray> out = ctx.capture(shCommand(script), QStringLiteral("list"), dir);
+            QStringLiteral("exec find \"$1\" -mindepth 1 -printf '%y %s %T@ %m %P\\0%l\\0'");
+        Result<QByteArray> out =
+            ctx.capture(remoteCommand(script, {pathArgument(dir)}), QStringLiteral("list"), dir);
         if (out.ok())
             return parseFind(out.value());
         if (out.error().code == ErrorCode::Cancelled || out.error().code == ErrorCode::Network)

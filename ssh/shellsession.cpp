@@ -239,6 +239,9 @@ struct ShellSession::Worker final : public Asker {
             if (!connected.ok()) {
                 const ErrorCode code = connected.error().code;
                 const bool transient = code == ErrorCode::Network || code == ErrorCode::Timeout;
+                if (code == ErrorCode::HostKeyChanged)
+                    emit q->hostKeyChanged(session.where(), session.knownFingerprint(),
+                                           session.serverFingerprint());
                 if (!transient || !opt.reconnect) {
                     setState(State::Failed, connected.error().message);
                     return;

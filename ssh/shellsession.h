@@ -52,6 +52,9 @@ public:
 signals:
     void stateChanged(gpudeck::ssh::ShellSession::State state, const QString& message);
     void hostKeyQuestion(const QString& where, const QString& fingerprint);
+    // The connection was refused because the host key changed (stateChanged(Failed) follows).
+    void hostKeyChanged(const QString& where, const QString& knownFingerprint,
+                        const QString& newFingerprint);
     void promptRequested(const QString& title, const QString& prompt, bool echo);
     void data(const QByteArray& bytes);
     // The remote shell ended by itself (exit, logout); no reconnect follows.

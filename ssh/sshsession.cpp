@@ -1,6 +1,7 @@
 #include "sshsession.h"
 
 #include "knownhosts.h"
+#include "remotecommand.h"
 
 #include <QDir>
 #include <QFile>
@@ -193,6 +194,45 @@ QString permissionHint(const QString& keyFile)
 
 } // namespace
 
+namespace {
+
+// The private key in `keyFile`, asking `asker` for its passphrase when it has one.
+Result<KeyPtr> loadKey(const QString& keyFile, Asker* asker)
+{
+    const QByteArray path = QFile::encodeName(keyFile);
+    ssh_key raw = nullptr;
+    if (ssh_pki_import_privkey_file(path.constData(), nullptr, nullptr, nullptr, &raw) == SSH_OK)
+        return KeyPtr(raw);
+    const bool readable = QFileInfo(keyFile).isReadable();
+    // A readable key that would not load without a passphrase: ask for it (three tries, as
+    // OpenSSH does); the passphrase is used once and not kept.
+    for (int attempt = 0; readable && asker && attempt < 3; ++attempt) {
+        const std::optional<QString> passphrase = asker->answer(
+            QStringLiteral("Key passphrase"),
+            attempt == 0
+                ? QStringLiteral("Passphrase for the SSH key %1:").arg(keyFile)
+                : QStringLiteral("Wrong passphrase. Passphrase for the SSH key %1:").arg(keyFile),
+            false);
+        if (!passphrase)
+            return makeError(ErrorCode::Cancelled, QStringLiteral("Cancelled."));
+        if (ssh_pki_import_privkey_file(path.constData(), passphrase->toUtf8().constData(), nullptr,
+                                        nullptr, &raw) == SSH_OK)
+            return KeyPtr(raw);
+    }
+    if (readable && !asker)
+        return makeError(ErrorCode::Ssh,
+                         QStringLiteral("Could not read the SSH key %1 without a passphrase. "
+                                        "Add it to ssh-agent (ssh-add %1) so background "
+                                        "connections can use it, or use a key without one.")
+                             .arg(keyFile));
+    return makeError(ErrorCode::Ssh,
+                     QStringLiteral("Could not read the SSH key %1. Check that the file exists, "
+                                    "is a private key, and its passphrase.")
+                         .arg(keyFile));
+}
+
+} // namespace
+
 Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
 {
     // The server may accept "none" (rare), and the call tells us which methods it offers.
@@ -209,15 +249,10 @@ Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
             ssh_userauth_agent(m_session, nullptr) == SSH_AUTH_SUCCESS)
             return {};
         if (!ep.identityFile.isEmpty()) {
-            ssh_key raw = nullptr;
-            if (ssh_pki_import_privkey_file(QFile::encodeName(ep.identityFile).constData(), nullptr,
-                                            nullptr, nullptr, &raw) != SSH_OK)
-                return makeError(ErrorCode::Ssh,
-                                 QStringLiteral("Could not read the SSH key %1. Check that the "
-                                                "file exists, is a private key and is not "
-                                                "passphrase-protected.")
-                                     .arg(ep.identityFile));
-            KeyPtr key(raw);
+            Result<KeyPtr> loaded = loadKey(ep.identityFile, asker);
+            if (!loaded.ok())
+                return loaded.error();
+            KeyPtr key = std::move(loaded).value();
             rc = ssh_userauth_publickey(m_session, nullptr, key.get());
             if (rc == SSH_AUTH_SUCCESS)
                 return {};
@@ -308,15 +343,23 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy, As
     case SSH_KNOWN_HOSTS_OK:
         return {};
     case SSH_KNOWN_HOSTS_CHANGED:
-    case SSH_KNOWN_HOSTS_OTHER:
+    case SSH_KNOWN_HOSTS_OTHER: {
+        ssh_knownhosts_entry* entry = nullptr;
+        (void)ssh_session_get_known_hosts_entry(m_session, &entry);
+        m_knownFingerprint = entry && entry->publickey ? fingerprintOf(entry->publickey)
+                                                       : QStringLiteral("(unreadable)");
+        ssh_knownhosts_entry_free(entry);
         return makeError(
-            ErrorCode::Ssh,
-            QStringLiteral("The host key of %1 has CHANGED (now %2). This happens when the machine "
-                           "was rebuilt or its address now belongs to another machine, but it can "
-                           "also mean someone is intercepting the connection. GPUDeck will not "
-                           "connect. If you know why it changed, remove the old entry for %3 from "
-                           "%4 and connect again.")
-                .arg(m_where, m_fingerprint, knownHostsName(ep.host, ep.port), ep.knownHostsFile));
+            ErrorCode::HostKeyChanged,
+            QStringLiteral("The host key of %1 has CHANGED.\n  Recorded: %2\n  Now:      %3\n"
+                           "This happens when the machine was rebuilt or its address now belongs "
+                           "to another machine, but it can also mean someone is intercepting the "
+                           "connection. GPUDeck will not connect. If you know why it changed, "
+                           "forget the old key (\"Forget the old key\" in the terminal, or "
+                           "gpudeck-cli forget-host-key) and connect again to check the new one.")
+                .arg(m_where, m_knownFingerprint, m_fingerprint),
+            QStringLiteral("%1 in %2").arg(knownHostsName(ep.host, ep.port), ep.knownHostsFile));
+    }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
         if (policy == HostKeyPolicy::AcceptNew)
@@ -339,6 +382,11 @@ Result<int> Session::exec(const QString& command, const OutputFn& output,
 {
     if (!m_session)
         return makeError(ErrorCode::Internal, QStringLiteral("exec before connect"));
+    if (!isRemoteCommand(command))
+        return makeError(ErrorCode::Internal,
+                         QStringLiteral("Refused to send a command line to %1 that was not built "
+                                        "by remoteCommand(): %2")
+                             .arg(m_where, command));
     ChannelPtr ch(ssh_channel_new(m_session));
     if (!ch || ssh_channel_open_session(ch.get()) != SSH_OK)
         return sshError(ErrorCode::Ssh,

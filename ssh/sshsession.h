@@ -66,7 +66,8 @@ public:
     // password through `asker` (without one those are skipped).
     [[nodiscard]] Result<void> connect(const Endpoint& endpoint, HostKeyPolicy policy,
                                        Asker* asker = nullptr);
-    // Runs `command` through the remote shell; `output` receives stdout (false) and stderr
+    // Runs `command`, a line built by remoteCommand() (anything else is refused), through the
+    // remote login shell; `output` receives stdout (false) and stderr
     // (true) as it arrives. Returns the remote exit status. `cancel` stops it early; so does
     // the deadline (an ErrorCode::Timeout).
     using OutputFn = std::function<void(const QByteArray& data, bool isStderr)>;
@@ -74,6 +75,8 @@ public:
     exec(const QString& command, const OutputFn& output, const std::atomic_bool* cancel = nullptr,
          QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
     [[nodiscard]] QString serverFingerprint() const { return m_fingerprint; }
+    // The fingerprint known_hosts had for this host when its key did not match (empty otherwise).
+    [[nodiscard]] QString knownFingerprint() const { return m_knownFingerprint; }
     [[nodiscard]] bool isConnected() const;
     void disconnect();
 
@@ -90,6 +93,7 @@ private:
 
     ssh_session_struct* m_session = nullptr;
     QString m_fingerprint;
+    QString m_knownFingerprint;
     QString m_where; // user@host:port, for messages
 };
 

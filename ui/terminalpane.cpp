@@ -2,6 +2,7 @@
 
 #include "fleet.h"
 #include "prompter.h"
+#include "remote.h"
 #include "terminalsurface.h"
 #include "terminalview.h"
 
@@ -34,9 +35,14 @@ TerminalPane::TerminalPane(Fleet& fleet, const QString& instanceId, QWidget* par
     m_reconnect->setObjectName(QStringLiteral("terminalReconnect"));
     m_reconnect->hide();
     connect(m_reconnect, &QPushButton::clicked, this, &TerminalPane::connectShell);
+    m_forgetKey = new QPushButton(tr("&Forget the old key…"), m_bannerBox);
+    m_forgetKey->setObjectName(QStringLiteral("terminalForgetHostKey"));
+    m_forgetKey->hide();
+    connect(m_forgetKey, &QPushButton::clicked, this, &TerminalPane::forgetHostKey);
     auto* bannerLayout = new QHBoxLayout(m_bannerBox);
     bannerLayout->setContentsMargins(8, 4, 8, 4);
     bannerLayout->addWidget(m_banner, 1);
+    bannerLayout->addWidget(m_forgetKey);
     bannerLayout->addWidget(m_reconnect);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -60,6 +66,8 @@ void TerminalPane::connectShell()
     if (m_shell)
         m_shell->stop();
     m_shell.reset();
+    m_knownFingerprint.clear();
+    m_newFingerprint.clear();
     const std::optional<Instance> instance = m_fleet.find(m_instanceId);
     if (!instance) {
         showState(ShellSession::State::Failed, tr("%1 is gone.").arg(m_instanceId));
@@ -88,6 +96,11 @@ void TerminalPane::connectShell()
                         .arg(where, fingerprint),
                     tr("Connect"));
                 shell->answerHostKey(accept);
+            });
+    connect(shell, &ShellSession::hostKeyChanged, this,
+            [this](const QString&, const QString& known, const QString& now) {
+                m_knownFingerprint = known;
+                m_newFingerprint = now;
             });
     connect(shell, &ShellSession::promptRequested, this,
             [this, shell](const QString& title, const QString& prompt, bool echo) {
@@ -126,11 +139,46 @@ void TerminalPane::showState(ShellSession::State state, const QString& message)
                                            : pal.color(QPalette::WindowText));
     m_bannerBox->setPalette(pal);
     m_reconnect->setVisible(bad);
+    m_forgetKey->setVisible(bad && !m_newFingerprint.isEmpty());
+    // A screen without a session must not look like it waits for typing.
+    m_view->setSessionEnded(bad);
     // Once connected the banner goes away, unless it has news (a reconnect replaced the shell).
     m_bannerBox->setVisible(!ok || message.contains(QLatin1String("new shell")));
     if (ok)
         m_view->setFocus();
     emit stateChanged(state);
+}
+
+void TerminalPane::forgetHostKey()
+{
+    const std::optional<Instance> instance = m_fleet.find(m_instanceId);
+    if (!instance || m_newFingerprint.isEmpty())
+        return;
+    // Two questions on purpose: forgetting the key is what an attacker in the middle would want.
+    if (!Prompter::instance().confirm(
+            this, tr("Host key changed"),
+            tr("The host key of %1 is not the one GPUDeck recorded.\n\nRecorded: %2\nNow:      "
+               "%3\n\nThis happens when the machine was rebuilt or its address was given to "
+               "another machine. It can also mean that someone is intercepting the connection. "
+               "Forget the recorded key?")
+                .arg(instance->name, m_knownFingerprint, m_newFingerprint),
+            tr("Forget the old key")))
+        return;
+    if (!Prompter::instance().confirm(
+            this, tr("Forget the old key?"),
+            tr("Only continue if you know why the key of %1 changed (you rebuilt or reinstalled "
+               "it, or its owner told you). After this GPUDeck connects to whatever answers at "
+               "%2:%3 and shows you its key.\n\nReally forget the recorded key?")
+                .arg(instance->name, instance->host)
+                .arg(instance->sshPort),
+            tr("Forget it and reconnect")))
+        return;
+    const Result<int> removed = gpudeck::forgetHostKey(*instance, m_fleet.paths());
+    if (!removed.ok()) {
+        Prompter::instance().showError(this, tr("Could not forget the host key"), removed.error());
+        return;
+    }
+    connectShell();
 }
 
 } // namespace gpudeck

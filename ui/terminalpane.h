@@ -51,6 +51,8 @@ signals:
 
 private:
     void showState(ssh::ShellSession::State state, const QString& message);
+    // After a changed host key: asks twice, then forgets the recorded key and reconnects.
+    void forgetHostKey();
 
     Fleet& m_fleet;
     QString m_instanceId;
@@ -59,6 +61,9 @@ private:
     std::unique_ptr<ssh::ShellSession> m_shell;
     QLabel* m_banner = nullptr;
     QPushButton* m_reconnect = nullptr;
+    QPushButton* m_forgetKey = nullptr;
+    QString m_knownFingerprint; // of a changed host key, while the banner offers to forget it
+    QString m_newFingerprint;
     QWidget* m_bannerBox = nullptr;
     ssh::ShellSession::State m_state = ssh::ShellSession::State::Closed;
 };

@@ -52,6 +52,8 @@ const char* const kUsage =
     "  hosts add NAME --ssh-config          your own machines (provider ssh), by hand or\n"
     "  hosts rm NAME | hosts ls             from a ~/.ssh/config alias\n"
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
+    "  forget-host-key ID [--yes]           after a host key CHANGED: show the recorded and\n"
+    "                                       the new fingerprint; --yes forgets the old key\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
     "  parse-smi FILE [--fields LIST] [--json]\n"
@@ -563,6 +565,45 @@ int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStr
     if (!parse(p, QStringLiteral("destroy"), args, err))
         return kExitUsage;
     if (p.positionalArguments().size() != 1)
+// Two steps on purpose, like the GUI's two confirmations: without --yes it only connects and
+// shows both fingerprints; with --yes it forgets the recorded key.
+int cmdForgetHostKey(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("yes"),
+                 QStringLiteral("Confirm: you know why the key changed; forget the old one.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("forget-host-key"), args, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1)
+        return usage(err, QStringLiteral("usage: forget-host-key ID [--yes]"));
+    const std::optional<Instance> inst =
+        runningInstance(fleet, p.positionalArguments().first(), err);
+    if (!inst)
+        return kExitError;
+    if (!p.isSet(QStringLiteral("yes"))) {
+        const Result<int> probe =
+            runRemote(endpointFor(*inst, fleet.keyPathFor(*inst), fleet.paths()),
+                      QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict);
+        if (probe.ok() || probe.error().code != ErrorCode::HostKeyChanged) {
+            out << "The host key of " << inst->id
+                << " has not changed; there is nothing to forget.\n";
+            return probe.ok() ? 0 : fail(err, probe.error());
+        }
+        err << probe.error().message << '\n'
+            << "gpudeck-cli: only if you know why it changed, run `gpudeck-cli forget-host-key "
+            << inst->id << " --yes`, then connect with --accept-new after checking the new key "
+            << "with the machine's owner or console.\n";
+        return kExitUsage;
+    }
+    const Result<int> removed = forgetHostKey(*inst, fleet.paths());
+    if (!removed.ok())
+        return fail(err, removed.error());
+    out << "Forgot " << removed.value() << " recorded key(s) of " << inst->id << " (" << inst->host
+        << ':' << inst->sshPort << ").\n";
+    return 0;
+}
+
         return usage(err, QStringLiteral("usage: destroy ID --yes"));
     if (!p.isSet(QStringLiteral("yes"))) {
         err << "gpudeck-cli: destroy deletes the machine and everything on its disk; add --yes to "
@@ -631,12 +672,13 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     const QStringList rest = args.mid(1);
-    static const QStringList known{
-        QStringLiteral("plans"),     QStringLiteral("ls"),      QStringLiteral("launch"),
-        QStringLiteral("exec"),      QStringLiteral("destroy"), QStringLiteral("ledger"),
-        QStringLiteral("ssh"),       QStringLiteral("hosts"),   QStringLiteral("parse-smi"),
-        QStringLiteral("parse-log"), QStringLiteral("watch"),   QStringLiteral("put"),
-        QStringLiteral("get")};
+    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
+                                   QStringLiteral("launch"),    QStringLiteral("exec"),
+                                   QStringLiteral("destroy"),   QStringLiteral("ledger"),
+                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
+                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
+                                   QStringLiteral("watch"),     QStringLiteral("put"),
+                                   QStringLiteral("get"),       QStringLiteral("forget-host-key")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -681,3 +723,5 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
 }
 
 } // namespace gpudeck::cli
+    else if (command == QLatin1String("forget-host-key"))
+        rc = cmdForgetHostKey(fleet, rest, out, err);

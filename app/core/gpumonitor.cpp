@@ -50,6 +50,8 @@ void GpuMonitor::setState(State state, const QString& message)
 void GpuMonitor::start()
 {
     startMetrics();
+    // A POSIX sh loop: RemoteStream runs it with /bin/sh whatever the login shell is, and ends
+    // it (sleep included) when the connection closes.
     m_processStream = std::make_unique<ssh::RemoteStream>(
         m_endpoint,
         QStringLiteral(

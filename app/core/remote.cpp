@@ -1,6 +1,8 @@
 #include "remote.h"
 
+#include "knownhosts.h"
 #include "paths.h"
+#include "remotecommand.h"
 
 namespace gpudeck {
 
@@ -29,7 +31,18 @@ Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
     Result<void> connected = session.connect(endpoint, policy);
     if (!connected.ok())
         return connected.error();
-    return session.exec(command, output, cancel, deadline);
+    // The line goes to the login shell as `ssh host COMMAND` would send it: that is what a person
+    // typing `gpudeck-cli exec ID -- CMD` means. GPUDeck's own commands never come this way with
+    // data in them (they use remoteCommand() with arguments).
+    return session.exec(
+        ssh::remoteCommand(QStringLiteral("exec \"${SHELL:-/bin/sh}\" -c \"$1\""), {command}),
+        output, cancel, deadline);
+}
+
+Result<int> forgetHostKey(const Instance& instance, const AppPaths& paths)
+{
+    const ssh::Endpoint ep = endpointFor(instance, QString(), paths);
+    return ssh::forgetHost(ep.knownHostsFile, ep.host, ep.port);
 }
 
 } // namespace gpudeck

@@ -2,17 +2,6 @@
 
 namespace gpudeck {
 
-namespace {
-
-QString shellQuote(const QString& s)
-{
-    QString q = s;
-    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + q + QLatin1Char('\'');
-}
-
-} // namespace
-
 TrainingMonitor::TrainingMonitor(const ssh::Endpoint& endpoint, QString path,
                                  monitor::LogFormat format, QObject* parent)
     : QObject(parent)
@@ -26,14 +15,13 @@ TrainingMonitor::~TrainingMonitor()
     stop();
 }
 
-QString TrainingMonitor::followCommand(const QString& path)
+QString TrainingMonitor::followScript()
 {
     // -F follows the name (the job may start later, or rotate its log); -n +1 reads it from the
-    // beginning so earlier epochs count too.
-    const QString target = path.startsWith(QLatin1String("~/"))
-                               ? QStringLiteral("\"$HOME\"/") + shellQuote(path.mid(2))
-                               : shellQuote(path);
-    return QStringLiteral("exec tail -n +1 -F -- ") + target;
+    // beginning so earlier epochs count too. "~/" means the home folder, as in a terminal.
+    return QStringLiteral("p=$1\n"
+                          "case $p in \"~/\"*) p=$HOME/${p#\"~/\"} ;; esac\n"
+                          "exec tail -n +1 -F -- \"$p\"");
 }
 
 void TrainingMonitor::setState(State state, const QString& message)
@@ -47,7 +35,7 @@ void TrainingMonitor::setState(State state, const QString& message)
 
 void TrainingMonitor::start()
 {
-    m_stream = std::make_unique<ssh::RemoteStream>(m_endpoint, followCommand(m_path));
+    m_stream = std::make_unique<ssh::RemoteStream>(m_endpoint, followScript(), QStringList{m_path});
     connect(m_stream.get(), &ssh::RemoteStream::output, this, &TrainingMonitor::feed);
     connect(m_stream.get(), &ssh::RemoteStream::errorOutput, this, [this](const QByteArray& bytes) {
         // tail -F reports a missing file and keeps waiting for it.

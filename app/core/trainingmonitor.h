@@ -43,8 +43,8 @@ public:
     // For tests and the CLI: feeds log text as if it had arrived now.
     void feed(const QByteArray& bytes);
 
-    // The shell command that follows `path` (quoted; ~/ expands to the remote home).
-    [[nodiscard]] static QString followCommand(const QString& path);
+    // The remote script that follows the log named by its $1 (~/ is the remote home).
+    [[nodiscard]] static QString followScript();
 
 signals:
     void updated();

@@ -1,5 +1,6 @@
 #include "sandboxmachine.h"
 
+#include "localshell.h"
 #include "poweroff.h"
 #include "processes.h"
 #include "sandboxplans.h"
@@ -127,13 +128,6 @@ Result<int> freeLoopbackPort()
         return makeError(ErrorCode::Io,
                          QStringLiteral("No free port on 127.0.0.1: %1").arg(probe.errorString()));
     return static_cast<int>(probe.serverPort());
-}
-
-QString shellQuote(const QString& s)
-{
-    QString q = s;
-    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + q + QLatin1Char('\'');
 }
 
 QString lastLogLine(const QString& path)
@@ -349,6 +343,10 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
 
     const QString user = currentUser();
     const QString tag = tagFor(QFileInfo(dir).fileName());
+    // Real machines give their users bash, dash, zsh, fish or tcsh; a Sandbox machine can have any
+    // of them (sshd runs a command as `$SHELL -c COMMAND`, and so does this entry point), so
+    // GPUDeck's remote commands can be tested against each.
+    const QString loginShell = qEnvironmentVariable("GPUDECK_SANDBOX_LOGIN_SHELL");
     const auto rw = QFile::ReadOwner | QFile::WriteOwner;
     const auto rwx = rw | QFile::ExeOwner;
 
@@ -360,12 +358,14 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
                        "export HOME=%1 GPUDECK_SANDBOX_DIR=%2 %3=%4\n"
                        "export PATH=%5:$PATH\n"
                        "cd \"$HOME\" || exit 1\n"
+                       "login_shell=%6\n"
+                       "[ -n \"$login_shell\" ] && export SHELL=\"$login_shell\"\n"
                        "if [ -n \"$SSH_ORIGINAL_COMMAND\" ]; then\n"
                        "    exec \"${SHELL:-/bin/sh}\" -c \"$SSH_ORIGINAL_COMMAND\"\n"
                        "fi\n"
                        "exec \"${SHELL:-/bin/sh}\" -l\n")
-            .arg(shellQuote(home), shellQuote(dir), QLatin1String(kTagVariable), shellQuote(tag),
-                 shellQuote(bin))
+            .arg(localShellQuote(home), localShellQuote(dir), QLatin1String(kTagVariable),
+                 localShellQuote(tag), localShellQuote(bin), localShellQuote(loginShell))
             .toUtf8();
     const QByteArray profile =
         QStringLiteral(
@@ -471,7 +471,7 @@ Result<void> SandboxStore::startServer(const Record& r, int delayMs) const
     launcher.setArguments(
         {QStringLiteral("-c"),
          QStringLiteral("sleep %1; exec %2 -D -f %3/sshd_config -E %3/sshd.log")
-             .arg(QString::number(delayMs / 1000.0, 'f', 3), sshdPath(), shellQuote(dir))});
+             .arg(QString::number(delayMs / 1000.0, 'f', 3), sshdPath(), localShellQuote(dir))});
     launcher.setStandardInputFile(QProcess::nullDevice());
     launcher.setStandardOutputFile(dir + QStringLiteral("/launcher.log"), QIODevice::Append);
     launcher.setStandardErrorFile(dir + QStringLiteral("/launcher.log"), QIODevice::Append);

@@ -510,7 +510,7 @@ void TerminalView::paintCursor(QPainter& p)
     const QRect rect = cursorRect();
     m_paintedCursor = rect;
     const TerminalCursor cursor = m_surface->cursor();
-    if (rect.isNull() || !cursor.visible)
+    if (rect.isNull() || !cursor.visible || m_sessionEnded)
         return;
     if (m_blinkEnabled && cursor.blinking && !m_blinkOn && hasFocus())
         return;
@@ -570,12 +570,23 @@ void TerminalView::setCursorBlinkEnabled(bool on)
     viewport()->update(cursorRect());
 }
 
+void TerminalView::setSessionEnded(bool ended)
+{
+    m_sessionEnded = ended;
+    if (ended)
+        m_blinkTimer.stop();
+    else if (m_blinkEnabled && hasFocus())
+        m_blinkTimer.start();
+    m_blinkOn = true;
+    viewport()->update(cursorRect());
+}
+
 void TerminalView::focusInEvent(QFocusEvent* event)
 {
     QAbstractScrollArea::focusInEvent(event);
     if (m_surface)
         m_surface->setFocused(true);
-    if (m_blinkEnabled)
+    if (m_blinkEnabled && !m_sessionEnded)
         m_blinkTimer.start();
     m_blinkOn = true;
     viewport()->update(cursorRect());

@@ -62,6 +62,10 @@ public:
     void setAudibleBell(bool on) { m_audibleBell = on; }
     // Blink the cursor when the program asks for a blinking one; off by default.
     void setCursorBlinkEnabled(bool on);
+    // The session behind the screen ended (or never started): no cursor, nothing blinks, so the
+    // screen does not look like it waits for input.
+    void setSessionEnded(bool ended);
+    [[nodiscard]] bool sessionEnded() const { return m_sessionEnded; }
 
     [[nodiscard]] QSize sizeHint() const override;
 
@@ -191,6 +195,7 @@ private:
     QTimer m_blinkTimer;
     bool m_blinkEnabled = false;
     bool m_blinkOn = true;
+    bool m_sessionEnded = false;
 
     int m_wheelRemainder = 0;
 

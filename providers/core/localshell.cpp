@@ -1,0 +1,12 @@
+#include "localshell.h"
+
+namespace gpudeck {
+
+QString localShellQuote(const QString& word)
+{
+    QString q = word;
+    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
+    return QLatin1Char('\'') + q + QLatin1Char('\'');
+}
+
+} // namespace gpudeck
