@@ -64,10 +64,10 @@ sort -u "$files" -o "$files"
 # looked up one by one.
 owners=$tmp/owners
 xargs -d '\n' dpkg-query -S <"$files" 2>/dev/null |
-    sed -n 's/^\([^:,]*\)[^:]*: \(.*\)$/\1 \2/p' | sort -u -k2,2 >"$owners" || true
+    sed -n 's/^\([^:,]*\)[:,].*: \(\/.*\)$/\1 \2/p' | sort -u -k2,2 >"$owners" || true
 unowned=0
 while read -r f; do
-    grep -qF " $f" "$owners" && continue
+    awk -v f="$f" '$2 == f {found = 1} END {exit !found}' "$owners" && continue
     found=""
     for alt in "${f#/usr}" "$(readlink -f "$f")" "$(readlink -f "$f" | sed 's,^/usr,,')"; do
         found=$(dpkg-query -S "$alt" 2>/dev/null | sed -n '1s/^\([^:,]*\).*/\1/p') && [ -n "$found" ] && break
