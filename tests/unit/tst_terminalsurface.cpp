@@ -214,6 +214,7 @@ private slots:
     void saveRestoreCursor();
     void cursorStopsAtMargins_data();
     void cursorStopsAtMargins();
+    void alternateScreenKeepsContents();
     void columnIndexScrolls();
     void savedModes();
     void rectangleOperations();
@@ -501,68 +502,29 @@ void tst_TerminalSurface::matchesLibvtermScreen()
     // docs/TERMINAL.md), and the cells must still be what libvterm's screen makes of the rest.
     s.setVtermTap([&reference](QByteArrayView bytes) { reference.feed(bytes); });
     const auto n = [&rng](int lo, int hi) { return QByteArray::number(rng.bounded(lo, hi)); };
-    const QList<QByteArray> fixed = {"hello ",
-                                     "world ",
-                                     u"中文"_s.toUtf8(),
-                                     u"😀"_s.toUtf8(),
-                                     u"é"_s.toUtf8(),
-                                     u"e\u0301"_s.toUtf8(),
-                                     u"a\u0300\u0323\u0301\u0302\u0303\u0304"_s.toUtf8(),
-                                     "\r\n",
-                                     "\n",
-                                     "\r",
-                                     "\t",
-                                     "\b",
-                                     "\x1b[0m",
-                                     "\x1b[1m",
-                                     "\x1b[3m",
-                                     "\x1b[4m",
-                                     "\x1b[7m",
-                                     "\x1b[9m",
-                                     "\x1b[22;23;24;27;29m",
-                                     "\x1b[39m",
-                                     "\x1b[49m",
-                                     "\x1b[K",
-                                     "\x1b[1K",
-                                     "\x1b[2K",
-                                     "\x1b[J",
-                                     "\x1b[1J",
-                                     "\x1b[2J",
-                                     "\x1b[r",
-                                     "\x1bM",
-                                     "\x1b"
-                                     "D",
-                                     "\x1b"
-                                     "E",
-                                     "\x1b"
-                                     "7",
-                                     "\x1b"
-                                     "8",
-                                     "\x1b[?1049h",
-                                     "\x1b[?1049l",
-                                     "\x1b[?47h",
-                                     "\x1b[?47l",
-                                     "\x1b[?1047h",
-                                     "\x1b[?1047l",
-                                     "\x1b[1\"q",
-                                     "\x1b[0\"q",
-                                     "\x1b[?2J",
-                                     "\x1b[?2K",
-                                     "\x1b[?7l",
-                                     "\x1b[?7h",
-                                     "\x1b[4h",
-                                     "\x1b[4l",
-                                     "\x1b[?6h",
-                                     "\x1b[?6l",
-                                     "\x1b#8",
-                                     "\x1bH",
-                                     "\x1b[3g",
-                                     "\x1b[?69h",
-                                     "\x1b[?69l",
-                                     "\x1b"
-                                     "c",
-                                     "\x1b[?5h",
-                                     "\x1b[?5l"};
+    const QList<QByteArray> fixed = {
+        "hello ", "world ", u"中文"_s.toUtf8(), u"😀"_s.toUtf8(), u"é"_s.toUtf8(),
+        u"e\u0301"_s.toUtf8(), u"a\u0300\u0323\u0301\u0302\u0303\u0304"_s.toUtf8(), "\r\n", "\n",
+        "\r", "\t", "\b", "\x1b[0m", "\x1b[1m", "\x1b[3m", "\x1b[4m", "\x1b[7m", "\x1b[9m",
+        "\x1b[22;23;24;27;29m", "\x1b[39m", "\x1b[49m", "\x1b[K", "\x1b[1K", "\x1b[2K", "\x1b[J",
+        "\x1b[1J", "\x1b[2J", "\x1b[r", "\x1bM",
+        "\x1b"
+        "D",
+        "\x1b"
+        "E",
+        "\x1b"
+        "7",
+        "\x1b"
+        "8",
+        "\x1b[?1049h", "\x1b[?1049l",
+        // Not ?47: it keeps the alternate screen's contents,
+        // as in xterm, where libvterm's screen clears it.
+        "\x1b[?1047h", "\x1b[?1047l", "\x1b[1\"q", "\x1b[0\"q", "\x1b[?2J", "\x1b[?2K", "\x1b[?7l",
+        "\x1b[?7h", "\x1b[4h", "\x1b[4l", "\x1b[?6h", "\x1b[?6l", "\x1b#8", "\x1bH", "\x1b[3g",
+        "\x1b[?69h", "\x1b[?69l",
+        "\x1b"
+        "c",
+        "\x1b[?5h", "\x1b[?5l"};
     QByteArray all;
     for (int step = 0; step < 400; ++step) {
         QByteArray piece;
@@ -1348,6 +1310,24 @@ void tst_TerminalSurface::cursorStopsAtMargins()
     TerminalSurface s(20, 10);
     s.feed(bytes);
     QCOMPARE(cursorReport(s), cursor);
+}
+
+void tst_TerminalSurface::alternateScreenKeepsContents()
+{
+    // ?47 switches screens without clearing the alternate one (libvterm 0.1.4 ignored it).
+    TerminalSurface s(10, 4);
+    s.feed("main");
+    s.feed("\x1b[?47h");
+    QVERIFY(s.altScreenActive());
+    QCOMPARE(s.lineText(0), QString());
+    s.feed("\x1b[2;1Halt");
+    s.feed("\x1b[?47l");
+    QVERIFY(!s.altScreenActive());
+    QCOMPARE(s.lineText(0), u"main"_s);
+    s.feed("\x1b[?47h");
+    QCOMPARE(s.lineText(1), u"alt"_s); // still there
+    s.feed("\x1b[?47l\x1b[?1049h");    // 1049 clears it, as in xterm
+    QCOMPARE(s.lineText(1), QString());
 }
 
 void tst_TerminalSurface::columnIndexScrolls()

@@ -1437,6 +1437,18 @@ void TerminalSurface::setModes(const ControlSequence& csi, bool on, QByteArrayVi
         case 45:
             m_shadow.reverseWrap = on;
             break;
+        case 47:
+            // The alternate screen without clearing it (libvterm 0.1.4 knows only 1047 and
+            // 1049, and clears the screen when a program enters it).
+            if (on && !m_altScreen) {
+                const std::vector<TerminalLine> kept = m_alt;
+                toVterm("\x1b[?1047h");
+                m_alt = kept;
+                damageAll();
+            } else if (!on && m_altScreen) {
+                toVterm("\x1b[?1047l");
+            }
+            break;
         case 66: // DECNKM is DECKPAM/DECKPNM as a mode; libvterm knows only the latter
             m_shadow.keypad = on;
             toVterm(on ? "\x1b=" : "\x1b>");
