@@ -91,7 +91,7 @@ void setNonBlocking(int fd)
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-// Reads what is there into the queue; false when the connection failed.
+// Reads what is there into the queue.
 bool pump(Pipe& p, Clock::duration delay)
 {
     if (p.readEnded || p.queued >= kMaxQueued)
@@ -103,11 +103,11 @@ bool pump(Pipe& p, Clock::duration delay)
         p.queued += static_cast<size_t>(n);
         return true;
     }
-    if (n == 0) {
+    // The end, or a reset: what was read before it is still delivered, as a real link would
+    // have delivered the bytes already on their way.
+    if (n == 0 || (errno != EAGAIN && errno != EINTR))
         p.readEnded = true;
-        return true;
-    }
-    return errno == EAGAIN || errno == EINTR;
+    return true;
 }
 
 // Releases what is due; false when the connection failed.
@@ -119,8 +119,8 @@ bool release(Pipe& p, double bytesPerSecond)
         if (c.due > now || (bytesPerSecond > 0 && p.nextFree > now))
             return true;
         size_t len = c.data.size() - c.sent;
-        if (bytesPerSecond > 0) // pace in pieces of at most 1 ms at the cap
-            len = std::min(len, std::max<size_t>(1, static_cast<size_t>(bytesPerSecond / 1000)));
+        if (bytesPerSecond > 0) // pace in pieces of at most 2 ms at the cap
+            len = std::min(len, std::max<size_t>(1, static_cast<size_t>(bytesPerSecond / 500)));
         const ssize_t n = ::send(p.to, c.data.data() + c.sent, len, MSG_NOSIGNAL);
         if (n < 0)
             return errno == EAGAIN || errno == EINTR;
@@ -226,9 +226,14 @@ int main(int argc, char** argv)
                 }
             }
         }
-        const auto wait =
-            std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now()).count();
-        ::poll(fds.data(), fds.size(), static_cast<int>(std::clamp<long long>(wait + 1, 0, 1000)));
+        // ppoll: microsecond wake-ups, so the pacing keeps to the cap (poll's milliseconds,
+        // rounded up, would cost a good part of it with small pieces).
+        const auto wait = std::clamp<long long>(
+            std::chrono::duration_cast<std::chrono::microseconds>(wake - Clock::now()).count(), 0,
+            1000000);
+        const timespec timeout{static_cast<time_t>(wait / 1000000),
+                               static_cast<long>(wait % 1000000) * 1000};
+        ::ppoll(fds.data(), fds.size(), &timeout, nullptr);
         if (fds[0].revents & POLLIN) {
             const int client = ::accept4(server, nullptr, nullptr, SOCK_CLOEXEC);
             if (client >= 0) {

@@ -12,7 +12,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateTime>
-#include <QEventLoop>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QHBoxLayout>
@@ -158,14 +157,22 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
         if (i.data(RemoteFileModel::IsDirRole).toBool())
             navigate(i.data(RemoteFileModel::PathRole).toString());
     });
-    // Dragging items out to the desktop downloads them when they are dropped.
+    // The downloads start with the drag, and the drop takes what has arrived by then. A drop
+    // target asks for the data synchronously; waiting for it there (a nested event loop) never
+    // ended when the download was paused, and outlived the page.
     m_model->setDragFactory([this](const QStringList& paths) -> QMimeData* {
+        const std::shared_ptr<DropDownloads> downloads = startDropDownloads(paths);
         QPointer<FilesPage> self(this);
-        return new RemoteDragData(
-            [self, paths] { return self ? self->downloadForDrop(paths) : QList<QUrl>(); });
+        return new RemoteDragData([self, downloads] {
+            if (self && !downloads->waiting.isEmpty())
+                self->m_status->setText(
+                    tr("%n item(s) had not arrived when dropped; the download goes on into %1 "
+                       "(see Transfers). Drag again once it is done.",
+                       nullptr, static_cast<int>(downloads->waiting.size()))
+                        .arg(downloads->dir));
+            return downloads->arrived;
+        });
     });
-    connect(m_model, &RemoteFileModel::dropRefused, this,
-            [this](const QString& message) { m_status->setText(message); });
     connect(m_model, &RemoteFileModel::localFilesDropped, this,
             [this](const QList<QUrl>& urls, const QString& dir) {
                 QStringList paths;
@@ -441,35 +448,33 @@ void FilesPage::download(const QStringList& remotePaths, const QString& localDir
     }
 }
 
-QList<QUrl> FilesPage::downloadForDrop(const QStringList& remotePaths)
+std::shared_ptr<FilesPage::DropDownloads>
+FilesPage::startDropDownloads(const QStringList& remotePaths)
 {
+    auto state = std::make_shared<DropDownloads>();
     const std::optional<Instance> i = m_fleet.find(m_id);
     if (!i || !m_queue)
-        return {};
-    const QString dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
-                        QStringLiteral("/drag/") +
-                        QString::number(QDateTime::currentMSecsSinceEpoch());
-    QEventLoop loop;
-    auto pending = std::make_shared<int>(static_cast<int>(remotePaths.size()));
-    QList<QUrl> urls;
+        return state;
+    state->dir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+                 QStringLiteral("/drag/") + QString::number(QDateTime::currentMSecsSinceEpoch());
+    // The callbacks hold the shared state and a guarded page: either may be gone by the time
+    // a download ends.
+    QPointer<FilesPage> self(this);
     for (const QString& remote : remotePaths) {
-        m_queue->downloadThen(m_fleet, *i, remote, dir,
-                              [&, pending](Result<ssh::TransferOutcome> r) {
+        state->waiting << remote;
+        m_queue->downloadThen(m_fleet, *i, remote, state->dir,
+                              [self, state, remote](Result<ssh::TransferOutcome> r) {
+                                  state->waiting.removeOne(remote);
                                   if (r.ok())
-                                      urls << QUrl::fromLocalFile(r->target);
-                                  else
-                                      showError(r.error());
-                                  if (--*pending == 0)
-                                      loop.quit();
+                                      state->arrived << QUrl::fromLocalFile(r->target);
+                                  else if (self && r.error().code != ErrorCode::Cancelled)
+                                      self->showError(r.error());
                               });
     }
-    m_status->setText(tr("Downloading %1 for the drop…")
+    m_status->setText(tr("Downloading %1 for the drag…")
                           .arg(remotePaths.size() == 1 ? remotePaths.first()
                                                        : tr("%1 items").arg(remotePaths.size())));
-    // The drop target waits for the files; the window keeps painting the queue's progress.
-    if (*pending > 0)
-        loop.exec();
-    return urls;
+    return state;
 }
 
 void FilesPage::newFolder()

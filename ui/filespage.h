@@ -39,9 +39,16 @@ public:
     // Queues uploads of local files or folders into `remoteDir`.
     void upload(const QStringList& localPaths, const QString& remoteDir);
     void download(const QStringList& remotePaths, const QString& localDir);
-    // Downloads for a drag out to the desktop, waiting (with the event loop running) until the
-    // items have arrived in a cache folder; returns their local URLs.
-    [[nodiscard]] QList<QUrl> downloadForDrop(const QStringList& remotePaths);
+    // What a drag out of the page downloads, shared by the queue's callbacks and the drag
+    // object (either may outlive the page): the files that have arrived, the remote paths
+    // still on their way, and the cache folder they go to.
+    struct DropDownloads {
+        QList<QUrl> arrived;
+        QStringList waiting;
+        QString dir;
+    };
+    // Queues the downloads of a drag (verified, as every downloadThen) into a cache folder.
+    [[nodiscard]] std::shared_ptr<DropDownloads> startDropDownloads(const QStringList& remotePaths);
     [[nodiscard]] QString currentDir() const;
 
 signals:

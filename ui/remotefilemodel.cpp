@@ -26,10 +26,9 @@ QVariant RemoteDragData::retrieveData(const QString& mimeType, QMetaType) const
 {
     if (mimeType != QLatin1String("text/uri-list"))
         return {};
-    if (!m_urls)
-        m_urls = m_fetch(); // the download happens here, when the drop target asks
+    // Asked again each time: what has arrived grows while the drag goes on. Never waits.
     QVariantList list;
-    for (const QUrl& u : *m_urls)
+    for (const QUrl& u : m_fetch())
         list << u;
     return list;
 }

@@ -63,10 +63,11 @@ private:
     Qt::SortOrder m_sortOrder = Qt::AscendingOrder;
 };
 
-// What a drag of remote items out of the Files tab carries: file URLs that exist only once the
-// drop target asks for them. Qt asks retrieveData() at the drop, and that is when the items are
-// downloaded (through the transfer queue, so the download shows with progress), into a cache
-// folder the target then copies from.
+// What a drag of remote items out of the Files tab carries: the URLs of the files that have
+// arrived. The items start downloading when the drag starts (through the transfer queue, so the
+// download shows with progress) into a cache folder the target then copies from; Qt asks
+// retrieveData() at the drop, which answers at once with what is there (a drop target waits for
+// it synchronously, so waiting for a download there would hang it, forever if it is paused).
 class RemoteDragData final : public QMimeData {
     Q_OBJECT
 public:
@@ -80,7 +81,6 @@ protected:
 
 private:
     Fetch m_fetch;
-    mutable std::optional<QList<QUrl>> m_urls;
 };
 
 // "rwxr-xr-x" for st_mode bits.

@@ -30,6 +30,7 @@
 #include <QDialogButtonBox>
 #include <QDir>
 #include <QDoubleSpinBox>
+#include <QElapsedTimer>
 #include <QFormLayout>
 #include <QLabel>
 #include <QLineEdit>
@@ -320,10 +321,25 @@ void TestMainWindow::cancelledDestroyKeepsTheMachine()
     launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("keep-me"), &id);
     if (QTest::currentTestFailed())
         return;
+    const qsizetype asked = Prompter::instance().questionsAsked().size();
     Prompter::instance().queueChoice(-1); // dismissed
     m_window->destroyInstance(id);
-    QTest::qWait(300);
-    QVERIFY(m_fleet->find(id));
+    // The question was asked (and answered by the dismissal)...
+    QCOMPARE(Prompter::instance().questionsAsked().size(), asked + 1);
+    QVERIFY(Prompter::instance().questionsAsked().last().contains(
+        QLatin1String("everything on its disk")));
+    QSignalSpy recapShown(m_window.get(), &MainWindow::recapShown);
+    // ... and no destroy began: one that begins says so in the status bar at once, before the
+    // provider is asked, and a Sandbox destroy ends with the machine gone and a recap within
+    // a second or two (the test above); watch long enough for any of it to show.
+    QElapsedTimer watched;
+    watched.start();
+    while (watched.elapsed() < 4000) {
+        QVERIFY(!m_window->statusBar()->currentMessage().contains(QLatin1String("Destroying")));
+        QVERIFY(m_fleet->find(id));
+        QCOMPARE(recapShown.size(), 0);
+        QTest::qWait(50);
+    }
     QCOMPARE(m_fleet->ledger().all()->size(), 0);
     // Quitting with a Sandbox machine asks, then destroys it (cleanup() answers yes).
 }
@@ -556,8 +572,9 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     QVERIFY2(sums.startsWith("20\n") && sums.contains(localSum), sums.constData());
     delete mime;
 
-    // Dragging a remote item out to the desktop: the drop target asks for its URLs, and that
-    // downloads it into a local cache folder.
+    // Dragging a remote item out to the desktop: the drag starts its download into a local
+    // cache folder, and the drop target gets the URLs of what has arrived, at once (no nested
+    // event loop that a paused download would never end).
     QModelIndex weights;
     for (int r = 0; r < view->model()->rowCount(); ++r) {
         if (view->model()->index(r, 0).data().toString() == QLatin1String("weights.bin"))
@@ -565,6 +582,7 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     }
     std::unique_ptr<QMimeData> dragged(view->model()->mimeData({weights}));
     QVERIFY(dragged && dragged->hasUrls());
+    QTRY_COMPARE_WITH_TIMEOUT(dragged->urls().size(), 1, 30000);
     const QList<QUrl> dropped = dragged->urls();
     QCOMPARE(dropped.size(), 1);
     QVERIFY(dropped.first().isLocalFile());
