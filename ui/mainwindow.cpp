@@ -13,6 +13,7 @@
 #include "prompter.h"
 #include "recapdialog.h"
 #include "settings.h"
+#include "guardcontroller.h"
 #include "settingsdialog.h"
 #include "statusicons.h"
 #include "terminaltabs.h"
@@ -66,6 +67,7 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     buildActions();
     buildStatusBar();
     buildTray();
+    new GuardController(m_fleet, *m_monitors, *m_transfers, *this, m_tray);
 
     if (!restoreGeometry(m_settings.windowGeometry()))
         resize(1180, 720);
@@ -316,10 +318,6 @@ void MainWindow::tick()
     const std::optional<Instance> selected = m_fleet.find(selectedInstanceId());
     const Provider* selectedProvider = selected ? m_fleet.provider(selected->provider) : nullptr;
     m_destroyAction->setEnabled(selectedProvider && selectedProvider->capabilities().destroy);
-    if (m_tray)
-        m_tray->setToolTip(tr("GPUDeck — %1 machines, %2")
-                               .arg(m_fleet.instances().size())
-                               .arg(formatHourly(rate)));
 }
 
 QString MainWindow::selectedInstanceId() const

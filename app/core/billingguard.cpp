@@ -62,7 +62,7 @@ QString formatCountdown(qint64 s)
 BillingGuard::BillingGuard(Fleet& fleet, Clock& clock, QObject* parent)
     : QObject(parent)
     , m_fleet(fleet)
-    , m_clock(clock)
+    , m_clock(&clock)
 {
     connect(&m_timer, &QTimer::timeout, this, &BillingGuard::tick);
     // A machine that is gone needs no guard.
@@ -135,7 +135,7 @@ void BillingGuard::guard(const QString& instanceId, std::optional<GuardPolicy> p
 {
     GuardWatch w;
     w.policy = policy.value_or(m_default);
-    w.guardedSince = m_clock.now();
+    w.guardedSince = m_clock->now();
     w.lastActivity = w.guardedSince;
     w.lastActivityWhat = QStringLiteral("guard started");
     m_watches.insert(instanceId, w);
@@ -174,7 +174,7 @@ void BillingGuard::noteActivity(const QString& instanceId, Activity what)
     auto it = m_watches.find(instanceId);
     if (it == m_watches.end())
         return;
-    it->lastActivity = m_clock.now();
+    it->lastActivity = m_clock->now();
     it->lastActivityWhat = activityName(what);
     if (it->countdown && it->countdown->reason == GuardReason::Idle && !it->acting)
         cancelCountdown(instanceId, *it,
@@ -225,7 +225,7 @@ qint64 BillingGuard::idleSeconds(const QString& instanceId) const
     const GuardWatch* w = watch(instanceId);
     if (!w || busy(*w))
         return 0;
-    return std::max<qint64>(0, w->lastActivity.secsTo(m_clock.now()));
+    return std::max<qint64>(0, w->lastActivity.secsTo(m_clock->now()));
 }
 
 qint64 BillingGuard::secondsLeft(const QString& instanceId) const
@@ -233,7 +233,7 @@ qint64 BillingGuard::secondsLeft(const QString& instanceId) const
     const GuardWatch* w = watch(instanceId);
     if (!w || !w->countdown)
         return -1;
-    return std::max<qint64>(0, m_clock.now().secsTo(w->countdown->endsAt));
+    return std::max<qint64>(0, m_clock->now().secsTo(w->countdown->endsAt));
 }
 
 QString BillingGuard::countdownText(const QString& instanceId) const
@@ -257,7 +257,7 @@ QString BillingGuard::stateText(const QString& instanceId) const
     if (w->countdown)
         return QStringLiteral("%1 in %2")
             .arg(verb(w->countdown->action), formatCountdown(secondsLeft(instanceId)));
-    const QDateTime now = m_clock.now();
+    const QDateTime now = m_clock->now();
     if (w->keepUntil.isValid() && now < w->keepUntil)
         return QStringLiteral("kept until %1")
             .arg(QLocale().toString(w->keepUntil.toLocalTime().time(), QLocale::ShortFormat));
@@ -268,7 +268,7 @@ QString BillingGuard::stateText(const QString& instanceId) const
 
 void BillingGuard::keepFor(const QString& instanceId, qint64 seconds)
 {
-    keepUntil(instanceId, m_clock.now().addSecs(seconds));
+    keepUntil(instanceId, m_clock->now().addSecs(seconds));
 }
 
 void BillingGuard::keepUntil(const QString& instanceId, const QDateTime& until)
@@ -321,7 +321,7 @@ std::optional<GuardPolicy::Action> BillingGuard::effectiveAction(const Instance&
 
 void BillingGuard::tick()
 {
-    const QDateTime now = m_clock.now();
+    const QDateTime now = m_clock->now();
     const QStringList ids = m_watches.keys();
     for (const QString& id : ids) {
         auto it = m_watches.find(id);
@@ -549,7 +549,7 @@ void BillingGuard::failed(const QString& instanceId, const QString& message)
         it->countdown.reset();
         // Warn again after another countdown's worth of time rather than hammering a failing
         // provider every second.
-        it->keepUntil = m_clock.now().addSecs(std::max<qint64>(60, it->policy.countdownSeconds));
+        it->keepUntil = m_clock->now().addSecs(std::max<qint64>(60, it->policy.countdownSeconds));
     }
     qCWarning(lcGuard) << instanceId << "guard action failed:" << message;
     emit actionFailed(instanceId, message);

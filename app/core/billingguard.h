@@ -67,6 +67,10 @@ public:
     BillingGuard(Fleet& fleet, Clock& clock, QObject* parent = nullptr);
     ~BillingGuard() override;
 
+    // The time source (tests swap in a ManualClock). It must outlive the guard.
+    void setClock(Clock& clock) { m_clock = &clock; }
+    [[nodiscard]] const Clock& clock() const { return *m_clock; }
+
     // Transfers count as activity; downloads before a destroy go through this queue.
     void setTransferQueue(TransferQueue* queue);
     // GPU utilisation comes from the hub's monitors (the same ones the Monitor tab reads).
@@ -144,7 +148,7 @@ private:
     [[nodiscard]] bool busy(const GuardWatch& w) const;
 
     Fleet& m_fleet;
-    Clock& m_clock;
+    Clock* m_clock;
     QPointer<TransferQueue> m_queue;
     QPointer<MonitorHub> m_hub;
     GuardPolicy m_default;
