@@ -1,5 +1,6 @@
 // Every provider GPUDeck knows, one line each. A new provider is a folder beside sandbox/ and
 // one line here.
+#include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
 #include "sandbox/sandboxprovider.h"
@@ -14,6 +15,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
         r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
         r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
+        r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
         return r;
     }();
     return registry;

@@ -1,0 +1,341 @@
+#include "lambdaprovider.h"
+
+#include "catalogcache.h"
+#include "lambdaapi.h"
+#include "launchonce.h"
+#include "restclient.h"
+
+#include <QJsonArray>
+#include <QJsonObject>
+
+#include <memory>
+
+namespace gpudeck {
+
+namespace {
+
+RestRequest get(const QString& path)
+{
+    RestRequest r;
+    r.path = path;
+    return r;
+}
+
+} // namespace
+
+LambdaProvider::LambdaProvider(const ProviderContext& context, QObject* parent)
+    : Provider(parent)
+    , m_context(context)
+{
+    RestConfig config;
+    config.providerId = QStringLiteral("lambda");
+    config.providerName = QStringLiteral("Lambda");
+    config.defaultBaseUrl = QStringLiteral("https://cloud.lambda.ai");
+    config.baseUrlSetting = context.apiBaseUrl;
+    config.errorMapper = &lambda::errorFrom;
+    m_rest = new RestClient(config, this);
+    // Lambda's documented limits: about one request per second, one launch per 12 seconds.
+    m_rest->rateLimiter().setLimit(QStringLiteral("default"), {1, 1000});
+    m_rest->rateLimiter().setLimit(QStringLiteral("create"), {1, 12000});
+}
+
+LambdaProvider::~LambdaProvider() = default;
+
+ProviderCapabilities LambdaProvider::capabilities() const
+{
+    ProviderCapabilities c;
+    c.launch = true;
+    c.destroy = true;
+    c.stopStart = false; // Lambda instances cannot be stopped, only terminated
+    c.liveCatalog = true;
+    c.spot = false;
+    c.stoppedStillBills = true; // a shut-down instance keeps billing until it is terminated
+    c.needsAccount = true;
+    c.diskSize = false; // the disk is the instance type's
+    return c;
+}
+
+QString LambdaProvider::guardNote() const
+{
+    return QStringLiteral(
+        "Lambda bills the hourly price in one-minute increments from launch until the instance "
+        "is terminated. There is no stop: shutting the machine down from inside does not stop "
+        "billing, so the machine cannot end its own charge and no watchdog runs on it. The "
+        "billing guard can only terminate it through the API, which deletes its disk, and only "
+        "while GPUDeck runs on this computer with your API key. Copy results off first.");
+}
+
+void LambdaProvider::setCredential(const QString& token)
+{
+    m_rest->setToken(token);
+}
+
+bool LambdaProvider::hasCredential() const
+{
+    return m_rest->hasToken();
+}
+
+void LambdaProvider::checkCredential(Callback<QString> done)
+{
+    // Lambda has no "who am I" call; the key list is the cheapest authenticated one.
+    m_rest->send(get(QStringLiteral("/api/v1/ssh-keys")), [done](Result<RestResponse> r) {
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        const int keys =
+            int(r.value().json.object().value(QStringLiteral("data")).toArray().size());
+        done(QStringLiteral("Lambda API key works (%1 SSH key(s) registered)").arg(keys));
+    });
+}
+
+void LambdaProvider::fetchCatalog(Callback<Catalog> done)
+{
+    fetchLive([this, done](Result<Catalog> live) {
+        const CatalogCache cache(m_context.cacheDir);
+        if (live.ok()) {
+            (void)cache.save(live.value());
+            done(std::move(live));
+            return;
+        }
+        // Offline, no key, or refused: the last catalog we saw, with its old fetched-at times.
+        Result<Catalog> saved = cache.load();
+        if (saved.ok()) {
+            done(std::move(saved));
+            return;
+        }
+        done(live.error());
+    });
+}
+
+void LambdaProvider::fetchLive(Callback<Catalog> done)
+{
+    // Lambda's instance-types call needs a key; the image list is a bonus.
+    struct Parts {
+        QJsonObject types;
+        QJsonArray images;
+        int pending = 2;
+        std::optional<Error> error;
+    };
+    auto parts = std::make_shared<Parts>();
+    const auto finish = [parts, done] {
+        if (--parts->pending > 0)
+            return;
+        if (parts->error) {
+            done(*parts->error);
+            return;
+        }
+        Catalog c;
+        c.fetchedAt = QDateTime::currentDateTimeUtc();
+        c.plans = lambda::plansFromTypes(parts->types, c.fetchedAt);
+        c.regions = lambda::regionsFromTypes(parts->types);
+        c.images = lambda::imagesFrom(parts->images);
+        if (c.images.isEmpty() || !c.images.first().cudaReady)
+            c.images.prepend({QStringLiteral("lambda-stack-22-04"),
+                              QStringLiteral("Lambda Stack 22.04 (CUDA, PyTorch)"), true});
+        done(std::move(c));
+    };
+    m_rest->send(
+        get(QStringLiteral("/api/v1/instance-types")), [parts, finish](Result<RestResponse> r) {
+            if (r.ok())
+                parts->types = r.value().json.object().value(QStringLiteral("data")).toObject();
+            else
+                parts->error = r.error();
+            finish();
+        });
+    m_rest->send(get(QStringLiteral("/api/v1/images")), [parts, finish](Result<RestResponse> r) {
+        if (r.ok())
+            parts->images = r.value().json.object().value(QStringLiteral("data")).toArray();
+        finish();
+    });
+}
+
+void LambdaProvider::listInstances(Callback<QList<Instance>> done)
+{
+    if (!hasCredential()) {
+        deliver<QList<Instance>>(std::move(done), QList<Instance>{});
+        return;
+    }
+    m_rest->send(get(QStringLiteral("/api/v1/instances")), [done](Result<RestResponse> r) {
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        QList<Instance> list;
+        for (const QJsonValue& v : r.value().json.object().value(QStringLiteral("data")).toArray())
+            list.append(lambda::instanceFrom(v.toObject()));
+        done(list);
+    });
+}
+
+void LambdaProvider::getInstance(const QString& id, Callback<Instance> done)
+{
+    m_rest->send(get(QStringLiteral("/api/v1/instances/") + id), [done](Result<RestResponse> r) {
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        done(
+            lambda::instanceFrom(r.value().json.object().value(QStringLiteral("data")).toObject()));
+    });
+}
+
+void LambdaProvider::findByToken(const QString& clientToken, Callback<Instance> done)
+{
+    m_rest->send(
+        get(QStringLiteral("/api/v1/instances")), [clientToken, done](Result<RestResponse> r) {
+            if (!r.ok()) {
+                done(r.error());
+                return;
+            }
+            for (const QJsonValue& v :
+                 r.value().json.object().value(QStringLiteral("data")).toArray()) {
+                if (lambda::carriesToken(v.toObject(), clientToken)) {
+                    done(lambda::instanceFrom(v.toObject()));
+                    return;
+                }
+            }
+            done(makeError(ErrorCode::NotFound,
+                           QStringLiteral("No Lambda instance carries this launch's tag.")));
+        });
+}
+
+void LambdaProvider::ensureKey(const QString& publicKey, Callback<QString> done)
+{
+    const QString material = lambda::keyMaterial(publicKey);
+    m_rest->send(get(QStringLiteral("/api/v1/ssh-keys")), [this, publicKey, material,
+                                                           done](Result<RestResponse> r) {
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        for (const QJsonValue& v :
+             r.value().json.object().value(QStringLiteral("data")).toArray()) {
+            const QJsonObject k = v.toObject();
+            if (lambda::keyMaterial(k.value(QStringLiteral("public_key")).toString()) == material) {
+                done(k.value(QStringLiteral("name")).toString());
+                return;
+            }
+        }
+        RestRequest add;
+        add.method = "POST";
+        add.path = QStringLiteral("/api/v1/ssh-keys");
+        const QString name = lambda::keyName(publicKey);
+        add.body = QJsonDocument(QJsonObject{{QStringLiteral("name"), name},
+                                             {QStringLiteral("public_key"), publicKey.trimmed()}});
+        // Registering a key twice fails with "duplicate", never makes a second machine; still,
+        // a blind resend is not needed: the next launch finds the key by its public part.
+        add.idempotent = false;
+        m_rest->send(add, [name, done](Result<RestResponse> added) {
+            if (!added.ok()) {
+                done(added.error());
+                return;
+            }
+            const QString got = added.value()
+                                    .json.object()
+                                    .value(QStringLiteral("data"))
+                                    .toObject()
+                                    .value(QStringLiteral("name"))
+                                    .toString();
+            done(got.isEmpty() ? name : got);
+        });
+    });
+}
+
+void LambdaProvider::launch(const LaunchRequest& request, Callback<Instance> done)
+{
+    if (request.clientToken.isEmpty()) {
+        deliver<Instance>(std::move(done),
+                          makeError(ErrorCode::Internal,
+                                    QStringLiteral("A launch needs a client token."),
+                                    QStringLiteral("LambdaProvider::launch without clientToken")));
+        return;
+    }
+    if (request.spot) {
+        deliver<Instance>(
+            std::move(done),
+            makeError(ErrorCode::InvalidInput,
+                      QStringLiteral("Lambda has no spot or interruptible machines.")));
+        return;
+    }
+    if (request.sshPublicKeys.isEmpty()) {
+        deliver<Instance>(std::move(done),
+                          makeError(ErrorCode::InvalidInput,
+                                    QStringLiteral("Lambda needs an SSH key to launch; GPUDeck "
+                                                   "found none to give it.")));
+        return;
+    }
+    // Lambda takes exactly one key per launch: GPUDeck's own, the first one.
+    ensureKey(request.sshPublicKeys.first(), [this, request, done](Result<QString> key) {
+        if (!key.ok()) {
+            done(key.error());
+            return;
+        }
+        QJsonObject body{
+            {QStringLiteral("region_name"), request.region},
+            {QStringLiteral("instance_type_name"), request.planId},
+            {QStringLiteral("ssh_key_names"), QJsonArray{key.value()}},
+            {QStringLiteral("name"), lambda::safeName(request.name, request.clientToken)},
+            // The tag lets a retry find this very launch (Lambda has no idempotency key).
+            {QStringLiteral("tags"),
+             QJsonArray{QJsonObject{{QStringLiteral("key"), lambda::tokenTagKey()},
+                                    {QStringLiteral("value"), request.clientToken}}}}};
+        // Without an image Lambda uses its latest Lambda Stack (CUDA ready).
+        if (!request.imageId.isEmpty())
+            body.insert(QStringLiteral("image"),
+                        QJsonObject{{QStringLiteral("family"), request.imageId}});
+        RestRequest create;
+        create.method = "POST";
+        create.path = QStringLiteral("/api/v1/instance-operations/launch");
+        create.body = QJsonDocument(body);
+        create.idempotent = false;
+        create.rateBucket = QStringLiteral("create");
+        const QString token = request.clientToken;
+        LaunchOnce::run(
+            this,
+            [this, create](Callback<Instance> sent) {
+                m_rest->send(create, [this, sent](Result<RestResponse> r) {
+                    if (!r.ok()) {
+                        sent(r.error());
+                        return;
+                    }
+                    const QJsonArray ids = r.value()
+                                               .json.object()
+                                               .value(QStringLiteral("data"))
+                                               .toObject()
+                                               .value(QStringLiteral("instance_ids"))
+                                               .toArray();
+                    if (ids.isEmpty()) {
+                        // Accepted but unreadable: LaunchOnce looks for the tag before anything.
+                        sent(makeError(ErrorCode::ProviderFailure,
+                                       QStringLiteral("Lambda accepted the launch but did not say "
+                                                      "which instance it made."),
+                                       QString::fromUtf8(r.value().body.left(300))));
+                        return;
+                    }
+                    getInstance(ids.first().toString(), sent);
+                });
+            },
+            [this, token](Callback<Instance> found) { findByToken(token, found); }, done);
+    });
+}
+
+void LambdaProvider::destroy(const QString& id, Callback<void> done)
+{
+    RestRequest r;
+    r.method = "POST";
+    r.path = QStringLiteral("/api/v1/instance-operations/terminate");
+    r.body = QJsonDocument(QJsonObject{{QStringLiteral("instance_ids"), QJsonArray{id}}});
+    // Terminating twice leaves the same result: safe to send again.
+    r.idempotent = true;
+    m_rest->send(r, [done](Result<RestResponse> res) {
+        // A retried terminate whose first attempt went through answers not found: gone too.
+        if (!res.ok() && res.error().code != ErrorCode::NotFound) {
+            done(res.error());
+            return;
+        }
+        done(Result<void>{});
+    });
+}
+
+} // namespace gpudeck
