@@ -886,18 +886,18 @@ void TerminalSurface::handleOsc(QByteArrayView body)
             ++which;
         }
     } else if (number == 104 || number == 105) {
-        const int base = number == 105 ? 256 : 0;
         bool any = false;
         for (const QByteArray& p : params) {
             bool ok = false;
-            const int index = p.toInt(&ok) + base;
+            const int index = p.toInt(&ok);
             if (!ok)
                 continue;
             any = true;
-            if (index < 256)
+            if (number == 104 && index >= 0 && index < 256)
                 set(index, m_userPalette.color(index));
-            else if (index - 256 < static_cast<int>(m_specialColors.size()))
-                m_specialColors[static_cast<size_t>(index - 256)] = m_palette.foreground();
+            else if (number == 105 && index >= 0 &&
+                     index < static_cast<int>(m_specialColors.size()))
+                m_specialColors[static_cast<size_t>(index)] = m_userPalette.foreground();
         }
         if (!any && number == 104) {
             for (int index = 0; index < 256; ++index)
