@@ -3,6 +3,7 @@
 #include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
+#include "runpod/runpodprovider.h"
 #include "sandbox/sandboxprovider.h"
 #include "sshhost/sshhostprovider.h"
 
@@ -16,6 +17,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
         r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
         r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
+        r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
         return r;
     }();
     return registry;
