@@ -125,7 +125,7 @@ void RestClient::send(const RestRequest& request, Callback<RestResponse> done)
     auto call = std::make_shared<Call>();
     call->request = request;
     call->done = std::move(done);
-    if (request.authenticated && m_token.isEmpty()) {
+    if (request.authenticated && !m_config.signer && m_token.isEmpty()) {
         const Error e = makeError(
             ErrorCode::Unauthorized,
             QStringLiteral("No %1 token is set. Add one in Settings → Accounts (or set it in the "
@@ -163,17 +163,28 @@ void RestClient::dispatch(std::shared_ptr<Call> call)
     if (!r.query.isEmpty())
         url.setQuery(r.query);
     QNetworkRequest req(url);
-    req.setRawHeader("Accept", "application/json");
+    req.setRawHeader("Accept", r.jsonAnswer ? QByteArrayLiteral("application/json")
+                                            : QByteArrayLiteral("*/*"));
     req.setRawHeader("User-Agent", "GPUDeck/" GPUDECK_VERSION);
-    if (r.authenticated)
-        req.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     req.setTransferTimeout(m_config.timeoutMs);
     req.setAttribute(QNetworkRequest::RedirectPolicyAttribute,
                      QNetworkRequest::NoLessSafeRedirectPolicy);
     QByteArray payload;
-    if (!r.body.isNull()) {
+    if (!r.rawBody.isEmpty()) {
+        payload = r.rawBody;
+        req.setHeader(QNetworkRequest::ContentTypeHeader, r.contentType);
+    } else if (!r.body.isNull()) {
         payload = r.body.toJson(QJsonDocument::Compact);
         req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArrayLiteral("application/json"));
+    }
+    if (r.authenticated && m_config.signer) {
+        const Result<void> signedOk = m_config.signer(req, r.method, payload);
+        if (!signedOk.ok()) {
+            call->done(signedOk.error());
+            return;
+        }
+    } else if (r.authenticated) {
+        req.setRawHeader("Authorization", "Bearer " + m_token.toUtf8());
     }
     m_limiter.record(r.rateBucket, nowMs());
     ++call->attempt;
@@ -227,7 +238,7 @@ void RestClient::finished(std::shared_ptr<Call> call, QNetworkReply* reply)
     qCDebug(lcRest).noquote() << m_config.providerId << r.method << r.path << resp.status;
     if (resp.status >= 200 && resp.status < 300) {
         QJsonParseError perr{};
-        if (!resp.body.trimmed().isEmpty()) {
+        if (r.jsonAnswer && !resp.body.trimmed().isEmpty()) {
             resp.json = QJsonDocument::fromJson(resp.body, &perr);
             if (perr.error != QJsonParseError::NoError) {
                 // A malformed answer to a GET is worth asking again; to a create it is not.
@@ -250,9 +261,9 @@ void RestClient::finished(std::shared_ptr<Call> call, QNetworkReply* reply)
         return;
     }
 
-    if (!resp.body.isEmpty())
+    if (!resp.body.isEmpty() && r.jsonAnswer)
         resp.json = QJsonDocument::fromJson(resp.body);
-    if (resp.status == 429) {
+    if (resp.status == 429 || (m_config.isThrottled && m_config.isThrottled(resp))) {
         // Not processed, so any call may be sent again, after the wait the provider asked for.
         const std::optional<int> after = parseRetryAfter(resp.header("Retry-After"));
         const qint64 waitMs = after ? qint64(*after) * 1000 : backoff;

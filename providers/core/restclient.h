@@ -7,6 +7,7 @@
 #include <QList>
 #include <QLoggingCategory>
 #include <QNetworkAccessManager>
+#include <QNetworkRequest>
 #include <QObject>
 #include <QUrlQuery>
 
@@ -23,6 +24,10 @@ struct RestRequest {
     QString path;
     QUrlQuery query;
     QJsonDocument body; // sent as application/json when not null
+    // A body that is not JSON (AWS's form-encoded Query API), sent as `contentType`.
+    QByteArray rawBody;
+    QByteArray contentType;
+    bool jsonAnswer = true; // false: the answer is XML or text, left in RestResponse::body
     // Safe to send again after a 5xx or a network error (GET, DELETE, power actions). A launch
     // is not: it is never resent blindly (see Provider::launch and recoverLaunch()).
     bool idempotent = true;
@@ -47,12 +52,22 @@ using ErrorMapper = std::function<Error(const RestResponse&)>;
 // request with an empty path when this was the last one.
 using NextPage = std::function<RestRequest(const QJsonObject& page, const RestRequest& current)>;
 
+// Authenticates one attempt of a request whose headers and body are final (AWS Signature V4).
+// Called again for every resend, so each attempt carries a fresh date. An error ends the call.
+using RequestSigner = std::function<Result<void>(QNetworkRequest& request, const QByteArray& method,
+                                                 const QByteArray& payload)>;
+
 struct RestConfig {
     QString providerId;     // "linode": also names the GPUDECK_API_BASE_LINODE variable
     QString providerName;   // "Linode", for messages
     QString defaultBaseUrl; // "https://api.linode.com" (scheme, host, port; no path)
     QString baseUrlSetting; // the user's override from settings, may be empty
     ErrorMapper errorMapper;
+    // When set, authenticated calls are signed by it instead of carrying the bearer token.
+    RequestSigner signer;
+    // A provider whose throttling answer is not 429 (EC2: 503 RequestLimitExceeded) says so
+    // here; such an answer is handled like a 429 (nothing was done, any call may be resent).
+    std::function<bool(const RestResponse&)> isThrottled;
     int maxAttempts = 4;       // per call, counting the first, for 429 and idempotent 5xx/network
     int maxRetryAfterSec = 60; // a longer Retry-After is handed to the caller instead of waited
     int backoffBaseMs = 1000;  // 1, 2, 4 s ... when the provider gives no Retry-After
