@@ -215,6 +215,7 @@ private slots:
     void cursorStopsAtMargins_data();
     void cursorStopsAtMargins();
     void alternateScreenKeepsContents();
+    void repeatWithoutCharacter();
     void columnIndexScrolls();
     void savedModes();
     void rectangleOperations();
@@ -1328,6 +1329,17 @@ void tst_TerminalSurface::alternateScreenKeepsContents()
     QCOMPARE(s.lineText(1), u"alt"_s); // still there
     s.feed("\x1b[?47l\x1b[?1049h");    // 1049 clears it, as in xterm
     QCOMPARE(s.lineText(1), QString());
+}
+
+void tst_TerminalSurface::repeatWithoutCharacter()
+{
+    // REP before any character (libvterm 0.1.4 hung here, found by fuzz_terminal), then REP
+    // as it should work.
+    TerminalSurface s(10, 3);
+    s.feed("\x1b[b");
+    QCOMPARE(s.lineText(0), QString());
+    s.feed("x\x1b[3b");
+    QCOMPARE(s.lineText(0), u"xxxx"_s);
 }
 
 void tst_TerminalSurface::columnIndexScrolls()

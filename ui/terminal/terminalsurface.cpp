@@ -171,6 +171,7 @@ struct SurfaceCallbacks {
             cells[col].marks = 0;
         }
         s.addDamage(pos.col, pos.row, qMax(1, end - pos.col), 1);
+        s.m_lastGlyphWidth = info->width;
         return 1;
     }
 
@@ -952,6 +953,9 @@ bool TerminalSurface::wantsCsi(const ControlSequence& csi) const
         return csi.intermediates == 0;
     case 'y': // DECRQCRA
         return csi.is(0, '*', 'y');
+    case 'b': // REP: libvterm 0.1.4 loops forever when there is nothing (or a zero-width
+              // character) to repeat
+        return csi.is(0, 0, 'b');
     case 'p': // DECSTR, DECRQM, DECSCL
         return csi.intermediate == '!' || csi.intermediate == '$' || csi.intermediate == '"';
     case 'v': // DECCRA, DECERA, DECFRA, DECSERA: rectangles of the surface's own cells
@@ -1065,6 +1069,10 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
     case 'y':
         reportChecksum(csi);
         return;
+    case 'b':
+        if (m_lastGlyphWidth > 0)
+            toVterm(raw);
+        return; // otherwise nothing to repeat: dropped, as xterm does
     case 'p':
         if (csi.is(0, '!', 'p')) {
             softReset();

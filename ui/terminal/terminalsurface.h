@@ -286,6 +286,8 @@ private:
     std::map<int, bool> m_savedModes;
     QString m_iconName;
     QSize m_cellPixels{8, 16};
+    // Width of the last character written; 0 until one is (REP, see wantsCsi).
+    int m_lastGlyphWidth = 0;
     std::function<void(QByteArrayView)> m_vtermTap;
 };
 
