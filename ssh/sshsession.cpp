@@ -266,15 +266,25 @@ Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
             ssh_userauth_publickey_auto(m_session, nullptr, nullptr) == SSH_AUTH_SUCCESS)
             return {};
     }
-    if (asker && (methods & SSH_AUTH_METHOD_INTERACTIVE) && keyboardInteractive(asker))
-        return {};
+    bool askedUser = false;
+    if (asker && (methods & SSH_AUTH_METHOD_INTERACTIVE)) {
+        if (keyboardInteractive(asker))
+            return {};
+        askedUser = true;
+    }
     if (asker && (methods & SSH_AUTH_METHOD_PASSWORD)) {
         const std::optional<QString> password = asker->answer(
             QStringLiteral("Password"), QStringLiteral("Password for %1:").arg(m_where), false);
         if (password && ssh_userauth_password(m_session, nullptr, password->toUtf8().constData()) ==
                             SSH_AUTH_SUCCESS)
             return {};
+        askedUser = true;
     }
+    if (askedUser && ep.identityFile.isEmpty())
+        return sshError(ErrorCode::Ssh,
+                        QStringLiteral("%1 did not accept the login. Check the user name and the "
+                                       "password (or the answers it asked for).")
+                            .arg(m_where));
     return sshError(
         ErrorCode::Ssh,
         QStringLiteral("%1 refused the key %2. Check the login user and that this key "

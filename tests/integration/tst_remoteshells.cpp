@@ -61,7 +61,6 @@ const QStringList& hostileNames()
         QStringLiteral("`touch PWNED`"),
         QStringLiteral("a\\b\\"),
         QStringLiteral("\\'"),
-        QStringLiteral("line\nbreak; touch PWNED"),
         QStringLiteral("-rf"),
         QStringLiteral("--help"),
         QStringLiteral("!! %1 *?[a] {a,b} ~x $HOME ${HOME} #c"),
@@ -221,6 +220,19 @@ void TestRemoteShells::everyShell()
         content.insert(name, bytes);
     }
     const QString remoteDir = QStringLiteral("up $(touch PWNED) '\\");
+    // GPUDeck refuses names with control characters (a newline) before anything is sent; the
+    // command line itself carries them intact (tst_remotecommand).
+    {
+        const QString name = QStringLiteral("line\nbreak; touch PWNED");
+        QFile f(src + QLatin1Char('/') + name);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("x");
+        f.close();
+        const Run refused = cli({QStringLiteral("put"), id, f.fileName(), remoteDir});
+        QVERIFY2(refused.code != 0 && refused.err.contains("control characters"),
+                 refused.err.constData());
+        QVERIFY(f.remove());
+    }
     for (const QString& name : hostileNames()) {
         const Run r = cli({QStringLiteral("put"), id, src + QLatin1Char('/') + name, remoteDir,
                            QStringLiteral("--verify")});

@@ -300,13 +300,13 @@ void TestSshAuth::passwordAndKeyboardInteractive()
                                              QString::fromUtf8(sshd.log())));
     QCOMPARE(asker.asked.size(), 1);
     QCOMPARE(run(s, QStringLiteral("id -un")), (kTestUser + QLatin1Char('\n')).toUtf8());
-    QVERIFY(sshd.log().contains(("Accepted " + method.toUtf8())));
+    QVERIFY(sshd.log().contains(QByteArray("Accepted " + method.toUtf8())));
 }
 
 void TestSshAuth::proxyJump()
 {
-    // The target listens like the jump host, so the test proves the route by the jump host's
-    // log: it must have forwarded a connection to the target's port.
+    // The target is reachable directly too, so the test proves the route by the jump host's
+    // log: someone logged in there, and only the jump leg does.
     QTemporaryDir jumpDir;
     QVERIFY(QFile::copy(m_dir.filePath(QStringLiteral("host_key")),
                         jumpDir.filePath(QStringLiteral("host_key"))));
@@ -341,18 +341,28 @@ void TestSshAuth::proxyJump()
     ep.identityFile = key;
     ep.identitiesOnly = true;
     ep.knownHostsFile = m_dir.filePath(QStringLiteral("known_hosts_jump"));
-    // OpenSSH's ssh runs the jump (libssh hands ProxyJump to it) and reads the same config.
-    const QByteArray home = qgetenv("HOME");
-    QDir().mkpath(m_dir.filePath(QStringLiteral("home/.ssh")));
-    QVERIFY(QFile::copy(config, m_dir.filePath(QStringLiteral("home/.ssh/config"))));
-    qputenv("HOME", QFile::encodeName(m_dir.filePath(QStringLiteral("home"))));
-    auto restore = qScopeGuard([&] { qputenv("HOME", home); });
+    // libssh 0.10 hands ProxyJump to OpenSSH's ssh (`ssh -W [%h]:%p jumphost`, found on PATH),
+    // which reads ~/.ssh/config from the passwd home, not from $HOME: a wrapper first on PATH
+    // gives it this test's configuration instead.
+    const QString bin = m_dir.filePath(QStringLiteral("bin"));
+    QDir().mkpath(bin);
+    {
+        QFile wrapper(bin + QStringLiteral("/ssh"));
+        QVERIFY(wrapper.open(QIODevice::WriteOnly));
+        wrapper.write("#!/bin/sh\nexec /usr/bin/ssh -F '" + QFile::encodeName(config) +
+                      "' \"$@\"\n");
+        wrapper.close();
+        wrapper.setPermissions(QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    const QByteArray path = qgetenv("PATH");
+    qputenv("PATH", QFile::encodeName(bin) + ':' + path);
+    auto restore = qScopeGuard([&] { qputenv("PATH", path); });
     ssh::Session s;
     const Result<void> c = s.connect(ep, ssh::HostKeyPolicy::AcceptNew);
     QVERIFY2(c.ok(), qPrintable(c.ok() ? QString() : c.error().message));
     QCOMPARE(run(s, QStringLiteral("printf ok")), QByteArray("ok"));
-    QVERIFY2(jump.log().contains(QStringLiteral("127.0.0.1 port %1").arg(target.port()).toUtf8()),
-             jump.log().constData());
+    // Only the jump leg logs in to the jump host (the test's readiness probes do not).
+    QVERIFY2(jump.log().contains("Accepted publickey for"), jump.log().constData());
 }
 
 QTEST_GUILESS_MAIN(TestSshAuth)
