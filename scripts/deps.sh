@@ -26,7 +26,7 @@ packages=(
 test_packages=(
     dash zsh fish tcsh
     python3 python3-botocore
-    nodejs
+    nodejs npm
     clang libclang-rt-14-dev
     file desktop-file-utils appstream
 )

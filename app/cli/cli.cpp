@@ -7,6 +7,7 @@
 #include "ledger.h"
 #include "monitorcommands.h"
 #include "remote.h"
+#include "secretstore.h"
 #include "sshhost/sshhostprovider.h"
 #include "transfercommands.h"
 
@@ -38,7 +39,7 @@ const char* const kUsage =
     "\n"
     "Commands:\n"
     "  plans [--provider P] [--json]        GPU plans and hourly prices\n"
-    "  ls [--json]                          your instances, with host, port, user and key\n"
+    "  ls [--provider P] [--json]           your instances, with host, port, user and key\n"
     "  launch --provider P --plan ID [--region R] [--name N] [--wait] [--json]\n"
     "                                       launch one machine (never sent twice)\n"
     "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
@@ -62,7 +63,8 @@ const char* const kUsage =
     "                                       runs and epochs of a training log (F: auto,\n"
     "                                       keras, pytorch, lightning, hf, fastai, yolo, jsonl)\n"
     "\n"
-    "Providers: sandbox (built in, no account needed), ssh (your own hosts).\n"
+    "Providers: sandbox (built in, no account needed), ssh (your own hosts), linode (token\n"
+    "from LINODE_TOKEN; its plan list needs none).\n"
     "Host keys: a key the provider reports must match; otherwise an unknown key is refused\n"
     "unless --accept-new is given (then it is recorded), and a changed key is always refused.\n"
     "State lives in the XDG folders ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_STATE_HOME,\n"
@@ -177,12 +179,20 @@ int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& 
 {
     QCommandLineParser p;
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
+    p.addOption(
+        {QStringLiteral("provider"), QStringLiteral("Only this provider."), QStringLiteral("P")});
     if (!parse(p, QStringLiteral("ls"), args, err))
         return kExitUsage;
+    const QString only = p.value(QStringLiteral("provider"));
+    if (!only.isEmpty() && !fleet.provider(only))
+        return usage(err, QStringLiteral("unknown provider \"%1\"").arg(only));
     const QList<Error> errors = refreshAll(fleet, err);
+    QList<Instance> instances = fleet.instances();
+    if (!only.isEmpty())
+        instances.removeIf([&](const Instance& i) { return i.provider != only; });
     if (p.isSet(QStringLiteral("json"))) {
         QJsonArray a;
-        for (const Instance& i : fleet.instances())
+        for (const Instance& i : instances)
             a.append(instanceJson(fleet, i));
         out << json(a);
     } else {
@@ -190,13 +200,13 @@ int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& 
             << padded(QStringLiteral("STATUS"), 13) << padded(QStringLiteral("SSH"), 36)
             << padded(QStringLiteral("RATE"), 10) << QStringLiteral("COST SO FAR") << '\n';
         const QDateTime now = QDateTime::currentDateTimeUtc();
-        for (const Instance& i : fleet.instances()) {
+        for (const Instance& i : instances) {
             out << padded(i.id, 14) << padded(i.name, 20) << padded(statusName(i.status), 13)
                 << padded(QStringLiteral("%1@%2:%3").arg(i.user, i.host).arg(i.sshPort), 36)
                 << padded(formatHourly(i.priceHourly), 10)
                 << formatCents(costOf(i, now).totalCents()) << '\n';
         }
-        if (fleet.instances().isEmpty())
+        if (instances.isEmpty())
             out << "(no instances)\n";
     }
     return errors.isEmpty() ? 0 : kExitError;
@@ -690,6 +700,13 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     Result<void> opened = fleet.open();
     if (!opened.ok())
         return fail(err, opened.error());
+    // Cloud tokens come from each provider's conventional environment variable (LINODE_TOKEN,
+    // DIGITALOCEAN_TOKEN, ...); the GUI keeps them in the keychain.
+    for (Provider* p : fleet.providers()) {
+        const QByteArray var = SecretStore::environmentVariable(p->id());
+        if (!var.isEmpty() && qEnvironmentVariableIsSet(var.constData()))
+            p->setCredential(qEnvironmentVariable(var.constData()));
+    }
     for (const QString& interrupted : fleet.interruptedLaunches())
         err << "gpudeck-cli: warning: a launch was interrupted before its answer arrived ("
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";

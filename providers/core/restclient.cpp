@@ -212,6 +212,8 @@ void RestClient::finished(std::shared_ptr<Call> call, QNetworkReply* reply)
     resp.body = reply->readAll();
     for (const auto& pair : reply->rawHeaderPairs())
         resp.headers.append(pair);
+    if (m_observer && resp.status != 0)
+        m_observer(r, resp);
     const bool canRetry = call->attempt < m_config.maxAttempts;
     const qint64 backoff = qint64(m_config.backoffBaseMs) << std::min(call->attempt - 1, 5);
 

@@ -96,6 +96,9 @@ public:
     [[nodiscard]] RateLimiter& rateLimiter() { return m_limiter; }
     // Tests shorten backoffs so a suite with injected faults stays fast.
     void setBackoffBaseMs(int ms) { m_config.backoffBaseMs = ms; }
+    // Sees every HTTP answer before it is handled (contract tests read Prism's sl-violations).
+    using Observer = std::function<void(const RestRequest&, const RestResponse&)>;
+    void setObserver(Observer observer) { m_observer = std::move(observer); }
 
     // One call. The result is the response for 2xx, else the mapped error.
     void send(const RestRequest& request, Callback<RestResponse> done);
@@ -118,6 +121,7 @@ private:
     QString m_token;
     RateLimiter m_limiter;
     QNetworkAccessManager m_nam;
+    Observer m_observer;
 };
 
 } // namespace gpudeck

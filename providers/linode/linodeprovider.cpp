@@ -321,8 +321,8 @@ void LinodeProvider::power(const QString& id, const QString& action, Callback<In
 {
     RestRequest r;
     r.method = "POST";
+    // No body: shutdown takes none in the spec, and boot's (a config id) is optional.
     r.path = QStringLiteral("/v4/linode/instances/%1/%2").arg(id, action);
-    r.body = QJsonDocument(QJsonObject{});
     // Asking a Linode to shut down or boot twice leaves it in the same state.
     r.idempotent = true;
     m_rest->send(r, [this, id, done](Result<RestResponse> res) {
