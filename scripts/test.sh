@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh --test
+# Prism (the provider contract tests' mock server) into .tools/; without it those tests skip.
+scripts/install-prism.sh >/dev/null || echo "test.sh: Prism could not be installed; provider contract tests will skip" >&2
 cmake --preset default
 cmake --build --preset default -j"$(nproc)"
 # Tests read ../shared (specs, captures, logs) in place; point elsewhere with
