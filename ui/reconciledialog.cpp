@@ -59,6 +59,11 @@ void ReconcileDialog::refresh()
     const QList<UnguardedMachine> found = unguardedMachines(m_fleet, m_guard, m_guard.clock());
     qint64 cents = 0;
     double rate = 0;
+    // Replaced cell widgets are deleted later; hide them now so none is painted meanwhile.
+    for (int row = 0; row < m_table->rowCount(); ++row) {
+        if (QWidget* old = m_table->cellWidget(row, 6))
+            old->hide();
+    }
     m_table->setRowCount(static_cast<int>(found.size()));
     for (int row = 0; row < found.size(); ++row) {
         const UnguardedMachine& m = found.at(row);
@@ -73,7 +78,7 @@ void ReconcileDialog::refresh()
                                 m.note};
         for (int c = 0; c < cells.size(); ++c)
             m_table->setItem(row, c, new QTableWidgetItem(cells.at(c)));
-        auto* actions = new QWidget(m_table);
+        auto* actions = new QWidget; // setCellWidget takes it; no stray child at the origin
         auto* h = new QHBoxLayout(actions);
         h->setContentsMargins(2, 0, 2, 0);
         auto* adopt = new QPushButton(tr("Adopt"), actions);

@@ -1,0 +1,210 @@
+// The billing guard's paths on the real main window: notification, tray, countdown dialog,
+// Keep, the action at zero and its recap; the start-up check; the Costs view. Real Sandbox
+// machines; the guard runs on an accelerated clock. GPUDECK_SCREENSHOT_DIR=<dir> saves the
+// screenshots used in docs/GUARD.md.
+#include "await.h"
+#include "billingguard.h"
+#include "clock.h"
+#include "costsdialog.h"
+#include "fleet.h"
+#include "guardcontroller.h"
+#include "guardcountdowndialog.h"
+#include "guitestmain.h"
+#include "ledger.h"
+#include "mainwindow.h"
+#include "prompter.h"
+#include "reconciledialog.h"
+#include "resources.h"
+#include "sandbox/sandboxmachine.h"
+#include "settings.h"
+#include "testenv.h"
+#include "watchdog.h"
+
+#include <QAction>
+#include <QDir>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
+
+using namespace gpudeck;
+
+class TestGuardWindow final : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void init();
+    void cleanup();
+    void idleCountdownKeepThenDestroy();
+    void startupCheckAdoptAndCosts();
+
+private:
+    void screenshot(QWidget* w, const QString& name);
+    Instance launch(const QString& plan, const QString& name);
+
+    std::unique_ptr<test::IsolatedEnvironment> m_env;
+    std::unique_ptr<Fleet> m_fleet;
+    std::unique_ptr<Settings> m_settings;
+    std::unique_ptr<MainWindow> m_window;
+    std::unique_ptr<ManualClock> m_clock;
+    GuardController* m_controller = nullptr;
+};
+
+void TestGuardWindow::initTestCase()
+{
+    initResources();
+    Prompter::instance().setScripted(true);
+}
+
+void TestGuardWindow::init()
+{
+    Prompter::instance().clear();
+    m_env = std::make_unique<test::IsolatedEnvironment>();
+    m_fleet = std::make_unique<Fleet>(AppPaths::standard());
+    QVERIFY(m_fleet->open().ok());
+    m_settings = std::make_unique<Settings>(m_fleet->paths());
+    m_window = std::make_unique<MainWindow>(*m_fleet, *m_settings);
+    m_window->resize(1280, 760);
+    m_window->show();
+    QVERIFY(QTest::qWaitForWindowExposed(m_window.get()));
+    m_controller = m_window->findChild<GuardController*>(QStringLiteral("guardController"));
+    QVERIFY(m_controller);
+    m_clock = std::make_unique<ManualClock>();
+    m_controller->setClock(*m_clock);
+    m_controller->guard().setTickInterval(0); // the test ticks after moving the clock
+}
+
+void TestGuardWindow::cleanup()
+{
+    Prompter::instance().queueAnswer(true); // "destroy the Sandbox machines and quit?"
+    m_window->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 20000);
+    m_window.reset();
+    m_settings.reset();
+    m_fleet.reset();
+    m_env.reset();
+    m_clock.reset();
+}
+
+void TestGuardWindow::screenshot(QWidget* w, const QString& name)
+{
+    const QString dir = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        return;
+    QDir().mkpath(dir);
+    QVERIFY(w->grab().save(dir + QLatin1Char('/') + name));
+}
+
+Instance TestGuardWindow::launch(const QString& plan, const QString& name)
+{
+    LaunchRequest req;
+    req.planId = plan;
+    req.name = name;
+    Result<Instance> r = awaitResult<Instance>([&](Callback<Instance> done) {
+        m_fleet->launchAndWait(QStringLiteral("sandbox"), req, 30000, done);
+    });
+    if (!r.ok())
+        qFatal("launch failed: %s", qPrintable(r.error().message));
+    m_clock->set(QDateTime::currentDateTimeUtc());
+    m_controller->guard().guard(r->id); // idle counts from "up and answering"
+    return r.value();
+}
+
+void TestGuardWindow::idleCountdownKeepThenDestroy()
+{
+    const Instance inst = launch(QStringLiteral("l4-2x"), QStringLiteral("train-box"));
+    BillingGuard& guard = m_controller->guard();
+    QVERIFY(guard.isGuarded(inst.id));
+    // The watchdog went on at the first SSH connection (Sandbox: the machine's own power off).
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->watchdogs().installed(inst.id), 20000);
+
+    m_clock->advance(30 * 60);
+    guard.tick();
+    QTRY_VERIFY(m_controller->countdownDialog(inst.id) &&
+                m_controller->countdownDialog(inst.id)->isVisible());
+    GuardCountdownDialog* dialog = m_controller->countdownDialog(inst.id);
+    QCOMPARE(dialog->findChild<QLabel*>(QStringLiteral("guardCountdownText"))->text(),
+             QStringLiteral("GPU idle for 30 min 00 s at $1.13/h — destroying in 5:00"));
+    QCOMPARE(m_controller->notifications().last(),
+             QStringLiteral("Billing guard: GPU idle for 30 min 00 s at $1.13/h — destroying in "
+                            "5:00"));
+    // The rest of the window still works (not modal).
+    QVERIFY(!dialog->isModal());
+    m_clock->advance(29);
+    guard.tick();
+    QCOMPARE(dialog->findChild<QLabel*>(QStringLiteral("guardSecondsLeft"))->text(),
+             QStringLiteral("4:31"));
+    screenshot(dialog, QStringLiteral("guard-countdown.png"));
+    // The status bar and tray tooltip carry today's and this month's spend, as estimates.
+    QVERIFY(m_window->findChild<QLabel*>(QStringLiteral("guardSpendLabel"))
+                ->text()
+                .endsWith(QStringLiteral("(estimate)")));
+
+    // Keep 1 h: the dialog goes, nothing happens for the hour.
+    dialog->findChild<QPushButton*>(QStringLiteral("keepHourButton"))->click();
+    QTRY_VERIFY(!m_controller->countdownDialog(inst.id));
+    m_clock->advance(3600);
+    guard.tick();
+    QVERIFY(!m_controller->countdownDialog(inst.id));
+    // Idle for another 30 min after the keep: warned again; ignored: reminded; at zero: gone.
+    m_clock->advance(30 * 60);
+    guard.tick();
+    QTRY_VERIFY(m_controller->countdownDialog(inst.id));
+    m_clock->advance(150);
+    guard.tick();
+    QVERIFY(m_controller->notifications().last().startsWith(
+        QStringLiteral("Billing guard — reminder: ")));
+    QVERIFY(
+        m_controller->countdownDialog(inst.id)->windowTitle().contains(QStringLiteral("reminder")));
+    m_clock->advance(150);
+    guard.tick();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_fleet->find(inst.id), 20000);
+    QTRY_VERIFY(m_controller->notifications().last().startsWith(
+        QStringLiteral("Destroyed by the guard: train-box was destroyed; it cost $0.02.")));
+    QTRY_VERIFY(m_window->findChild<QDialog*>(QStringLiteral("recapDialog")));
+}
+
+void TestGuardWindow::startupCheckAdoptAndCosts()
+{
+    // A machine created behind GPUDeck's back (straight in the Sandbox, like a console).
+    sandbox::SandboxStore store(m_env->stateDir() + QStringLiteral("/sandbox"), test::binDir(),
+                                sandbox::Timing::fromEnvironment());
+    LaunchRequest req;
+    req.planId = QStringLiteral("a100-1x-hourly");
+    req.name = QStringLiteral("forgotten");
+    req.sshPublicKeys = {QStringLiteral("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx+console")};
+    const Result<Instance> made = store.launch(req);
+    QVERIFY(made.ok());
+    (void)awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); });
+    auto* dialog = m_window->findChild<ReconcileDialog*>(QStringLiteral("reconcileDialog"));
+    QTRY_VERIFY(dialog && dialog->isVisible());
+    QTRY_COMPARE(dialog->rows(), 1);
+    QVERIFY(m_controller->notifications().contains(QStringLiteral(
+        "Unguarded machines: 1 machine(s) on your accounts run without the guard.")));
+    auto* table = dialog->findChild<QTableWidget*>(QStringLiteral("unguardedTable"));
+    QCOMPARE(table->item(0, 2)->text(), QStringLiteral("not launched by GPUDeck"));
+    QCOMPARE(table->item(0, 3)->text(), QStringLiteral("$1.19")); // hourly: the started hour
+    screenshot(dialog, QStringLiteral("guard-reconcile.png"));
+    dialog->findChild<QPushButton*>(QStringLiteral("adoptButton_") + made->id)->click();
+    QVERIFY(m_controller->guard().isGuarded(made->id));
+    QTRY_COMPARE(dialog->rows(), 0);
+
+    // Destroyed machines go to the ledger; the Costs view sums them three ways.
+    const Instance other = launch(QStringLiteral("t4-1x"), QStringLiteral("short-run"));
+    for (const QString& id : {made->id, other.id})
+        QVERIFY(awaitResult<Recap>([&](Callback<Recap> done) { m_fleet->destroy(id, done); }).ok());
+    m_window->findChild<QAction*>(QStringLiteral("costsAction"))->trigger();
+    auto* costs = m_window->findChild<CostsDialog*>(QStringLiteral("costsDialog"));
+    QTRY_VERIFY(costs && costs->isVisible());
+    QCOMPARE(costs->findChild<QTableWidget*>(QStringLiteral("costsByDay"))->rowCount(), 1);
+    QCOMPARE(costs->findChild<QTableWidget*>(QStringLiteral("costsByInstance"))->rowCount(), 2);
+    auto* byProvider = costs->findChild<QTableWidget*>(QStringLiteral("costsByProvider"));
+    QCOMPARE(byProvider->rowCount(), 1);
+    QCOMPARE(byProvider->item(0, 5)->text(), QStringLiteral("$1.20")); // $1.19 + $0.01
+    screenshot(costs, QStringLiteral("guard-costs.png"));
+    const QString csv = m_env->path() + QStringLiteral("/costs.csv");
+    QCOMPARE(costs->exportCsv(csv), QString());
+    QCOMPARE(test::readFile(csv).count('\n'), 3);
+}
+
+GPUDECK_GUITEST_MAIN(TestGuardWindow)
+#include "tst_guardwindow.moc"
