@@ -216,6 +216,7 @@ private slots:
     void cursorStopsAtMargins();
     void alternateScreenKeepsContents();
     void repeatWithoutCharacter();
+    void stringTerminatorSplitAcrossWrites();
     void columnIndexScrolls();
     void savedModes();
     void rectangleOperations();
@@ -1329,6 +1330,34 @@ void tst_TerminalSurface::alternateScreenKeepsContents()
     QCOMPARE(s.lineText(1), u"alt"_s); // still there
     s.feed("\x1b[?47l\x1b[?1049h");    // 1049 clears it, as in xterm
     QCOMPARE(s.lineText(1), QString());
+}
+
+void tst_TerminalSurface::stringTerminatorSplitAcrossWrites()
+{
+    // ESC \ split between two writes: libvterm 0.1.4 read before the start of the second
+    // write (found by fuzz_terminal under AddressSanitizer). The surface holds a trailing ESC
+    // back; the title still arrives, and text after it is text.
+    TerminalSurface s(20, 3);
+    s.feed("\x1b]2;hello\x1b");
+    s.feed("\\ok");
+    QCOMPARE(s.title(), u"hello"_s);
+    QCOMPARE(s.lineText(0), u"ok"_s);
+    // ESC at the end of a write, then a sequence the surface answers itself (CSI 18 t): that
+    // ESC abandons the held one, and the report still comes.
+    QByteArray out;
+    connect(&s, &TerminalSurface::output, this, [&out](const QByteArray& b) { out += b; });
+    s.feed("\x1b");
+    s.feed("\x1b[18t");
+    QCOMPARE(out, QByteArray("\x1b[8;3;20t"));
+    // The fuzzer's input, byte by byte and in pairs: no crash (CI runs this under ASan).
+    const QByteArray crash = QByteArray::fromHex(
+        "280a071b5b3138741b5b3139741b5b3134741b5b32323b30741b5b07741b323a5d32333b31741b5b3230741b"
+        "5024716d1b5c1b502471721b075c1b3f1b5b5b3138741b5b3139741b5b3134741b5b5b3f3432323b305a");
+    for (int step : {1, 2, 3}) {
+        TerminalSurface t(80, 25);
+        for (qsizetype i = 0; i < crash.size(); i += step)
+            t.feed(crash.mid(i, step));
+    }
 }
 
 void tst_TerminalSurface::repeatWithoutCharacter()

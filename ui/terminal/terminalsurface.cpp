@@ -599,11 +599,40 @@ void TerminalSurface::syncCursor()
     }
 }
 
-void TerminalSurface::toVterm(QByteArrayView bytes)
+void TerminalSurface::toVterm(QByteArrayView bytes, bool ownSequenceFollows)
 {
+    // libvterm 0.1.4 must never get a write that ends in ESC: when it is inside a string (OSC,
+    // DCS) and the next write starts with the "\" of that ESC \, it takes the string's length
+    // as -1 and copies from before the start of the write (a heap over-read that fuzz_terminal
+    // found). A trailing ESC alone does nothing yet, so it is held and sent with the bytes that
+    // follow it; when the surface's own sequence follows it at once, that sequence's ESC
+    // abandons the held one, as ECMA-48 has it, and the held one is dropped.
+    QByteArray joined;
+    if (m_heldEsc) {
+        if (bytes.isEmpty()) {
+            if (ownSequenceFollows)
+                m_heldEsc = false;
+            return;
+        }
+        m_heldEsc = false;
+        joined.reserve(bytes.size() + 1);
+        joined.append('\x1b');
+        joined.append(bytes.data(), bytes.size());
+        bytes = joined;
+    }
+    if (!bytes.isEmpty() && bytes.back() == '\x1b') {
+        m_heldEsc = !ownSequenceFollows;
+        bytes.chop(1);
+    }
     if (bytes.isEmpty())
         return;
-    vterm_input_write(m_vt, bytes.data(), static_cast<size_t>(bytes.size()));
+    // libvterm 0.1.4 can strncpy past the end of a write (a string length it computes wrongly
+    // for some broken OSC/DCS sequences; found by fuzz_terminal under AddressSanitizer). A
+    // strncpy stops at a NUL, so libvterm always gets a copy with one after it: it then never
+    // reads beyond what it was given. The copy costs far less than libvterm's own parsing.
+    m_vtermBuffer.resize(bytes.size()); // keeps its capacity: no allocation per write
+    std::memcpy(m_vtermBuffer.data(), bytes.data(), static_cast<size_t>(bytes.size()));
+    vterm_input_write(m_vt, m_vtermBuffer.constData(), static_cast<size_t>(m_vtermBuffer.size()));
     if (m_vtermTap)
         m_vtermTap(bytes);
 }
@@ -644,7 +673,7 @@ void TerminalSurface::write(QByteArrayView bytes)
         const qsizetype at = found - begin;
         pos = at + 1;
         if (*found != '\x1b') {
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = pos;
             if (*found == '\b')
                 backspace();
@@ -664,7 +693,7 @@ void TerminalSurface::write(QByteArrayView bytes)
             pos = at + csi.length;
             if (!wantsCsi(csi))
                 continue;
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = pos;
             handleCsi(csi, bytes.sliced(at, csi.length));
         } else if (kind == ']') {
@@ -676,7 +705,7 @@ void TerminalSurface::write(QByteArrayView bytes)
             const QByteArrayView body = bytes.sliced(at + 2, bodyEnd - at - 2);
             if (!wantsOsc(body))
                 continue;
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = pos;
             handleOsc(body);
         } else if (kind == 'P') {
@@ -689,28 +718,28 @@ void TerminalSurface::write(QByteArrayView bytes)
             if (!body.startsWith("$q"))
                 continue;
             // DECRQSS: libvterm 0.1.4 does not answer it.
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = pos;
             requestSetting(body.sliced(2));
         } else if (kind == 'Z') {
             // DECID, the VT52-era DA: libvterm 0.1.4 ignores it.
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = ++pos;
             m_pendingOutput += kPrimaryDA;
         } else if (kind == '=' || kind == '>') {
             m_shadow.keypad = kind == '='; // DECKPAM / DECKPNM, for DECRQM 66
         } else if (m_shadow.leftRight && (kind == 'D' || kind == 'E' || kind == 'M')) {
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = ++pos;
             lineFeed(kind, found);
         } else if (kind == '6' || kind == '9') {
             // DECBI / DECFI: libvterm 0.1.4 does neither.
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = ++pos;
             indexColumn(kind == '9');
         } else if (kind == '7' || kind == '8') {
             // DECSC/DECRC are the surface's: see saveCursor().
-            toVterm(bytes.sliced(run, at - run));
+            toVterm(bytes.sliced(run, at - run), true);
             run = ++pos;
             if (kind == '7')
                 saveCursor();

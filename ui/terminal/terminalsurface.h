@@ -158,7 +158,9 @@ private:
 
     [[nodiscard]] qsizetype completesCarry(QByteArrayView bytes) const;
     void write(QByteArrayView bytes);
-    void toVterm(QByteArrayView bytes);
+    // Hands bytes to libvterm. `ownSequenceFollows`: the surface handles the sequence that
+    // comes right after these bytes itself (it never reaches libvterm).
+    void toVterm(QByteArrayView bytes, bool ownSequenceFollows = false);
     // The sequences the surface answers or corrects itself (terminalsurface.cpp lists why).
     [[nodiscard]] bool wantsCsi(const ControlSequence& csi) const;
     void handleCsi(const ControlSequence& csi, QByteArrayView raw);
@@ -289,6 +291,9 @@ private:
     // Width of the last character written; 0 until one is (REP, see wantsCsi).
     int m_lastGlyphWidth = 0;
     std::function<void(QByteArrayView)> m_vtermTap;
+    // A write's trailing ESC, held for the next write (see toVterm).
+    bool m_heldEsc = false;
+    QByteArray m_vtermBuffer; // what libvterm reads, always followed by a NUL (see toVterm)
 };
 
 } // namespace gpudeck::terminal
