@@ -231,6 +231,27 @@ Result<KeyPtr> loadKey(const QString& keyFile, Asker* asker)
                          .arg(keyFile));
 }
 
+// The fingerprint known_hosts records for `name` ("host" or "[host]:port"), read from the file:
+// libssh 0.10 does not hand out the entry when the key changed.
+QString recordedFingerprint(const QString& file, const QString& name)
+{
+    QFile f(file);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    for (const QByteArray& line : f.readAll().split('\n')) {
+        const QList<QByteArray> w = line.simplified().split(' ');
+        if (w.size() < 3 || !w[0].split(',').contains(name.toUtf8()))
+            continue;
+        ssh_key raw = nullptr;
+        if (ssh_pki_import_pubkey_base64(w[2].constData(), ssh_key_type_from_name(w[1].constData()),
+                                         &raw) == SSH_OK) {
+            KeyPtr key(raw);
+            return fingerprintOf(key.get());
+        }
+    }
+    return {};
+}
+
 } // namespace
 
 Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
@@ -356,8 +377,12 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy, As
     case SSH_KNOWN_HOSTS_OTHER: {
         ssh_knownhosts_entry* entry = nullptr;
         (void)ssh_session_get_known_hosts_entry(m_session, &entry);
-        m_knownFingerprint = entry && entry->publickey ? fingerprintOf(entry->publickey)
-                                                       : QStringLiteral("(unreadable)");
+        m_knownFingerprint =
+            entry && entry->publickey
+                ? fingerprintOf(entry->publickey)
+                : recordedFingerprint(ep.knownHostsFile, knownHostsName(ep.host, ep.port));
+        if (m_knownFingerprint.isEmpty())
+            m_knownFingerprint = QStringLiteral("(unreadable)");
         ssh_knownhosts_entry_free(entry);
         return makeError(
             ErrorCode::HostKeyChanged,
