@@ -1,7 +1,7 @@
 // Every provider GPUDeck knows, one line each. A new provider is a folder beside sandbox/ and
 // one line here.
-#include "lambda/lambdaprovider.h"
 #include "aws/ec2provider.h"
+#include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
 #include "runpod/runpodprovider.h"
@@ -17,9 +17,9 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
         r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
         r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
-        r.add<Ec2Provider>(QStringLiteral("aws"), QStringLiteral("AWS EC2"));
         r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
         r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
+        r.add<Ec2Provider>(QStringLiteral("aws"), QStringLiteral("AWS EC2"));
         return r;
     }();
     return registry;

@@ -90,7 +90,19 @@ CatalogPage::CatalogPage(QWidget* parent)
 
 void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems)
 {
+    // Plans arrive provider by provider: the plan the user selected stays selected.
+    const auto [selProvider, selPlan] = selectedPlan();
     m_model->setPlans(plans);
+    if (!selPlan.isEmpty()) {
+        for (int row = 0; row < m_view->model()->rowCount(); ++row) {
+            const QModelIndex i = m_view->model()->index(row, 0);
+            if (i.data(CatalogModel::ProviderIdRole).toString() == selProvider &&
+                i.data(CatalogModel::PlanIdRole).toString() == selPlan) {
+                m_view->selectRow(row);
+                break;
+            }
+        }
+    }
     m_view->resizeColumnsToContents();
     QDateTime newest;
     for (const Plan& p : plans) {

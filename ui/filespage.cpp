@@ -157,6 +157,7 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
         if (i.data(RemoteFileModel::IsDirRole).toBool())
             navigate(i.data(RemoteFileModel::PathRole).toString());
     });
+    // Dragging items out to the desktop downloads them when they are dropped.
     // The downloads start with the drag, and the drop takes what has arrived by then. A drop
     // target asks for the data synchronously; waiting for it there (a nested event loop) never
     // ended when the download was paused, and outlived the page.
@@ -173,6 +174,8 @@ FilesPage::FilesPage(Fleet& fleet, TransferQueue* queue, QString instanceId, QWi
             return downloads->arrived;
         });
     });
+    connect(m_model, &RemoteFileModel::dropRefused, this,
+            [this](const QString& message) { m_status->setText(message); });
     connect(m_model, &RemoteFileModel::localFilesDropped, this,
             [this](const QList<QUrl>& urls, const QString& dir) {
                 QStringList paths;

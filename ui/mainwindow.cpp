@@ -5,6 +5,7 @@
 #include "catalogpage.h"
 #include "downloadfirstdialog.h"
 #include "fleet.h"
+#include "guardcontroller.h"
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
 #include "launchdialog.h"
@@ -13,7 +14,6 @@
 #include "prompter.h"
 #include "recapdialog.h"
 #include "settings.h"
-#include "guardcontroller.h"
 #include "settingsdialog.h"
 #include "statusicons.h"
 #include "terminaltabs.h"
@@ -272,14 +272,22 @@ void MainWindow::buildTray()
 void MainWindow::loadCatalog()
 {
     QPointer<MainWindow> self(this);
-    m_fleet.fetchCatalog([self](QList<Plan> plans, QList<Error> errors) {
+    auto show = [self](QList<Plan> plans, QList<Error> errors) {
         if (!self)
             return;
         QStringList problems;
         for (const Error& e : errors)
             problems << e.message;
         self->m_catalog->setPlans(plans, problems);
-    });
+    };
+    m_catalogComplete = false;
+    m_fleet.fetchCatalog(
+        [self, show](QList<Plan> plans, QList<Error> errors) {
+            show(plans, errors);
+            if (self)
+                self->m_catalogComplete = true;
+        },
+        show);
 }
 
 void MainWindow::instancesChanged()

@@ -43,6 +43,8 @@ public:
     // The welcome page: at the first start (once), and from Help.
     void showWelcome();
     void showWelcomeIfFirstRun();
+    // Every provider has answered the last catalog request (plans show as they arrive).
+    [[nodiscard]] bool catalogComplete() const { return m_catalogComplete; }
     // Forgets one of the user's own hosts (after a confirmation).
     void removeHost(const QString& instanceId);
 
@@ -61,6 +63,7 @@ private:
     void instancesChanged();
     void tick();
     void showRecap(const Recap& recap, const QString& note = {});
+    bool m_catalogComplete = false;
     [[nodiscard]] QString selectedInstanceId() const;
     void quitDestroyingSandboxes();
     void downloadThenDestroy(const Instance& instance);

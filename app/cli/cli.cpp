@@ -52,9 +52,9 @@ const char* const kUsage =
     "  hosts add NAME --host H [--port P] [--user U] [--key FILE] [--hourly USD]\n"
     "  hosts add NAME --ssh-config          your own machines (provider ssh), by hand or\n"
     "  hosts rm NAME | hosts ls             from a ~/.ssh/config alias\n"
-    "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "  forget-host-key ID [--yes]           after a host key CHANGED: show the recorded and\n"
     "                                       the new fingerprint; --yes forgets the old key\n"
+    "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
     "  parse-smi FILE [--fields LIST] [--json]\n"
@@ -565,16 +565,6 @@ void printRecap(const Recap& r, QTextStream& out)
         << " (estimate from the launch-time price)\n";
 }
 
-int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
-{
-    QCommandLineParser p;
-    p.addOption(
-        {QStringLiteral("yes"), QStringLiteral("Confirm: the machine and its disk are deleted.")});
-    p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
-    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
-    if (!parse(p, QStringLiteral("destroy"), args, err))
-        return kExitUsage;
-    if (p.positionalArguments().size() != 1)
 // Two steps on purpose, like the GUI's two confirmations: without --yes it only connects and
 // shows both fingerprints; with --yes it forgets the recorded key.
 int cmdForgetHostKey(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
@@ -614,6 +604,16 @@ int cmdForgetHostKey(Fleet& fleet, const QStringList& args, QTextStream& out, QT
     return 0;
 }
 
+int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    QCommandLineParser p;
+    p.addOption(
+        {QStringLiteral("yes"), QStringLiteral("Confirm: the machine and its disk are deleted.")});
+    p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("destroy"), args, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1)
         return usage(err, QStringLiteral("usage: destroy ID --yes"));
     if (!p.isSet(QStringLiteral("yes"))) {
         err << "gpudeck-cli: destroy deletes the machine and everything on its disk; add --yes to "
@@ -734,11 +734,11 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdHosts(fleet, rest, out, err);
     else if (command == QLatin1String("ledger"))
         rc = cmdLedger(fleet, rest, out, err);
+    else if (command == QLatin1String("forget-host-key"))
+        rc = cmdForgetHostKey(fleet, rest, out, err);
     out.flush();
     err.flush();
     return rc;
 }
 
 } // namespace gpudeck::cli
-    else if (command == QLatin1String("forget-host-key"))
-        rc = cmdForgetHostKey(fleet, rest, out, err);

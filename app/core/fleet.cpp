@@ -305,7 +305,8 @@ void Fleet::probeSsh(const Instance& instance)
     });
 }
 
-void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
+void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done,
+                         std::function<void(QList<Plan>, QList<Error>)> progress)
 {
     struct State {
         int pending = 0;
@@ -315,13 +316,15 @@ void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done)
     auto state = std::make_shared<State>();
     state->pending = static_cast<int>(m_providers.size());
     for (const auto& p : m_providers) {
-        p->fetchCatalog([state, done](Result<Catalog> r) {
+        p->fetchCatalog([state, done, progress](Result<Catalog> r) {
             if (r.ok())
                 state->plans << r->plans;
             else
                 state->errors << r.error();
             if (--state->pending == 0)
                 done(state->plans, state->errors);
+            else if (progress)
+                progress(state->plans, state->errors);
         });
     }
 }

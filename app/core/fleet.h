@@ -66,7 +66,11 @@ public:
     // Keeps the list fresh: every second while something is changing, every 10 s otherwise.
     void setAutoRefresh(bool on);
 
-    void fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done);
+    // `done` gets every provider's plans once all have answered; `progress`, if given, gets
+    // what has arrived so far after each answer, so a slow or unreachable provider does not
+    // hold back the others' plans (the window shows them at once).
+    void fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done,
+                      std::function<void(QList<Plan>, QList<Error>)> progress = {});
 
     // Launches once: the request gets a client token, is recorded before it is sent, and is
     // never retried here.
