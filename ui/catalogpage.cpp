@@ -64,6 +64,28 @@ CatalogPage::CatalogPage(QWidget* parent)
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
     m_view->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    // Tab leaves the table for the next control (arrows move between rows).
+    m_view->setTabKeyNavigation(false);
+    m_view->setAccessibleName(tr("Plans"));
+    m_search->setAccessibleName(tr("Filter plans"));
+    m_minVram->setAccessibleName(tr("Minimum VRAM per GPU"));
+    m_maxPrice->setAccessibleName(tr("Maximum price per hour"));
+    // Emptying the box (Ctrl+A, Backspace) means "any", not "the value it had".
+    m_minVram->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
+    m_maxPrice->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
+
+    m_empty = new QWidget(this);
+    m_empty->setObjectName(QStringLiteral("catalogEmpty"));
+    auto* emptyText = new QLabel(tr("No plan matches these filters."), m_empty);
+    auto* reset = new QPushButton(tr("&Reset filters"), m_empty);
+    reset->setObjectName(QStringLiteral("catalogResetFilters"));
+    connect(reset, &QPushButton::clicked, this, &CatalogPage::resetFilters);
+    auto* emptyLayout = new QHBoxLayout(m_empty);
+    emptyLayout->setContentsMargins(0, 0, 0, 0);
+    emptyLayout->addWidget(emptyText);
+    emptyLayout->addWidget(reset);
+    emptyLayout->addStretch(1);
+    m_empty->hide();
 
     m_status = new QLabel(this);
     m_status->setObjectName(QStringLiteral("catalogStatus"));
@@ -72,6 +94,7 @@ CatalogPage::CatalogPage(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_view, 1);
+    layout->addWidget(m_empty);
     layout->addWidget(m_status);
 
     connect(m_search, &QLineEdit::textChanged, m_filter, &CatalogFilter::setText);
@@ -86,6 +109,28 @@ CatalogPage::CatalogPage(QWidget* parent)
     };
     connect(m_launch, &QPushButton::clicked, this, launchSelected);
     connect(m_view, &QTableView::activated, this, launchSelected);
+    // The count is of what the filters show.
+    for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
+        connect(m_filter, signal, this, &CatalogPage::updateStatus);
+    connect(m_filter, &QAbstractItemModel::modelReset, this, &CatalogPage::updateStatus);
+    connect(m_filter, &QAbstractItemModel::layoutChanged, this, &CatalogPage::updateStatus);
+}
+
+void CatalogPage::resetFilters()
+{
+    m_search->clear();
+    m_minVram->setValue(0);
+    m_maxPrice->setValue(0);
+}
+
+void CatalogPage::updateStatus()
+{
+    const int shown = m_filter->rowCount();
+    const int all = m_model->rowCount();
+    QString text = shown == all ? (all == 1 ? tr("1 plan") : tr("%1 plans").arg(all))
+                                : tr("%1 of %2 plans").arg(shown).arg(all);
+    m_status->setText(text + m_statusTail);
+    m_empty->setVisible(shown == 0 && all > 0);
 }
 
 void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems)
@@ -109,14 +154,15 @@ void CatalogPage::setPlans(const QList<Plan>& plans, const QStringList& problems
         if (p.fetchedAt > newest)
             newest = p.fetchedAt;
     }
-    QString text = plans.size() == 1 ? tr("1 plan") : tr("%1 plans").arg(plans.size());
+    QString text;
     if (newest.isValid())
         text += tr(", prices as of %1")
                     .arg(newest.toLocalTime().toString(QStringLiteral("yyyy-MM-dd HH:mm")));
     text += tr(". Double-click a plan to launch it.");
     for (const QString& p : problems)
         text += QStringLiteral("\n⚠ ") + p;
-    m_status->setText(text);
+    m_statusTail = text;
+    updateStatus();
 }
 
 const QList<Plan>& CatalogPage::plans() const

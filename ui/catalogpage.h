@@ -41,6 +41,11 @@ private:
     QDoubleSpinBox* m_maxPrice = nullptr;
     QPushButton* m_launch = nullptr;
     QLabel* m_status = nullptr;
+    QWidget* m_empty = nullptr; // "no plan matches" with a reset, instead of an empty table
+    QString m_statusTail;       // prices' date and the providers' problems
+
+    void updateStatus();
+    void resetFilters();
 };
 
 } // namespace gpudeck

@@ -29,6 +29,7 @@ ReconcileDialog::ReconcileDialog(Fleet& fleet, BillingGuard& guard, QWidget* par
     m_summary->setWordWrap(true);
     m_table = new QTableWidget(this);
     m_table->setObjectName(QStringLiteral("unguardedTable"));
+    m_table->setAccessibleName(tr("Machines GPUDeck does not guard"));
     m_table->setColumnCount(7);
     m_table->setHorizontalHeaderLabels({tr("Machine"), tr("Provider"), tr("Found"),
                                         tr("Cost so far"), tr("Bills now"), tr("What happened"),

@@ -144,16 +144,26 @@ int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
     QList<Plan> plans;
     QList<Error> errors;
     QEventLoop loop;
-    fleet.fetchCatalog([&](QList<Plan> got, QList<Error> errs) {
-        plans = std::move(got);
-        errors = std::move(errs);
-        loop.quit();
-    });
+    if (only.isEmpty()) {
+        fleet.fetchCatalog([&](QList<Plan> got, QList<Error> errs) {
+            plans = std::move(got);
+            errors = std::move(errs);
+            loop.quit();
+        });
+    } else {
+        // Only that provider is asked: another one's missing token or network is not this
+        // command's failure.
+        fleet.provider(only)->fetchCatalog([&](Result<Catalog> r) {
+            if (r.ok())
+                plans = r->plans;
+            else
+                errors << r.error();
+            loop.quit();
+        });
+    }
     loop.exec();
     for (const Error& e : errors)
         err << "gpudeck-cli: " << e.message << '\n';
-    if (!only.isEmpty())
-        plans.removeIf([&](const Plan& pl) { return pl.provider != only; });
     if (p.isSet(QStringLiteral("json"))) {
         QJsonArray a;
         for (const Plan& pl : plans)
@@ -172,7 +182,9 @@ int cmdPlans(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStrea
                 << padded(formatHourly(pl.pricePerGpuHour()), 11) << pl.billing.describe() << '\n';
         }
     }
-    return errors.isEmpty() ? 0 : kExitError;
+    // Providers without an account or out of reach are reported above; the command fails only
+    // when it has no plan to show.
+    return plans.isEmpty() && !errors.isEmpty() ? kExitError : 0;
 }
 
 int cmdLs(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)

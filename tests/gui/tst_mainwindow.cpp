@@ -8,6 +8,7 @@
 #include "instanceworkspace.h"
 #include "ledger.h"
 #include "mainwindow.h"
+#include "meter.h"
 #include "monitorpage.h"
 #include "prompter.h"
 #include "remote.h"
@@ -278,8 +279,11 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
     QCOMPARE(list->model()->rowCount(), 1);
     QVERIFY(list->model()->index(0, 0).data().toString().contains(QLatin1String("Running")));
+    // One rate everywhere: the plan's $1.10/h plus its disk, as the recap charges it.
+    const QString rate = formatHourly(hourlyRate(*m_fleet->find(id)).totalUsd());
+    QVERIFY(rate != QLatin1String("$1.10/h"));
     QTRY_COMPARE(m_window->findChild<QLabel*>(QStringLiteral("burnRateLabel"))->text(),
-                 QStringLiteral("Burning $1.10/h"));
+                 QStringLiteral("Burning %1").arg(rate));
     QTest::qWait(1200); // let the meter tick once, for the screenshot
     screenshot(m_window.get(), QStringLiteral("main-window-running.png"));
 
@@ -384,6 +388,34 @@ void TestMainWindow::catalogFilters()
             firstSandbox = i.data(CatalogModel::PlanIdRole).toString();
     }
     QCOMPARE(firstSandbox, QStringLiteral("h100-8x"));
+
+    // No plan left: the count says so, and an empty state offers to reset the filters.
+    auto* status = m_window->findChild<QLabel*>(QStringLiteral("catalogStatus"));
+    const int all = view->model()->rowCount();
+    vram->setValue(1000);
+    QCOMPARE(view->model()->rowCount(), 0);
+    QVERIFY2(status->text().startsWith(QStringLiteral("0 of %1 plans").arg(all)),
+             qPrintable(status->text()));
+    auto* empty = m_window->findChild<QWidget*>(QStringLiteral("catalogEmpty"));
+    QVERIFY(empty->isVisible());
+    QTest::mouseClick(m_window->findChild<QPushButton*>(QStringLiteral("catalogResetFilters")),
+                      Qt::LeftButton);
+    QCOMPARE(view->model()->rowCount(), all);
+    QVERIFY(!empty->isVisible());
+    QVERIFY(status->text().startsWith(QStringLiteral("%1 plans").arg(all)));
+
+    // Emptying the VRAM box means "any" (it used to restore the old value).
+    vram->setValue(48);
+    vram->setFocus();
+    QTest::keyClick(vram, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(vram, Qt::Key_Backspace);
+    vram->clearFocus(); // editing finished
+    QCOMPARE(vram->value(), 0.0);
+
+    // Tab leaves the table instead of walking its cells.
+    view->setFocus();
+    QTest::keyClick(view, Qt::Key_Tab);
+    QVERIFY(!view->hasFocus());
     double previous = 1e9;
     for (int r = 0; r < view->model()->rowCount(); ++r) {
         const double p =

@@ -41,6 +41,10 @@ fake_tokens=(
     GPUDECK_TEST_PASSWORD=fake-password-7q8w9e0r
 )
 export "${fake_tokens[@]}"
+# Tests talk to nothing outside this machine: every cloud API points at a closed loopback port.
+for p in LINODE LAMBDA RUNPOD VAST DIGITALOCEAN AWS GCE; do
+    export "GPUDECK_API_BASE_$p=http://127.0.0.1:9"
+done
 
 step=0
 run() { # run <name> <command...>: keeps stdout and stderr for the search

@@ -11,6 +11,10 @@
 namespace gpudeck::test {
 
 namespace {
+const char* const kApis[] = {"GPUDECK_API_BASE_LINODE",       "GPUDECK_API_BASE_LAMBDA",
+                             "GPUDECK_API_BASE_RUNPOD",       "GPUDECK_API_BASE_VAST",
+                             "GPUDECK_API_BASE_DIGITALOCEAN", "GPUDECK_API_BASE_AWS",
+                             "GPUDECK_API_BASE_GCE"};
 const char* const kVars[] = {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                              "XDG_CACHE_HOME"};
 const char* const kDirs[] = {"config", "data", "state", "cache"};
@@ -22,6 +26,12 @@ IsolatedEnvironment::IsolatedEnvironment()
         const QString d = m_dir.path() + QLatin1Char('/') + QLatin1String(kDirs[i]);
         QDir().mkpath(d);
         qputenv(kVars[i], QFile::encodeName(d));
+    }
+    // Tests talk to nothing outside this machine: a cloud API a test does not fake itself points
+    // at a closed loopback port (a test's fake sets its own address over this).
+    for (const char* api : kApis) {
+        if (!qEnvironmentVariableIsSet(api))
+            qputenv(api, "http://127.0.0.1:9");
     }
     qputenv("GPUDECK_SANDBOX_PROVISION_MS", "300");
     qputenv("GPUDECK_SANDBOX_BOOT_MS", "300");
@@ -53,6 +63,8 @@ IsolatedEnvironment::~IsolatedEnvironment()
     }
     for (const char* v : kVars)
         qunsetenv(v);
+    for (const char* api : kApis)
+        qunsetenv(api);
 }
 
 QString IsolatedEnvironment::stateDir() const
