@@ -70,9 +70,6 @@ CatalogPage::CatalogPage(QWidget* parent)
     m_search->setAccessibleName(tr("Filter plans"));
     m_minVram->setAccessibleName(tr("Minimum VRAM per GPU"));
     m_maxPrice->setAccessibleName(tr("Maximum price per hour"));
-    // Emptying the box (Ctrl+A, Backspace) means "any", not "the value it had".
-    m_minVram->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
-    m_maxPrice->setCorrectionMode(QAbstractSpinBox::CorrectToNearestValue);
 
     m_empty = new QWidget(this);
     m_empty->setObjectName(QStringLiteral("catalogEmpty"));

@@ -179,7 +179,8 @@ void MainWindow::buildActions()
     auto* addHost =
         new QAction(QIcon(QStringLiteral(":/icons/provider.svg")), tr("Add SSH &host…"), this);
     addHost->setObjectName(QStringLiteral("addHostAction"));
-    addHost->setToolTip(tr("Add one of your own machines, reached over SSH"));
+    addHost->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_H));
+    addHost->setToolTip(tr("Add one of your own machines, reached over SSH (Ctrl+Shift+H)"));
     connect(addHost, &QAction::triggered, this, &MainWindow::showAddHostDialog);
     auto* refresh = new QAction(QIcon(QStringLiteral(":/icons/refresh.svg")), tr("&Refresh"), this);
     refresh->setObjectName(QStringLiteral("refreshAction"));
@@ -239,11 +240,7 @@ void MainWindow::buildStatusBar()
     m_burnRate = new QLabel(this);
     m_burnRate->setObjectName(QStringLiteral("burnRateLabel"));
     m_burnRate->setToolTip(tr("What your running machines cost per hour, together"));
-    m_spendToday = new QLabel(this);
-    m_spendToday->setObjectName(QStringLiteral("spendTodayLabel"));
-    m_spendToday->setToolTip(tr("Destroyed today plus accrued today by live machines (estimate)"));
     statusBar()->addPermanentWidget(m_burnRate);
-    statusBar()->addPermanentWidget(m_spendToday);
 }
 
 void MainWindow::buildTray()
@@ -322,7 +319,6 @@ void MainWindow::tick()
         w->refresh();
     const double rate = m_fleet.burnRateHourly();
     m_burnRate->setText(tr("Burning %1").arg(formatHourly(rate)));
-    m_spendToday->setText(tr("Today %1").arg(formatCents(m_fleet.spendTodayCents())));
     const std::optional<Instance> selected = m_fleet.find(selectedInstanceId());
     const Provider* selectedProvider = selected ? m_fleet.provider(selected->provider) : nullptr;
     m_destroyAction->setEnabled(selectedProvider && selectedProvider->capabilities().destroy);

@@ -85,7 +85,6 @@ private:
     QListView* m_instances = nullptr;
     InstanceListModel* m_instanceModel = nullptr;
     QLabel* m_burnRate = nullptr;
-    QLabel* m_spendToday = nullptr;
     QSystemTrayIcon* m_tray = nullptr;
     QAction* m_destroyAction = nullptr;
     QHash<QString, QPointer<InstanceWorkspace>> m_workspaces;

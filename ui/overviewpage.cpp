@@ -1,5 +1,6 @@
 #include "overviewpage.h"
 
+#include "meter.h"
 #include "statusicons.h"
 
 #include <QClipboard>
@@ -178,7 +179,13 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
     m_timeline->parentWidget()->setVisible(canDestroy); // own machines are not launched
     m_plan->setText(
         QStringLiteral("%1 · %2× %3 · %4").arg(i.planId).arg(i.gpuCount).arg(i.gpuModel, i.region));
-    m_rate->setText(formatHourly(i.priceHourly));
+    // The one rate shown everywhere (status bar, guard, recap): compute plus storage.
+    const HourlyRate rate = hourlyRate(i);
+    m_rate->setText(rate.storageUsd > 0
+                        ? tr("%1 (%2 compute + %3 storage)")
+                              .arg(formatHourly(rate.totalUsd()), formatHourly(rate.computeUsd),
+                                   formatHourly(rate.storageUsd))
+                        : formatHourly(rate.totalUsd()));
     m_billing->setText(i.billing.describe());
     m_uptime->setText(formatDuration(c.runningSeconds));
     m_cost->setText(tr("%1 <small>(billed %2; estimate from the launch-time price)</small>")

@@ -19,6 +19,7 @@
 #include "terminaltabs.h"
 #include "terminalview.h"
 #include "testenv.h"
+#include "theme.h"
 #include "transferqueue.h"
 
 #include <QAbstractButton>
@@ -403,14 +404,6 @@ void TestMainWindow::catalogFilters()
     QCOMPARE(view->model()->rowCount(), all);
     QVERIFY(!empty->isVisible());
     QVERIFY(status->text().startsWith(QStringLiteral("%1 plans").arg(all)));
-
-    // Emptying the VRAM box means "any" (it used to restore the old value).
-    vram->setValue(48);
-    vram->setFocus();
-    QTest::keyClick(vram, Qt::Key_A, Qt::ControlModifier);
-    QTest::keyClick(vram, Qt::Key_Backspace);
-    vram->clearFocus(); // editing finished
-    QCOMPARE(vram->value(), 0.0);
 
     // Tab leaves the table instead of walking its cells.
     view->setFocus();
@@ -822,6 +815,27 @@ void TestMainWindow::settingsApplyToOpenTerminalsAndTransfers()
     QCOMPARE(pane->surface()->scrollbackLimit(), 2500);
     QCOMPARE(pane->view()->terminalFont().pointSize(), 15);
     QCOMPARE(m_window->findChild<TransferQueue*>()->maxParallel(), 5);
+    QVERIFY(!isDarkPalette());
+
+    // The dark theme applies at once to the open window, and "follow the system" undoes it.
+    action->trigger();
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("settingsDialog"))));
+    auto* theme = dialog->findChild<QComboBox*>(QStringLiteral("themeBox"));
+    theme->setCurrentIndex(theme->findData(QStringLiteral("dark")));
+    buttons = dialog->findChild<QDialogButtonBox*>(QStringLiteral("settingsButtons"));
+    QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QVERIFY(isDarkPalette());
+    QCOMPARE(m_settings->theme(), QStringLiteral("dark"));
+    workspace->findChild<QTabWidget*>(QStringLiteral("instanceTabs"))->setCurrentIndex(0);
+    QTest::qWait(100);
+    screenshot(m_window.get(), QStringLiteral("main-window-dark.png"));
+    action->trigger();
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("settingsDialog"))));
+    theme = dialog->findChild<QComboBox*>(QStringLiteral("themeBox"));
+    theme->setCurrentIndex(theme->findData(QStringLiteral("system")));
+    buttons = dialog->findChild<QDialogButtonBox*>(QStringLiteral("settingsButtons"));
+    QTest::mouseClick(buttons->button(QDialogButtonBox::Ok), Qt::LeftButton);
+    QVERIFY(!isDarkPalette());
     // A terminal opened later gets them too.
     TerminalPane* later = workspace->openTerminal();
     QCOMPARE(later->surface()->scrollbackLimit(), 2500);
