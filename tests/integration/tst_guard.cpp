@@ -364,8 +364,9 @@ void TestGuard::failedDownloadKeepsMachine()
     QVERIFY(failed.wait(30000));
     QVERIFY(argText(failed, 0, 1).contains(QStringLiteral("NOT destroyed")));
     QCOMPARE(destroyed.count(), 0);
-    Result<Instance> still = awaitResult<Instance>(
-        [&](auto done) { m_fleet->provider(QStringLiteral("sandbox"))->getInstance(inst.id, done); });
+    Result<Instance> still = awaitResult<Instance>([&](auto done) {
+        m_fleet->provider(QStringLiteral("sandbox"))->getInstance(inst.id, done);
+    });
     QVERIFY(still.ok());
     QCOMPARE(still->status, InstanceStatus::Running);
 }
@@ -589,7 +590,8 @@ void TestGuard::startupFindsMachinesCreatedElsewhere()
     m_fleet = std::make_unique<Fleet>(AppPaths::standard());
     QVERIFY(m_fleet->open().ok());
     m_guard = std::make_unique<BillingGuard>(*m_fleet, *m_clock);
-    QVERIFY(awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); }).value().isEmpty());
+    QVERIFY(
+        awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); }).value().isEmpty());
     m_clock->set(QDateTime::currentDateTimeUtc());
     const QList<UnguardedMachine> found = unguardedMachines(*m_fleet, *m_guard, *m_clock);
     QCOMPARE(found.size(), 2);
