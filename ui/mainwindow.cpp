@@ -603,8 +603,17 @@ void MainWindow::showWelcome()
         }
         showLaunchDialog(QStringLiteral("sandbox"), plan);
     });
-    connect(dialog, &WelcomeDialog::addAccountRequested, this,
-            [this] { showSettings(QStringLiteral("accountsPage")); });
+    // Settings has no Accounts page yet: say how accounts work today instead of opening a page
+    // that is not there.
+    connect(dialog, &WelcomeDialog::addAccountRequested, this, [this] {
+        QMessageBox::information(
+            this, tr("Cloud accounts"),
+            tr("Entering cloud accounts in the app is not built yet (Settings → Accounts is "
+               "coming). Today gpudeck-cli uses them from the environment: LINODE_TOKEN, "
+               "LAMBDA_API_KEY, RUNPOD_API_KEY, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
+               "(or ~/.aws/credentials). The window lists their plans already; the Sandbox "
+               "works without any account."));
+    });
     dialog->open();
 }
 
