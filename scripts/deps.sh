@@ -26,7 +26,6 @@ packages=(
 test_packages=(
     dash zsh fish tcsh
     python3 python3-botocore
-    nodejs npm
     clang libclang-rt-14-dev
     file desktop-file-utils appstream
 )
@@ -34,7 +33,7 @@ test_packages=(
 if [ "${1:-}" = "--print" ]; then
     # The list, one per line (used by scripts/check-deps.sh).
     printf '%s\n' "${packages[@]}"
-    [ "${2:-}" = "--test" ] && printf '%s\n' "${test_packages[@]}"
+    [ "${2:-}" = "--test" ] && printf '%s\n' "${test_packages[@]}" nodejs npm
     exit 0
 fi
 if [ "${1:-}" = "--test" ]; then
@@ -55,9 +54,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# npm ships with Debian's nodejs only on some releases; Debian 12 has it as a package of its own.
-if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null 2>&1; then
+# Node.js and npm (for Prism) are installed from Debian only when the commands are missing: many
+# machines have Node.js from elsewhere (NodeSource's nodejs bundles npm and conflicts with
+# Debian's npm package, so asking apt for npm there fails).
+if [ "${1:-}" = "--test" ]; then
     as_root=()
     [ "$(id -u)" -ne 0 ] && as_root=(sudo)
-    DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y --no-install-recommends npm
+    node_missing=()
+    command -v node >/dev/null 2>&1 || node_missing+=(nodejs)
+    command -v npm >/dev/null 2>&1 || node_missing+=(npm)
+    if [ ${#node_missing[@]} -gt 0 ]; then
+        echo "Installing: ${node_missing[*]}"
+        [ ${#missing[@]} -gt 0 ] || "${as_root[@]}" apt-get update
+        DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y --no-install-recommends "${node_missing[@]}"
+    fi
 fi
