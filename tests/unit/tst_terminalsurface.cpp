@@ -221,6 +221,7 @@ private slots:
     void savedModes();
     void rectangleOperations();
     void titleStack();
+    void resizeBelowTheMargins();
 };
 
 void tst_TerminalSurface::plainTextAndCursor()
@@ -1434,6 +1435,35 @@ void tst_TerminalSurface::titleStack()
     s.feed("\x1b[22;2t\x1b]2;third\a\x1b[23;2t");
     QCOMPARE(s.title(), u"second"_s);
     QCOMPARE(titles.count(), 1); // one feed, one signal
+}
+
+void tst_TerminalSurface::resizeBelowTheMargins()
+{
+    // Scroll margins below the new size: libvterm 0.1.4 keeps a top margin past the new bottom
+    // and then scrolls a region of negative height (a negative-size memmove that fuzz_terminal
+    // found). As xterm does, a resize resets the margins and origin mode; the cursor stays.
+    TerminalSurface s(42, 16);
+    s.feed("\x1b[4;5r\x1b[?69h\x1b[3;10s\x1b[?6h");
+    s.resize(2, 1);
+    s.feed("\n\n\x1b[2;5rab\r\n\x1b" "D\x1bM\x1b[L\x1b[M\x1b[S\x1b[T");
+    s.resize(20, 6);
+    s.feed("\x1b[3;3Hx");
+    QCOMPARE(s.lineText(2), u"  x"_s);
+
+    // After the resize the margins are the whole screen: a line feed on the last row scrolls
+    // every line (with the old margins, rows 2-4, it would scroll nothing).
+    TerminalSurface t(10, 8);
+    t.feed("\x1b[2;4r\x1b[5;1Hcursor");
+    t.resize(10, 5);
+    QCOMPARE(t.cursor().row, 4);
+    QCOMPARE(t.cursor().col, 6);
+    t.feed("\x1b[1;1Hfirst\x1b[5;1H\n");
+    QCOMPARE(t.lineText(0), QString());
+    QCOMPARE(t.lineText(3), u"cursor"_s);
+    QByteArray out;
+    connect(&t, &TerminalSurface::output, this, [&out](const QByteArray& b) { out += b; });
+    t.feed("\x1b[?6$p");
+    QCOMPARE(out, QByteArray("\x1b[?6;2$y"));
 }
 
 QTEST_GUILESS_MAIN(tst_TerminalSurface)

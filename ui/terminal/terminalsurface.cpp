@@ -1842,14 +1842,39 @@ void TerminalSurface::resize(int cols, int rows)
     rows = qMax(1, rows);
     if (cols == m_cols && rows == m_rows)
         return;
+    const bool marginsSet = m_shadow.top != 0 || m_shadow.bottom != m_rows || m_shadow.left != 0 ||
+                            m_shadow.right != m_cols || m_shadow.origin;
     // The grid follows in the resize callback, with m_cols and m_rows.
     vterm_set_size(m_vt, rows, cols);
+    resetMarginsAfterResize(marginsSet);
     clampCursor();
     syncCursor();
     m_cursorChanged = true;
     damageAll();
     emit resized(m_cols, m_rows);
     flush();
+}
+
+void TerminalSurface::resetMarginsAfterResize(bool marginsSet)
+{
+    // As xterm does on a resize, the scroll margins become the whole screen and origin mode
+    // ends. libvterm 0.1.4 clamps only the bottom and right margins: a top margin left below
+    // the new bottom makes it scroll a region of negative height (a negative-size memmove that
+    // fuzz_terminal found), so the surface resets them itself. The cursor stays where it was.
+    m_shadow.bottom = m_rows;
+    m_shadow.right = m_cols;
+    if (!marginsSet)
+        return;
+    VTermPos pos;
+    vterm_state_get_cursorpos(m_state, &pos);
+    // A write that ended in ESC keeps waiting for its next byte: these are the surface's own.
+    const bool heldEsc = std::exchange(m_heldEsc, false);
+    toVterm(m_shadow.leftRight ? "\x1b[?6l\x1b[r\x1b[s" : "\x1b[?6l\x1b[r");
+    m_shadow.origin = false;
+    m_shadow.top = m_shadow.left = 0;
+    toVterm(QByteArray("\x1b[" + QByteArray::number(qBound(0, pos.row, m_rows - 1) + 1) + ';' +
+                       QByteArray::number(qBound(0, pos.col, m_cols - 1) + 1) + 'H'));
+    m_heldEsc = heldEsc;
 }
 
 TerminalCell TerminalSurface::cell(int row, int col) const

@@ -190,6 +190,7 @@ private:
     // libvterm's cursor, x = column, y = row (the surface's m_cursor lags until flush()).
     [[nodiscard]] QPoint statePosition() const;
     void clampCursor();
+    void resetMarginsAfterResize(bool marginsSet);
     void syncCursor();
     void flush();
 
