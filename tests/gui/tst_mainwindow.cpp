@@ -638,6 +638,25 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     // Dropping it back onto the list is refused (it would download to upload again).
     QVERIFY(!view->model()->canDropMimeData(dragged.get(), Qt::CopyAction, -1, -1, QModelIndex()));
 
+    // A drop while the drag's download is paused returns at once, with nothing, and the page
+    // says the download goes on (the nested event loop used before waited for it forever).
+    auto* queue = m_window->findChild<TransferQueue*>();
+    QVERIFY(queue);
+    const auto pauseNew = connect(queue, &TransferQueue::itemAdded, queue,
+                                  [queue](quint64 id) { queue->pause(id); });
+    std::unique_ptr<QMimeData> paused(view->model()->mimeData({weights}));
+    disconnect(pauseNew);
+    QVERIFY(paused && paused->hasUrls());
+    QElapsedTimer dropTime;
+    dropTime.start();
+    QVERIFY(paused->urls().isEmpty());
+    QVERIFY2(dropTime.elapsed() < 2000, QByteArray::number(dropTime.elapsed()).constData());
+    QVERIFY2(workspace->findChild<QLabel*>(QStringLiteral("filesStatus"))
+                 ->text()
+                 .contains(QLatin1String("had not arrived")),
+             qPrintable(workspace->findChild<QLabel*>(QStringLiteral("filesStatus"))->text()));
+    queue->cancelAll();
+
     // Download it back.
     QTemporaryDir back;
     workspace->files()->download(
