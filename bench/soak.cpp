@@ -10,13 +10,24 @@
 // (the app: 2000), the terminal prints --lines-per-second, and the scrollback limit is
 // --scrollback lines (the app: 10,000) so the cap is reached within the run.
 //
-//   QT_QPA_PLATFORM=offscreen gpudeck-bench-soak [--machines 4] [--minutes 60]
+// --window runs the same inside the app's main window: each machine's workspace tab is open on
+// its Monitor page (the window's own monitors, at the app's rate, with their charts), so the
+// chart series, the instance list and the status bar are measured too.
+//
+//   QT_QPA_PLATFORM=offscreen gpudeck-bench-soak [--machines 4] [--minutes 60] [--window]
 //       [--interval-ms 2000] [--lines-per-second 5] [--scrollback 10000] [--sample-seconds 60]
 #include "await.h"
 #include "fleet.h"
 #include "gpumonitor.h"
+#include "instanceworkspace.h"
 #include "logging.h"
+#include "mainwindow.h"
+#include "monitorhub.h"
+#include "monitorpage.h"
+#include "settings.h"
+#include "registry.h"
 #include "remote.h"
+#include "resources.h"
 #include "shellsession.h"
 #include "terminalsurface.h"
 #include "terminalview.h"
@@ -25,6 +36,7 @@
 #include <QCommandLineParser>
 #include <QElapsedTimer>
 #include <QFile>
+#include <QTabWidget>
 #include <QTemporaryDir>
 #include <QTextStream>
 #include <QTimer>
@@ -60,6 +72,7 @@ double mib(double bytes)
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
+    initResources();
     installDefaultLogRules();
     QCommandLineParser parser;
     parser.addHelpOption();
@@ -73,7 +86,10 @@ int main(int argc, char* argv[])
     option("lines-per-second", "Lines the terminal prints per second.", "5");
     option("scrollback", "Terminal scrollback limit in lines (the app: 10000).", "10000");
     option("sample-seconds", "Seconds between memory samples.", "60");
+    parser.addOption({QStringLiteral("window"),
+                      QStringLiteral("Run inside the main window, each machine's Monitor tab open.")});
     parser.process(app);
+    const bool inWindow = parser.isSet(QStringLiteral("window"));
     auto value = [&](const char* name) { return parser.value(QLatin1String(name)).toInt(); };
     const int machines = value("machines");
     const int minutes = value("minutes");
@@ -86,6 +102,9 @@ int main(int argc, char* argv[])
     QTemporaryDir home;
     for (const char* v : {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"})
         qputenv(v, QFile::encodeName(home.path() + QLatin1Char('/') + QLatin1String(v)));
+    // Only the Sandbox's machines: every cloud API points at a closed loopback port (the
+    // window's catalog asks every provider), unless the environment already says otherwise.
+    ProviderRegistry::builtin().redirectApis("http://127.0.0.1:9");
     Fleet fleet(AppPaths::standard());
     if (!fleet.open().ok())
         return 1;
@@ -104,9 +123,28 @@ int main(int argc, char* argv[])
             return 1;
         }
         launched.push_back(m.value());
+        if (inWindow)
+            continue; // the window's own monitors, below
         monitors.push_back(std::make_unique<GpuMonitor>(
             endpointFor(m.value(), fleet.keyPathFor(m.value()), fleet.paths()), intervalMs));
         monitors.back()->start();
+    }
+
+    // The window, with every machine's workspace open on its Monitor page.
+    std::unique_ptr<Settings> settings;
+    std::unique_ptr<MainWindow> window;
+    MonitorHub* hub = nullptr;
+    if (inWindow) {
+        settings = std::make_unique<Settings>(fleet.paths());
+        window = std::make_unique<MainWindow>(fleet, *settings);
+        window->resize(1280, 800);
+        window->show();
+        hub = window->findChild<MonitorHub*>();
+        for (const Instance& m : launched) {
+            InstanceWorkspace* w = window->openWorkspace(m.id);
+            if (auto* tabs = w ? w->findChild<QTabWidget*>() : nullptr)
+                tabs->setCurrentWidget(w->monitor());
+        }
     }
 
     // The terminal as the app has it: shell session -> surface -> view, on the first machine.
@@ -147,7 +185,16 @@ int main(int argc, char* argv[])
         const struct mallinfo2 mi = mallinfo2();
         size_t series = 0;
         qint64 samples = 0;
-        for (const auto& m : monitors) {
+        std::vector<const GpuMonitor*> all;
+        for (const auto& m : monitors)
+            all.push_back(m.get());
+        if (hub) {
+            for (const Instance& i : launched) {
+                if (const GpuMonitor* m = hub->existing(i.id))
+                    all.push_back(m);
+            }
+        }
+        for (const GpuMonitor* m : all) {
             samples += m->samplesReceived();
             for (const GpuTrack& t : m->gpus())
                 series += t.utilization.memoryBytes() + t.memoryPercent.memoryBytes() +
@@ -166,7 +213,7 @@ int main(int argc, char* argv[])
     QObject::connect(&every, &QTimer::timeout, [&] {
         sample(QString::number(static_cast<double>(clock.elapsed()) / 60000.0, 'f', 1));
         if (clock.elapsed() >= qint64(minutes) * 60000)
-            app.quit();
+            QCoreApplication::exit(0); // not quit(): that closes the window, which asks first
     });
     every.start(sampleSeconds * 1000);
     app.exec();
@@ -178,6 +225,8 @@ int main(int argc, char* argv[])
     view.reset();
     surface.reset();
     monitors.clear();
+    window.reset();
+    hub = nullptr;
     for (const Instance& m : launched) {
         (void)awaitResult<Recap>([&](Callback<Recap> done) { fleet.destroy(m.id, done); });
     }

@@ -1,5 +1,7 @@
 #include "registry.h"
 
+#include "restclient.h"
+
 namespace gpudeck {
 
 const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const
@@ -9,6 +11,19 @@ const ProviderRegistry::Entry* ProviderRegistry::find(const QString& id) const
             return &e;
     }
     return nullptr;
+}
+
+QList<QByteArray> ProviderRegistry::redirectApis(const QByteArray& base) const
+{
+    QList<QByteArray> set;
+    for (const Entry& e : m_entries) {
+        const QByteArray var = RestClient::baseUrlVariable(e.id);
+        if (!qEnvironmentVariableIsSet(var.constData())) {
+            qputenv(var.constData(), base);
+            set << var;
+        }
+    }
+    return set;
 }
 
 } // namespace gpudeck

@@ -28,6 +28,11 @@ public:
     [[nodiscard]] const std::vector<Entry>& entries() const { return m_entries; }
     [[nodiscard]] const Entry* find(const QString& id) const;
 
+    // Points every provider's API at `base` where the environment names no address of its own
+    // (GPUDECK_API_BASE_<ID>): tests and benchmarks reach nothing outside this machine.
+    // Returns the variables it set.
+    QList<QByteArray> redirectApis(const QByteArray& base) const;
+
     // The registry with every built-in provider (see builtin.cpp).
     static const ProviderRegistry& builtin();
 

@@ -106,11 +106,15 @@ RestClient::RestClient(RestConfig config, QObject* parent)
 
 RestClient::~RestClient() = default;
 
+QByteArray RestClient::baseUrlVariable(const QString& providerId)
+{
+    return "GPUDECK_API_BASE_" + providerId.toUpper().toLatin1();
+}
+
 QString RestClient::resolveBaseUrl(const QString& providerId, const QString& setting,
                                    const QString& defaultBaseUrl)
 {
-    const QByteArray var = "GPUDECK_API_BASE_" + providerId.toUpper().toLatin1();
-    QString base = qEnvironmentVariable(var.constData());
+    QString base = qEnvironmentVariable(baseUrlVariable(providerId).constData());
     if (base.isEmpty())
         base = setting;
     if (base.isEmpty())

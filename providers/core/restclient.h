@@ -86,6 +86,8 @@ public:
     explicit RestClient(RestConfig config, QObject* parent = nullptr);
     ~RestClient() override;
 
+    // The environment variable that overrides a provider's API address: GPUDECK_API_BASE_<ID>.
+    [[nodiscard]] static QByteArray baseUrlVariable(const QString& providerId);
     // GPUDECK_API_BASE_<ID> if set, else the setting, else the default. No trailing slash.
     [[nodiscard]] static QString resolveBaseUrl(const QString& providerId, const QString& setting,
                                                 const QString& defaultBaseUrl);

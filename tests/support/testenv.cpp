@@ -1,5 +1,7 @@
 #include "testenv.h"
 
+#include "registry.h"
+
 #include <QCoreApplication>
 #include <QDir>
 #include <QFile>
@@ -11,10 +13,6 @@
 namespace gpudeck::test {
 
 namespace {
-const char* const kApis[] = {"GPUDECK_API_BASE_LINODE",       "GPUDECK_API_BASE_LAMBDA",
-                             "GPUDECK_API_BASE_RUNPOD",       "GPUDECK_API_BASE_VAST",
-                             "GPUDECK_API_BASE_DIGITALOCEAN", "GPUDECK_API_BASE_AWS",
-                             "GPUDECK_API_BASE_GCE"};
 const char* const kVars[] = {"XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME",
                              "XDG_CACHE_HOME"};
 const char* const kDirs[] = {"config", "data", "state", "cache"};
@@ -29,10 +27,7 @@ IsolatedEnvironment::IsolatedEnvironment()
     }
     // Tests talk to nothing outside this machine: a cloud API a test does not fake itself points
     // at a closed loopback port (a test's fake sets its own address over this).
-    for (const char* api : kApis) {
-        if (!qEnvironmentVariableIsSet(api))
-            qputenv(api, "http://127.0.0.1:9");
-    }
+    m_redirected = ProviderRegistry::builtin().redirectApis("http://127.0.0.1:9");
     qputenv("GPUDECK_SANDBOX_PROVISION_MS", "300");
     qputenv("GPUDECK_SANDBOX_BOOT_MS", "300");
     qputenv("GPUDECK_SANDBOX_DESTROY_MS", "100");
@@ -63,8 +58,8 @@ IsolatedEnvironment::~IsolatedEnvironment()
     }
     for (const char* v : kVars)
         qunsetenv(v);
-    for (const char* api : kApis)
-        qunsetenv(api);
+    for (const QByteArray& api : m_redirected)
+        qunsetenv(api.constData());
 }
 
 QString IsolatedEnvironment::stateDir() const

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <QByteArray>
+#include <QList>
 #include <QString>
 #include <QTemporaryDir>
 
@@ -18,6 +20,7 @@ public:
 
 private:
     QTemporaryDir m_dir;
+    QList<QByteArray> m_redirected; // the cloud API variables it pointed at a closed port
 };
 
 // ../shared (specs, captures, logs), from GPUDECK_SHARED_DIR; empty when it is absent.
