@@ -1,5 +1,7 @@
 #include "tarreader.h"
 
+#include "numbers.h"
+
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -317,8 +319,8 @@ Result<void> Reader::parsePax()
             m_nextSize = v;
         } else if (key == "mtime") {
             const double v = value.toDouble(&ok);
-            if (ok && v >= 0)
-                m_nextMtime = static_cast<qint64>(std::floor(v));
+            if (const std::optional<qint64> whole = wholeNumber(v); ok && v >= 0 && whole)
+                m_nextMtime = *whole;
         }
         pos += len;
     }

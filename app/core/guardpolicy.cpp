@@ -1,5 +1,7 @@
 #include "guardpolicy.h"
 
+#include "numbers.h"
+
 namespace gpudeck {
 
 QString actionName(GuardPolicy::Action a)
@@ -25,7 +27,8 @@ GuardPolicy GuardPolicy::fromJson(const QJsonObject& o)
     GuardPolicy p;
     auto num = [&](const char* key, qint64 fallback) {
         const QJsonValue v = o.value(QLatin1String(key));
-        return v.isDouble() && v.toDouble() >= 0 ? static_cast<qint64>(v.toDouble()) : fallback;
+        return v.isDouble() && v.toDouble() >= 0 ? wholeNumber(v.toDouble()).value_or(fallback)
+                                                 : fallback;
     };
     p.idleTimeoutSeconds = num("idle_timeout_seconds", p.idleTimeoutSeconds);
     p.maxLifetimeSeconds = num("max_lifetime_seconds", p.maxLifetimeSeconds);

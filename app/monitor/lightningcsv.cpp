@@ -8,6 +8,9 @@
 // from 0 in the file and from 1 here. An epoch is complete once a row of a later epoch arrives,
 // or at the end of the file.
 #include "logformats.h"
+#include "numbers.h"
+
+#include <limits>
 
 namespace gpudeck::monitor::detail {
 
@@ -47,7 +50,10 @@ public:
         const auto epochValue = parseDouble(cells[m_epochColumn]);
         if (!epochValue)
             return; // a row without epoch (some loggers write those for test metrics)
-        const int number = static_cast<int>(*epochValue) + 1;
+        const std::optional<qint64> epoch = wholeNumber(*epochValue);
+        if (!epoch || *epoch < 0 || *epoch >= std::numeric_limits<int>::max())
+            return; // not an epoch number
+        const int number = static_cast<int>(*epoch) + 1;
         Epoch* last = lastEpoch();
         if (last && number < last->number) {
             finishLast();
@@ -62,9 +68,10 @@ public:
             const auto v = parseDouble(cells[i]);
             if (!v)
                 continue;
-            if (i == m_stepColumn)
-                e.stepsDone = static_cast<qint64>(*v);
-            else
+            if (i == m_stepColumn) {
+                if (const std::optional<qint64> steps = wholeNumber(*v))
+                    e.stepsDone = *steps;
+            } else
                 e.metrics.insert(m_columns[i], *v);
         }
         touched();

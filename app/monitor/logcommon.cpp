@@ -1,6 +1,7 @@
 // What the log format parsers share: the run/epoch bookkeeping of FormatParser, number and
 // duration readers, and the per-line format detection.
 #include "logformats.h"
+#include "numbers.h"
 
 #include "loosejson.h"
 
@@ -191,8 +192,10 @@ int epochGroup(double epoch)
 {
     if (!(epoch > 0))
         return 0;
-    // 1.0000001 from float accumulation is still the end of epoch 1.
-    return static_cast<int>(std::ceil(epoch - 1e-6));
+    // 1.0000001 from float accumulation is still the end of epoch 1. A number no epoch count
+    // reaches (a damaged log) is no epoch.
+    const std::optional<qint64> group = wholeNumber(std::ceil(epoch - 1e-6));
+    return group && *group < std::numeric_limits<int>::max() ? static_cast<int>(*group) : 0;
 }
 
 namespace {

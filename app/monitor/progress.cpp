@@ -1,5 +1,7 @@
 #include "progress.h"
 
+#include "numbers.h"
+
 #include <algorithm>
 #include <cmath>
 
@@ -87,7 +89,7 @@ std::optional<qint64> projectedCostCents(const EtaEstimate& eta, double hourlyUs
     const auto usd = projectedCostUsd(eta, hourlyUsd);
     if (!usd)
         return std::nullopt;
-    return static_cast<qint64>(std::floor(*usd * 100.0 + 0.5));
+    return wholeNumber(*usd * 100.0 + 0.5); // nothing for a log's absurd numbers
 }
 
 } // namespace gpudeck::monitor

@@ -581,6 +581,15 @@ void TestLogParsers::lightningNanAndHuge()
                                       "1,199,nan,,\n"
                                       "1,199,,0.7,0.7\n");
     QCOMPARE(sparse.first().epochs.size(), 2);
+    // Numbers past any integer in the epoch and step columns (fuzz_logparser: 2e84 reached an
+    // undefined double-to-integer conversion): such a row is no epoch, such a step no count.
+    const QList<Run> absurd = parseOk("step,epoch,loss\n"
+                                      "2e84,0,0.5\n"
+                                      "3,1e300,0.4\n"
+                                      "4,1,0.3\n");
+    QCOMPARE(absurd.first().epochs.size(), 2);
+    QCOMPARE(absurd.first().epochs.first().stepsDone, std::optional<qint64>());
+    QCOMPARE(absurd.first().epochs.last().stepsDone, std::optional<qint64>(4));
     const Epoch& e0 = sparse.first().epochs[0];
     QCOMPARE(e0.metrics.value(QStringLiteral("train_loss")), 0.8);
     QCOMPARE(e0.metrics.value(QStringLiteral("val_loss")), 0.85);
