@@ -1,5 +1,6 @@
 #include "billing.h"
 
+#include <algorithm>
 #include <cmath>
 
 namespace gpudeck {
@@ -59,7 +60,10 @@ Cost costOf(const Instance& inst, const QDateTime& end)
             c.billedSeconds += billedFor(secondsBetween(iv.start, stop), rule);
         }
     }
-    c.computeCents = computeCentsFor(priceMicros(inst.priceHourly), c.billedSeconds);
+    const qint64 microsPerHour = priceMicros(inst.priceHourly);
+    c.computeCents = computeCentsFor(microsPerHour, c.billedSeconds);
+    c.computeMicroUsd = (microsPerHour * c.billedSeconds + 1800) / 3600;
+    const qint64 uncapped = c.computeCents;
     if (rule.monthlyCapUsd > 0) {
         // Linode: hourly up to the monthly price, per 730-hour month begun.
         const qint64 month = 730LL * 3600LL;
@@ -68,11 +72,14 @@ Cost costOf(const Instance& inst, const QDateTime& end)
     }
     if (c.billedSeconds > 0)
         c.computeCents = std::max<qint64>(c.computeCents, rule.minimumCents);
+    if (c.computeCents != uncapped) // a cap or a minimum in whole cents decides the amount
+        c.computeMicroUsd = c.computeCents * 10'000;
     if (rule.storageUsdPerGbMonth > 0 && inst.diskGb > 0) {
         // Disks bill per second of existence; a month is 730 hours in every provider's sheet.
         const double usd = inst.diskGb * rule.storageUsdPerGbMonth *
                            static_cast<double>(c.wallSeconds) / (730.0 * 3600.0);
         c.storageCents = std::llround(usd * 100.0);
+        c.storageMicroUsd = std::llround(usd * 1e6);
     }
     return c;
 }
@@ -99,13 +106,26 @@ qint64 estimateCents(double hourlyUsd, const BillingRule& rule, double hours)
 
 QString formatCents(qint64 cents)
 {
-    const qint64 whole = std::llabs(cents) / 100;
-    const qint64 frac = std::llabs(cents) % 100;
-    QString digits = QString::number(whole);
+    return formatMicroUsd(cents * 10'000, 2);
+}
+
+QString formatMicroUsd(qint64 microUsd, int decimals)
+{
+    decimals = std::clamp(decimals, 2, 6);
+    qint64 unit = 1;
+    for (int d = decimals; d < 6; ++d)
+        unit *= 10;
+    qint64 scaled = std::llabs(microUsd);
+    scaled = (scaled + unit / 2) / unit; // in units of the last shown decimal
+    qint64 oneDollar = 1;
+    for (int d = 0; d < decimals; ++d)
+        oneDollar *= 10;
+    QString digits = QString::number(scaled / oneDollar);
     for (qsizetype i = digits.size() - 3; i > 0; i -= 3)
         digits.insert(i, QLatin1Char(','));
-    return (cents < 0 ? QStringLiteral("-$") : QStringLiteral("$")) + digits + QLatin1Char('.') +
-           QStringLiteral("%1").arg(frac, 2, 10, QLatin1Char('0'));
+    const bool negative = microUsd < 0 && scaled > 0;
+    return (negative ? QStringLiteral("-$") : QStringLiteral("$")) + digits + QLatin1Char('.') +
+           QStringLiteral("%1").arg(scaled % oneDollar, decimals, 10, QLatin1Char('0'));
 }
 
 QString formatHourly(double usdPerHour)

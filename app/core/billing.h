@@ -15,7 +15,12 @@ struct Cost {
     qint64 billedSeconds = 0;  // what the rule charges compute for
     qint64 computeCents = 0;
     qint64 storageCents = 0;
+    // The same amounts in millionths of a dollar, before the rounding to cents: a live meter
+    // shows sub-cent digits so that it visibly moves (a $0.35/h machine makes a cent per 103 s).
+    qint64 computeMicroUsd = 0;
+    qint64 storageMicroUsd = 0;
     [[nodiscard]] qint64 totalCents() const { return computeCents + storageCents; }
+    [[nodiscard]] qint64 totalMicroUsd() const { return computeMicroUsd + storageMicroUsd; }
 };
 
 // Cost of `instance` from its creation until `end` (now, for a live meter; the confirmed
@@ -28,7 +33,9 @@ struct Cost {
 // Cost of running a plan for `hours` (the launch dialog's estimate), in cents.
 [[nodiscard]] qint64 estimateCents(double hourlyUsd, const BillingRule& rule, double hours);
 
-[[nodiscard]] QString formatCents(qint64 cents);       // "$1,234.56"
+[[nodiscard]] QString formatCents(qint64 cents); // "$1,234.56"
+// Millionths of a dollar with 2 to 6 decimals, rounded half up: "$0.0123", "$1,234.5678".
+[[nodiscard]] QString formatMicroUsd(qint64 microUsd, int decimals);
 [[nodiscard]] QString formatHourly(double usdPerHour); // "$1.29/h"
 [[nodiscard]] QString formatDuration(qint64 seconds);  // "2 h 05 min", "3 min 07 s"
 [[nodiscard]] double centsToUsd(qint64 cents);

@@ -342,6 +342,12 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
                        QStringLiteral("%1 cannot launch machines.").arg(p->displayName())));
         return;
     }
+    if (request.spot && !p->capabilities().spot) {
+        done(makeError(ErrorCode::Unsupported,
+                       QStringLiteral("%1 has no spot or interruptible machines; launch on demand.")
+                           .arg(p->displayName())));
+        return;
+    }
     Result<QString> pub = ssh::publicKeyLine(m_paths.appKey());
     if (!pub.ok()) {
         done(pub.error());

@@ -2,6 +2,8 @@
 
 #include "ledger.h"
 
+#include <algorithm>
+
 namespace gpudeck {
 
 namespace {
@@ -35,16 +37,27 @@ HourlyRate hourlyRate(const Instance& instance)
     return r;
 }
 
-HourlyRate runningRate(const Plan& plan)
+HourlyRate runningRate(const Plan& plan, bool spot)
 {
-    return {plan.onDemandHourly, storageHourlyUsd(plan.diskGb, plan.billing)};
+    const double compute = spot && plan.spotHourly ? *plan.spotHourly : plan.onDemandHourly;
+    return {compute, storageHourlyUsd(plan.diskGb, plan.billing)};
 }
 
-qint64 estimateWithStorageCents(const Plan& plan, double hours)
+qint64 estimateWithStorageCents(const Plan& plan, double hours, bool spot)
 {
-    const double storageUsd = storageHourlyUsd(plan.diskGb, plan.billing) * hours;
-    return estimateCents(plan.onDemandHourly, plan.billing, hours) +
-           std::llround(storageUsd * 100.0);
+    const HourlyRate rate = runningRate(plan, spot);
+    return estimateCents(rate.computeUsd, plan.billing, hours) +
+           std::llround(rate.storageUsd * hours * 100.0);
+}
+
+QString formatCostSoFar(const Instance& instance, const QDateTime& now)
+{
+    const HourlyRate rate = hourlyRate(instance);
+    // What one billing step adds: compute per granule of the rule, storage per second.
+    const double step =
+        std::max(rate.computeUsd * instance.billing.granularitySeconds(), rate.storageUsd) / 3600.0;
+    const int decimals = step <= 0 || step >= 0.01 ? 2 : step >= 0.001 ? 3 : 4;
+    return formatMicroUsd(costOf(instance, now).totalMicroUsd(), decimals);
 }
 
 double burnRateUsd(const QList<Instance>& instances)

@@ -24,10 +24,15 @@ struct HourlyRate {
 
 [[nodiscard]] double storageHourlyUsd(double diskGb, const BillingRule& rule);
 [[nodiscard]] HourlyRate hourlyRate(const Instance& instance);
-// While running: the plan's price plus its disk.
-[[nodiscard]] HourlyRate runningRate(const Plan& plan);
+// While running: the plan's price (its spot price with `spot`, where it has one) plus its disk.
+[[nodiscard]] HourlyRate runningRate(const Plan& plan, bool spot = false);
 // The launch dialog's "N hours cost": compute under the rule (minimum, rounding) plus storage.
-[[nodiscard]] qint64 estimateWithStorageCents(const Plan& plan, double hours);
+[[nodiscard]] qint64 estimateWithStorageCents(const Plan& plan, double hours, bool spot = false);
+// "Cost so far" as every view shows it (Overview, instance list): the exact amount at `now`,
+// with enough decimals that one billing step of this machine moves the last digit ($0.0123 at
+// $0.35/h per second; $1.50 on an hour-rounded plan). Views that show it side by side pass the
+// same `now` so they cannot disagree.
+[[nodiscard]] QString formatCostSoFar(const Instance& instance, const QDateTime& now);
 // Sum of hourlyRate() over the machines that exist.
 [[nodiscard]] double burnRateUsd(const QList<Instance>& instances);
 

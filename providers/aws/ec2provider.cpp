@@ -62,6 +62,15 @@ QString Ec2Provider::guardNote() const
         "terminated.");
 }
 
+QString Ec2Provider::spotNote() const
+{
+    return QStringLiteral(
+        "AWS may take a Spot instance back whenever it needs the capacity, with a two-minute "
+        "warning. GPUDeck asks for it to be terminated then: its disk is deleted and work not "
+        "saved elsewhere is lost; you pay for the time it ran. A Spot instance cannot be "
+        "stopped, only terminated, and its price follows demand.");
+}
+
 QString Ec2Provider::selfStopCommand() const
 {
     // InstanceInitiatedShutdownBehavior=terminate: an OS shutdown ends the instance.

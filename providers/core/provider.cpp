@@ -20,6 +20,11 @@ bool Provider::selfStopSurvivesReboot() const
     return false;
 }
 
+QString Provider::spotNote() const
+{
+    return {};
+}
+
 void Provider::stop(const QString& /*id*/, Callback<Instance> done)
 {
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("stop")));

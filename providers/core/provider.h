@@ -55,6 +55,10 @@ public:
     [[nodiscard]] virtual QString selfStopCommand() const;
     // Whether the watchdog should start again after the machine reboots (a boot hook).
     [[nodiscard]] virtual bool selfStopSurvivesReboot() const;
+    // What LaunchRequest::spot buys on this provider, in the user's words: the lower price's
+    // rule, chiefly when the provider may take the machine back and what is lost then. Empty
+    // where the provider has no spot offer (capabilities().spot is false).
+    [[nodiscard]] virtual QString spotNote() const;
 
     virtual void fetchCatalog(Callback<Catalog> done) = 0;
     virtual void listInstances(Callback<QList<Instance>> done) = 0;

@@ -67,6 +67,15 @@ QString RunPodProvider::guardNote() const
         "pod, which the desktop guard does only while GPUDeck runs with your API key.");
 }
 
+QString RunPodProvider::spotNote() const
+{
+    return QStringLiteral(
+        "The lower price launches the pod in RunPod's Community Cloud (machines of third-party "
+        "hosts) instead of its Secure Cloud. It is an on-demand pod, not an interruptible one, "
+        "but RunPod promises less reliability there: keep what matters on a volume or "
+        "download it.");
+}
+
 QString RunPodProvider::selfStopCommand() const
 {
     // RunPod puts RUNPOD_POD_ID and an API key scoped to the pod into every pod, with runpodctl.

@@ -21,6 +21,7 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
     QString selfStopCommand() const override;
+    QString spotNote() const override;
 
     void fetchCatalog(Callback<Catalog> done) override;
     void listInstances(Callback<QList<Instance>> done) override;

@@ -507,6 +507,11 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
                                         "digits, dots, dashes or underscores, starting with a "
                                         "letter or digit.")
                              .arg(req.name));
+    if (req.spot && !plan->spotHourly)
+        return makeError(ErrorCode::InvalidInput,
+                         QStringLiteral("The Sandbox plan %1 has no spot price; launch it "
+                                        "on demand or pick a plan with a spot price.")
+                             .arg(plan->id));
     if (req.sshPublicKeys.isEmpty())
         return makeError(
             ErrorCode::InvalidInput,
@@ -575,7 +580,8 @@ Result<Instance> SandboxStore::launch(const LaunchRequest& req)
         if (parts.size() > 1)
             i.hostKeySha256 = QString::fromLatin1(parts.at(1));
     }
-    i.priceHourly = plan->onDemandHourly;
+    // Spot is honoured as a price only: a Sandbox machine is never interrupted.
+    i.priceHourly = req.spot ? *plan->spotHourly : plan->onDemandHourly;
     i.diskGb = plan->diskGb;
     i.gpuCount = plan->gpuCount;
     i.gpuModel = plan->gpuModel;

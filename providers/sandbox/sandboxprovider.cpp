@@ -23,7 +23,7 @@ ProviderCapabilities SandboxProvider::capabilities() const
     c.destroy = true;
     c.stopStart = true;
     c.liveCatalog = false;
-    c.spot = false;
+    c.spot = true; // the spot price is billed; interruptions are not simulated (spotNote)
     return c;
 }
 
@@ -33,6 +33,14 @@ QString SandboxProvider::guardNote() const
         "Sandbox machines run on this computer and cost nothing real; their prices and billing "
         "rules are simulated so you can try the cost meter, the guard and the recap. Plans marked "
         "\"hourly\" bill every started hour and keep billing while stopped, like Linode.");
+}
+
+QString SandboxProvider::spotNote() const
+{
+    return QStringLiteral(
+        "On a real cloud a spot machine may be stopped by the provider whenever it needs the "
+        "capacity, often with only a minute or two of warning; work not saved elsewhere is lost "
+        "and is not refunded. The Sandbox bills the simulated spot price but never interrupts.");
 }
 
 QString SandboxProvider::selfStopCommand() const

@@ -26,6 +26,7 @@ public:
     QString guardNote() const override;
     // The machine's own power switch (bin/gpudeck-poweroff, see poweroff.h).
     QString selfStopCommand() const override;
+    QString spotNote() const override;
 
     void fetchCatalog(Callback<Catalog> done) override;
     void listInstances(Callback<QList<Instance>> done) override;

@@ -25,6 +25,7 @@ private slots:
     void cleanup();
     void launchExecDestroyLeavesNothing();
     void launchIsIdempotentPerClientToken();
+    void spotLaunchBillsTheSpotPrice();
     void badRequestsAreRefusedWithReasons_data();
     void badRequestsAreRefusedWithReasons();
     void stopAndStartKeepBillingIntervals();
@@ -151,20 +152,44 @@ void TestSandbox::launchIsIdempotentPerClientToken()
     QVERIFY(m_fleet->interruptedLaunches().isEmpty());
 }
 
+void TestSandbox::spotLaunchBillsTheSpotPrice()
+{
+    const Provider* sandbox = m_fleet->provider(QStringLiteral("sandbox"));
+    QVERIFY(sandbox->capabilities().spot);
+    QVERIFY(sandbox->spotNote().contains(QLatin1String("never interrupts")));
+    LaunchRequest req;
+    req.planId = QStringLiteral("t4-1x"); // $0.35/h on demand, $0.11/h spot
+    req.spot = true;
+    Result<Instance> r = awaitResult<Instance>(
+        [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
+    QVERIFY2(r.ok(), r.ok() ? "" : qPrintable(r.error().message));
+    QCOMPARE(r->priceHourly, 0.11);
+    // The price stays with the machine: what the provider lists later is what the meter uses.
+    (void)awaitResult<QList<Error>>([&](Callback<QList<Error>> done) {
+        m_fleet->refresh([done](QList<Error> e) { done(e); });
+    });
+    QCOMPARE(m_fleet->find(r->id)->priceHourly, 0.11);
+}
+
 void TestSandbox::badRequestsAreRefusedWithReasons_data()
 {
     QTest::addColumn<QString>("plan");
     QTest::addColumn<QString>("region");
     QTest::addColumn<QString>("name");
     QTest::addColumn<QString>("mentions");
+    QTest::addColumn<bool>("spot");
     QTest::newRow("unknown plan") << QStringLiteral("v100-9x") << QStringLiteral("")
                                   << QStringLiteral("")
-                                  << QStringLiteral("plans --provider sandbox");
-    QTest::newRow("unknown region") << QStringLiteral("t4-1x") << QStringLiteral("mars-1")
-                                    << QStringLiteral("") << QStringLiteral("local-1, local-2");
+                                  << QStringLiteral("plans --provider sandbox") << false;
+    QTest::newRow("unknown region")
+        << QStringLiteral("t4-1x") << QStringLiteral("mars-1") << QStringLiteral("")
+        << QStringLiteral("local-1, local-2") << false;
     QTest::newRow("bad name") << QStringLiteral("t4-1x") << QStringLiteral("")
                               << QStringLiteral("../etc")
-                              << QStringLiteral("not a valid machine name");
+                              << QStringLiteral("not a valid machine name") << false;
+    QTest::newRow("spot without a spot price")
+        << QStringLiteral("a10-1x-hourly") << QStringLiteral("") << QStringLiteral("")
+        << QStringLiteral("has no spot price") << true;
 }
 
 void TestSandbox::badRequestsAreRefusedWithReasons()
@@ -173,10 +198,12 @@ void TestSandbox::badRequestsAreRefusedWithReasons()
     QFETCH(QString, region);
     QFETCH(QString, name);
     QFETCH(QString, mentions);
+    QFETCH(bool, spot);
     LaunchRequest req;
     req.planId = plan;
     req.region = region;
     req.name = name;
+    req.spot = spot;
     Result<Instance> r = awaitResult<Instance>(
         [&](Callback<Instance> done) { m_fleet->launch(QStringLiteral("sandbox"), req, done); });
     QVERIFY(!r.ok());

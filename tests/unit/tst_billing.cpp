@@ -1,5 +1,6 @@
 // Billing math for each rule, exact to the cent, with the edge cases at the boundaries.
 #include "billing.h"
+#include "meter.h"
 
 #include <QTest>
 
@@ -63,6 +64,9 @@ private slots:
     void estimate();
     void formatting_data();
     void formatting();
+    void formattingSubCents_data();
+    void formattingSubCents();
+    void liveMeterShowsSubCents();
     void billsComputeByStatus();
     void recapJsonHasStableNames();
 };
@@ -220,6 +224,56 @@ void TestBilling::formatting()
     QFETCH(qint64, cents);
     QFETCH(QString, text);
     QCOMPARE(formatCents(cents), text);
+}
+
+void TestBilling::formattingSubCents_data()
+{
+    QTest::addColumn<qint64>("micro");
+    QTest::addColumn<int>("decimals");
+    QTest::addColumn<QString>("text");
+    QTest::newRow("4 decimals") << 12'345LL << 4 << QStringLiteral("$0.0123");
+    QTest::newRow("rounds half up") << 12'350LL << 4 << QStringLiteral("$0.0124");
+    QTest::newRow("3 decimals") << 1'234'567LL << 3 << QStringLiteral("$1.235");
+    QTest::newRow("carry into dollars") << 999'999LL << 4 << QStringLiteral("$1.0000");
+    QTest::newRow("thousands") << 1'234'567'890'000LL << 4 << QStringLiteral("$1,234,567.8900");
+    QTest::newRow("negative") << -25'000LL << 4 << QStringLiteral("-$0.0250");
+    QTest::newRow("2 decimals as cents") << 15'000LL << 2 << QStringLiteral("$0.02");
+}
+
+void TestBilling::formattingSubCents()
+{
+    QFETCH(qint64, micro);
+    QFETCH(int, decimals);
+    QFETCH(QString, text);
+    QCOMPARE(formatMicroUsd(micro, decimals), text);
+}
+
+void TestBilling::liveMeterShowsSubCents()
+{
+    // $0.35/h per second: a cent takes 103 s, so the meter shows tenths of a cent and moves
+    // every second or so.
+    const Instance i = machine(0.35, perSecond60());
+    QCOMPARE(costOf(i, t0.addSecs(120)).computeMicroUsd, 11'667);
+    QCOMPARE(formatCostSoFar(i, t0.addSecs(120)), QStringLiteral("$0.0117"));
+    QCOMPARE(formatCostSoFar(i, t0.addSecs(121)), QStringLiteral("$0.0118"));
+    // Inside the 60 s minimum the amount is the minimum's.
+    QCOMPARE(formatCostSoFar(i, t0.addSecs(5)), QStringLiteral("$0.0058"));
+    // Rounded to cents it is the recap's amount.
+    QCOMPARE(costOf(i, t0.addSecs(120)).computeCents, 1);
+    // Hour-rounded billing moves by whole hours: cents are enough.
+    const Instance hourly = machine(0.75, hourlyUp(true));
+    QCOMPARE(formatCostSoFar(hourly, t0.addSecs(120)), QStringLiteral("$0.75"));
+    // A minimum in whole cents (Lambda-like) decides the exact amount too.
+    BillingRule minimumCents = perSecond60();
+    minimumCents.minimumCents = 50;
+    QCOMPARE(costOf(machine(0.35, minimumCents), t0.addSecs(120)).computeMicroUsd, 500'000);
+    // Storage ticks with the wall clock: 500 GB at $0.10/GB-month for one hour.
+    BillingRule disk = perSecond60();
+    disk.storageUsdPerGbMonth = 0.10;
+    Instance withDisk = machine(1.00, disk);
+    withDisk.diskGb = 500;
+    QCOMPARE(costOf(withDisk, t0.addSecs(3600)).storageMicroUsd, 68'493);
+    QCOMPARE(formatCostSoFar(withDisk, t0.addSecs(3600)), QStringLiteral("$1.0685"));
 }
 
 void TestBilling::billsComputeByStatus()
