@@ -1,5 +1,6 @@
 #include "mainwindow.h"
 
+#include "accounts.h"
 #include "addhostdialog.h"
 #include "billing.h"
 #include "catalogpage.h"
@@ -13,6 +14,7 @@
 #include "overviewpage.h"
 #include "prompter.h"
 #include "recapdialog.h"
+#include "secretstore.h"
 #include "settings.h"
 #include "settingsdialog.h"
 #include "statusicons.h"
@@ -50,6 +52,8 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
 {
     setObjectName(QStringLiteral("mainWindow"));
     m_monitors = new MonitorHub(m_fleet, this);
+    m_secrets = new SecretStore(this);
+    m_accounts = new Accounts(m_fleet, *m_secrets, this);
     m_transfers = new TransferQueue(this);
     m_transfers->setMaxParallel(m_settings.transferConcurrency());
     setWindowTitle(QStringLiteral("GPUDeck"));
@@ -94,6 +98,28 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     // the list fresh while the window is open.
     m_fleet.refresh();
     m_fleet.setAutoRefresh(true);
+    // Cloud accounts come from the environment and the keychain (a moment later): with one,
+    // a provider has more plans and machines to show. A token saved or removed in Settings
+    // does the same.
+    QPointer<MainWindow> self(this);
+    m_accounts->load([self] {
+        if (!self)
+            return;
+        self->m_accountsLoaded = true;
+        bool any = false;
+        for (const Accounts::Status& s : self->m_accounts->statuses())
+            any = any || s.source != Accounts::Source::None;
+        if (any) {
+            self->loadCatalog();
+            self->m_fleet.refresh();
+        }
+    });
+    connect(m_accounts, &Accounts::changed, this, [this] {
+        if (!m_accountsLoaded)
+            return;
+        loadCatalog();
+        m_fleet.refresh();
+    });
 }
 
 MainWindow::~MainWindow() = default;
@@ -117,7 +143,7 @@ void MainWindow::buildSidebar()
     }
     m_providers->setMaximumHeight(m_providers->sizeHintForRow(0) * (m_providers->count() + 1) + 8);
     auto* instancesTitle = new QLabel(tr("<b>Instances</b>"), side);
-    m_instanceModel = new InstanceListModel(m_fleet, m_monitors, this);
+    m_instanceModel = new InstanceListModel(m_fleet, m_monitors, m_meterClock, this);
     m_instances = new QListView(side);
     m_instances->setObjectName(QStringLiteral("instanceList"));
     m_instances->setAccessibleName(tr("Instances"));
@@ -312,8 +338,15 @@ void MainWindow::instancesChanged()
     tick();
 }
 
+void MainWindow::setMeterSource(const Clock& clock)
+{
+    m_meterSource = &clock;
+    tick();
+}
+
 void MainWindow::tick()
 {
+    m_meterClock.set(m_meterSource->now());
     m_instanceModel->tick();
     if (auto* w = qobject_cast<InstanceWorkspace*>(m_tabs->currentWidget()))
         w->refresh();
@@ -338,7 +371,8 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
         return nullptr;
     InstanceWorkspace* w = m_workspaces.value(instanceId);
     if (!w) {
-        w = new InstanceWorkspace(m_fleet, m_monitors, m_transfers, instanceId, m_tabs);
+        w = new InstanceWorkspace(m_fleet, m_monitors, m_transfers, instanceId, m_meterClock,
+                                  m_tabs);
         connect(w, &InstanceWorkspace::destroyRequested, this, &MainWindow::destroyInstance);
         connect(w, &InstanceWorkspace::removeHostRequested, this, &MainWindow::removeHost);
         connect(w, &InstanceWorkspace::statusMessage, this,
@@ -603,23 +637,14 @@ void MainWindow::showWelcome()
         }
         showLaunchDialog(QStringLiteral("sandbox"), plan);
     });
-    // Settings has no Accounts page yet: say how accounts work today instead of opening a page
-    // that is not there.
-    connect(dialog, &WelcomeDialog::addAccountRequested, this, [this] {
-        QMessageBox::information(
-            this, tr("Cloud accounts"),
-            tr("Entering cloud accounts in the app is not built yet (Settings → Accounts is "
-               "coming). Today gpudeck-cli uses them from the environment: LINODE_TOKEN, "
-               "LAMBDA_API_KEY, RUNPOD_API_KEY, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY "
-               "(or ~/.aws/credentials). The window lists their plans already; the Sandbox "
-               "works without any account."));
-    });
+    connect(dialog, &WelcomeDialog::addAccountRequested, this,
+            [this] { showSettings(QStringLiteral("accountsPage")); });
     dialog->open();
 }
 
 void MainWindow::showSettings(const QString& page)
 {
-    auto* dialog = new SettingsDialog(m_fleet, m_settings, this);
+    auto* dialog = new SettingsDialog(m_fleet, m_settings, *m_accounts, this);
     dialog->setAttribute(Qt::WA_DeleteOnClose);
     if (!page.isEmpty())
         dialog->showPage(page);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "clock.h"
+
 #include <QHash>
 #include <QMainWindow>
 #include <QPointer>
@@ -18,6 +20,8 @@ class Fleet;
 class InstanceListModel;
 class InstanceWorkspace;
 class MonitorHub;
+class Accounts;
+class SecretStore;
 class TransferQueue;
 class Settings;
 struct Instance;
@@ -47,6 +51,9 @@ public:
     [[nodiscard]] bool catalogComplete() const { return m_catalogComplete; }
     // Forgets one of the user's own hosts (after a confirmation).
     void removeHost(const QString& instanceId);
+    // Where the cost meter reads the time (tests pass a ManualClock; it must outlive the
+    // window or be replaced before it goes). Read once a second.
+    void setMeterSource(const Clock& clock);
 
 signals:
     void recapShown(const QString& instanceId);
@@ -79,6 +86,9 @@ private:
     Settings& m_settings;
     MonitorHub* m_monitors = nullptr;
     TransferQueue* m_transfers = nullptr;
+    SecretStore* m_secrets = nullptr;
+    Accounts* m_accounts = nullptr;
+    bool m_accountsLoaded = false;
     CatalogPage* m_catalog = nullptr;
     QTabWidget* m_tabs = nullptr;
     QListWidget* m_providers = nullptr;
@@ -91,6 +101,10 @@ private:
     QSet<QString> m_destroying;
     QHash<QString, QString> m_recapNotes; // e.g. what was downloaded before the destroy
     QTimer m_tick;
+    // The instant every cost on screen is computed for, taken from m_meterSource once a tick:
+    // the instance list and the Overview read this clock, so they show the same amount.
+    ManualClock m_meterClock;
+    const Clock* m_meterSource = &Clock::system();
     bool m_quitting = false;
     bool m_readyToClose = false;
 };

@@ -1,5 +1,6 @@
 #include "settingsdialog.h"
 
+#include "accountssettingspage.h"
 #include "generalsettingspage.h"
 #include "settingspage.h"
 
@@ -14,10 +15,11 @@ namespace gpudeck {
 
 SettingsPage::~SettingsPage() = default;
 
-SettingsDialog::SettingsDialog(Fleet& fleet, Settings& settings, QWidget* parent)
+SettingsDialog::SettingsDialog(Fleet& fleet, Settings& settings, Accounts& accounts,
+                               QWidget* parent)
     : QDialog(parent)
 {
-    Q_UNUSED(fleet) // for pages that talk to providers (Accounts)
+    Q_UNUSED(fleet) // for pages that talk to providers
     setObjectName(QStringLiteral("settingsDialog"));
     setWindowTitle(tr("Settings"));
     m_list = new QListWidget(this);
@@ -29,6 +31,8 @@ SettingsDialog::SettingsDialog(Fleet& fleet, Settings& settings, QWidget* parent
     connect(m_list, &QListWidget::currentRowChanged, m_stack, &QStackedWidget::setCurrentIndex);
 
     // One line per page.
+    addPage(tr("Accounts"), QIcon(QStringLiteral(":/icons/provider.svg")),
+            new AccountsSettingsPage(accounts, this));
     addPage(tr("General"), QIcon(QStringLiteral(":/icons/terminal.svg")),
             new GeneralSettingsPage(settings, this));
 

@@ -7,6 +7,7 @@ class QStackedWidget;
 
 namespace gpudeck {
 
+class Accounts;
 class Fleet;
 class Settings;
 class SettingsPage;
@@ -18,7 +19,7 @@ class SettingsDialog final : public QDialog {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SettingsDialog)
 public:
-    SettingsDialog(Fleet& fleet, Settings& settings, QWidget* parent = nullptr);
+    SettingsDialog(Fleet& fleet, Settings& settings, Accounts& accounts, QWidget* parent = nullptr);
 
     // Shows the page whose objectName is `name` (e.g. "accountsPage").
     void showPage(const QString& name);

@@ -100,9 +100,9 @@ Error errorFrom(const RestResponse& r)
         code == QLatin1String("IncompleteSignature") || r.status == 401)
         return err(ErrorCode::Unauthorized,
                    QStringLiteral("AWS refused the credentials: the access key is wrong, "
-                                  "inactive or its secret does not match. Check "
-                                  "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or "
-                                  "~/.aws/credentials. A wrong "
+                                  "inactive or its secret does not match. Check them in "
+                                  "Settings → Accounts (or AWS_ACCESS_KEY_ID / "
+                                  "AWS_SECRET_ACCESS_KEY, ~/.aws/credentials). A wrong "
                                   "computer clock also breaks signatures."));
     if (code == QLatin1String("VcpuLimitExceeded") ||
         code == QLatin1String("InstanceLimitExceeded") ||

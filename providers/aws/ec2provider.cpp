@@ -111,8 +111,9 @@ RestClient& Ec2Provider::rest(const QString& region)
                                    const QByteArray& payload) -> Result<void> {
         if (!m_credentials.isValid())
             return makeError(ErrorCode::Unauthorized,
-                             QStringLiteral("No AWS credentials are set. Set AWS_ACCESS_KEY_ID "
-                                            "and AWS_SECRET_ACCESS_KEY, or a profile in "
+                             QStringLiteral("No AWS credentials are set. Add an access key in "
+                                            "Settings → Accounts, or set AWS_ACCESS_KEY_ID and "
+                                            "AWS_SECRET_ACCESS_KEY, or a profile in "
                                             "~/.aws/credentials."));
         SigV4Input in;
         in.method = method;

@@ -132,8 +132,8 @@ void RestClient::send(const RestRequest& request, Callback<RestResponse> done)
     if (request.authenticated && !m_config.signer && m_token.isEmpty()) {
         const Error e = makeError(
             ErrorCode::Unauthorized,
-            QStringLiteral("No %1 token is set. Set it in the environment for gpudeck-cli (see "
-                           "README, Providers); Settings has no Accounts page yet.")
+            QStringLiteral("No %1 token is set. Add one in Settings → Accounts (or set it in the "
+                           "environment for gpudeck-cli).")
                 .arg(m_config.providerName));
         QMetaObject::invokeMethod(
             this, [call, e] { call->done(e); }, Qt::QueuedConnection);
@@ -310,8 +310,7 @@ Error RestClient::defaultError(const QString& name, const RestResponse& r)
     case 401:
         return makeError(ErrorCode::Unauthorized,
                          QStringLiteral("%1 refused the token: it is wrong, expired or revoked. "
-                                        "Create a new one and set it again in the environment "
-                                        "(Settings has no Accounts page yet).")
+                                        "Create a new one and update it in Settings → Accounts.")
                              .arg(name),
                          detail);
     case 403:

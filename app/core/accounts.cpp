@@ -1,0 +1,189 @@
+#include "accounts.h"
+
+#include "fleet.h"
+#include "secretstore.h"
+
+#include <memory>
+
+namespace gpudeck {
+
+Accounts::Accounts(Fleet& fleet, SecretStore& store, QObject* parent)
+    : QObject(parent)
+    , m_fleet(fleet)
+    , m_store(store)
+{
+    for (Provider* p : m_fleet.providers()) {
+        if (!p->capabilities().needsAccount)
+            continue;
+        Status s;
+        s.providerId = p->id();
+        s.displayName = p->displayName();
+        s.variable = SecretStore::environmentVariable(p->id());
+        s.source = p->hasCredential() ? Source::Provider : Source::None;
+        m_status.insert(p->id(), s);
+    }
+}
+
+Accounts::~Accounts() = default;
+
+Provider* Accounts::accountProvider(const QString& providerId) const
+{
+    Provider* p = m_fleet.provider(providerId);
+    return p && p->capabilities().needsAccount ? p : nullptr;
+}
+
+void Accounts::settle(Provider* p, Source source, const QString& token, const QString& problem)
+{
+    p->setCredential(token);
+    Status& s = m_status[p->id()];
+    // Without a token of ours the provider may still have found one of its own.
+    s.source = source == Source::None && p->hasCredential() ? Source::Provider : source;
+    s.problem = problem;
+    emit changed(p->id());
+}
+
+void Accounts::load(std::function<void()> done)
+{
+    auto pending = std::make_shared<int>(1); // released at the end of this loop
+    auto finishOne = [pending, done] {
+        if (--*pending == 0 && done)
+            done();
+    };
+    for (Provider* p : m_fleet.providers()) {
+        if (!p->capabilities().needsAccount)
+            continue;
+        const QByteArray var = SecretStore::environmentVariable(p->id());
+        if (!var.isEmpty() && qEnvironmentVariableIsSet(var.constData())) {
+            settle(p, Source::Environment, qEnvironmentVariable(var.constData()));
+            continue;
+        }
+        ++*pending;
+        m_store.read(p->id(), [this, p, finishOne](Result<QString> token) {
+            if (token.ok())
+                settle(p, Source::Keychain, token.value());
+            else if (token.error().code == ErrorCode::NotFound)
+                settle(p, Source::None, {});
+            else
+                settle(p, Source::None, {}, token.error().message);
+            finishOne();
+        });
+    }
+    finishOne();
+}
+
+QList<Accounts::Status> Accounts::statuses() const
+{
+    QList<Status> out;
+    for (Provider* p : m_fleet.providers()) {
+        if (m_status.contains(p->id()))
+            out << m_status.value(p->id());
+    }
+    return out;
+}
+
+Accounts::Status Accounts::status(const QString& providerId) const
+{
+    return m_status.value(providerId);
+}
+
+void Accounts::save(const QString& providerId, const QString& token, Callback<QString> done)
+{
+    Provider* p = accountProvider(providerId);
+    if (!p) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("%1 takes no account.").arg(providerId)));
+        return;
+    }
+    const Status before = m_status.value(providerId);
+    if (before.source == Source::Environment) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("%1 is set in the environment, and that token is the one "
+                                      "in use. Unset it to use a token saved in the keychain.")
+                           .arg(QString::fromLatin1(before.variable))));
+        return;
+    }
+    const QString trimmed = token.trimmed();
+    if (trimmed.isEmpty()) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("Paste the %1 token first.").arg(p->displayName())));
+        return;
+    }
+    // Checked first with the provider; only a token it takes is saved and kept in use. The one
+    // in use before is read back from the keychain when the check fails (nothing else keeps it).
+    auto restore = [this, p, before] {
+        if (before.source != Source::Keychain) {
+            settle(p, before.source, {}, before.problem);
+            return;
+        }
+        m_store.read(p->id(), [this, p](Result<QString> old) {
+            settle(p, old.ok() ? Source::Keychain : Source::None,
+                   old.ok() ? old.value() : QString());
+        });
+    };
+    p->setCredential(trimmed);
+    p->checkCredential([this, p, trimmed, restore, done](Result<QString> who) {
+        if (!who.ok()) {
+            restore();
+            Error e = who.error();
+            if (e.code == ErrorCode::Unauthorized || e.code == ErrorCode::Forbidden)
+                e.message = QStringLiteral("%1 refused this token, so it was not saved. %2")
+                                .arg(p->displayName(), e.message);
+            else
+                e.message = QStringLiteral("The token could not be checked with %1, so it was "
+                                           "not saved: %2")
+                                .arg(p->displayName(), e.message);
+            done(e);
+            return;
+        }
+        m_store.write(p->id(), trimmed, [this, p, trimmed, restore, who, done](Result<void> w) {
+            if (!w.ok()) {
+                restore();
+                done(w.error());
+                return;
+            }
+            settle(p, Source::Keychain, trimmed);
+            done(who.value());
+        });
+    });
+}
+
+void Accounts::remove(const QString& providerId, Callback<void> done)
+{
+    Provider* p = accountProvider(providerId);
+    if (!p) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("%1 takes no account.").arg(providerId)));
+        return;
+    }
+    m_store.remove(providerId, [this, p, done](Result<void> r) {
+        if (!r.ok()) {
+            done(r.error());
+            return;
+        }
+        const Status s = m_status.value(p->id());
+        if (s.source == Source::Environment)
+            emit changed(p->id()); // the environment's token stays in use
+        else
+            settle(p, Source::None, {});
+        done({});
+    });
+}
+
+void Accounts::check(const QString& providerId, Callback<QString> done)
+{
+    Provider* p = accountProvider(providerId);
+    if (!p) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("%1 takes no account.").arg(providerId)));
+        return;
+    }
+    if (!p->hasCredential()) {
+        done(makeError(
+            ErrorCode::Unauthorized,
+            QStringLiteral("No %1 token yet: paste one and save it.").arg(p->displayName())));
+        return;
+    }
+    p->checkCredential(std::move(done));
+}
+
+} // namespace gpudeck
