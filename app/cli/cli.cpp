@@ -1,5 +1,6 @@
 #include "cli.h"
 
+#include "accounts.h"
 #include "await.h"
 #include "billing.h"
 #include "fleet.h"
@@ -713,12 +714,10 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     if (!opened.ok())
         return fail(err, opened.error());
     // Cloud tokens come from each provider's conventional environment variable (LINODE_TOKEN,
-    // DIGITALOCEAN_TOKEN, ...); the GUI keeps them in the keychain.
-    for (Provider* p : fleet.providers()) {
-        const QByteArray var = SecretStore::environmentVariable(p->id());
-        if (!var.isEmpty() && qEnvironmentVariableIsSet(var.constData()))
-            p->setCredential(qEnvironmentVariable(var.constData()));
-    }
+    // DIGITALOCEAN_TOKEN, ...); the window also reads the keychain.
+    SecretStore secrets;
+    Accounts accounts(fleet, secrets);
+    accounts.load({}, Accounts::Keychain::Skip);
     for (const QString& interrupted : fleet.interruptedLaunches())
         err << "gpudeck-cli: warning: a launch was interrupted before its answer arrived ("
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";

@@ -42,7 +42,7 @@ void Accounts::settle(Provider* p, Source source, const QString& token, const QS
     emit changed(p->id());
 }
 
-void Accounts::load(std::function<void()> done)
+void Accounts::load(std::function<void()> done, Keychain keychain)
 {
     auto pending = std::make_shared<int>(1); // released at the end of this loop
     auto finishOne = [pending, done] {
@@ -55,6 +55,10 @@ void Accounts::load(std::function<void()> done)
         const QByteArray var = SecretStore::environmentVariable(p->id());
         if (!var.isEmpty() && qEnvironmentVariableIsSet(var.constData())) {
             settle(p, Source::Environment, qEnvironmentVariable(var.constData()));
+            continue;
+        }
+        if (keychain == Keychain::Skip) {
+            settle(p, Source::None, {});
             continue;
         }
         ++*pending;

@@ -41,7 +41,10 @@ public:
 
     // Reads every provider's credential (environment, then keychain) and hands it over; `done`
     // once all have answered. Providers without accounts (Sandbox, SSH hosts) are left alone.
-    void load(std::function<void()> done = {});
+    // gpudeck-cli reads the environment only (no keychain prompt or D-Bus wait in a script):
+    // then `done` is called before load() returns.
+    enum class Keychain { Read, Skip };
+    void load(std::function<void()> done = {}, Keychain keychain = Keychain::Read);
 
     // The providers that take an account, in the registry's order.
     [[nodiscard]] QList<Status> statuses() const;
