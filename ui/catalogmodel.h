@@ -13,10 +13,11 @@ class CatalogModel final : public QAbstractTableModel {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(CatalogModel)
 public:
-    // Price columns come right after the GPU: they are what people compare.
+    // The plan first (the catalog keeps it in view while the others scroll sideways); price
+    // columns right after the GPU: they are what people compare.
     enum Column {
-        ProviderCol,
         PlanCol,
+        ProviderCol,
         GpuCol,
         GpuCountCol,
         VramCol,

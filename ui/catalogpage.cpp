@@ -1,14 +1,14 @@
 #include "catalogpage.h"
 
 #include "catalogmodel.h"
+#include "frozencolumnview.h"
+#include "limitspinbox.h"
 
-#include <QDoubleSpinBox>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPushButton>
-#include <QTableView>
 #include <QVBoxLayout>
 
 namespace gpudeck {
@@ -25,13 +25,13 @@ CatalogPage::CatalogPage(QWidget* parent)
     m_search->setObjectName(QStringLiteral("catalogSearch"));
     m_search->setPlaceholderText(tr("Filter: GPU, plan or provider (e.g. A100)"));
     m_search->setClearButtonEnabled(true);
-    m_minVram = new QDoubleSpinBox(this);
+    m_minVram = new LimitSpinBox(this);
     m_minVram->setObjectName(QStringLiteral("minVramSpin"));
     m_minVram->setRange(0, 1024);
     m_minVram->setDecimals(0);
     m_minVram->setSuffix(tr(" GB"));
     m_minVram->setSpecialValueText(tr("any"));
-    m_maxPrice = new QDoubleSpinBox(this);
+    m_maxPrice = new LimitSpinBox(this);
     m_maxPrice->setObjectName(QStringLiteral("maxPriceSpin"));
     m_maxPrice->setRange(0, 1000);
     m_maxPrice->setDecimals(2);
@@ -51,15 +51,17 @@ CatalogPage::CatalogPage(QWidget* parent)
     bar->addStretch(1);
     bar->addWidget(m_launch);
 
-    m_view = new QTableView(this);
+    m_view = new FrozenColumnView(this);
     m_view->setObjectName(QStringLiteral("catalogView"));
-    m_view->setModel(m_filter);
-    m_view->setSortingEnabled(true);
-    m_view->sortByColumn(CatalogModel::PriceCol, Qt::AscendingOrder);
+    m_view->frozenView()->setObjectName(QStringLiteral("catalogFrozenPlanColumn"));
+    m_view->frozenView()->setAccessibleName(tr("Plan names"));
     m_view->setSelectionBehavior(QAbstractItemView::SelectRows);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setAlternatingRowColors(true);
     m_view->setWordWrap(false);
+    m_view->setSortingEnabled(true);
+    m_view->setModel(m_filter);
+    m_view->sortByColumn(CatalogModel::PriceCol, Qt::AscendingOrder);
     m_view->verticalHeader()->hide();
     m_view->horizontalHeader()->setStretchLastSection(true);
     m_view->horizontalHeader()->setSectionResizeMode(QHeaderView::Interactive);
@@ -95,8 +97,8 @@ CatalogPage::CatalogPage(QWidget* parent)
     layout->addWidget(m_status);
 
     connect(m_search, &QLineEdit::textChanged, m_filter, &CatalogFilter::setText);
-    connect(m_minVram, &QDoubleSpinBox::valueChanged, m_filter, &CatalogFilter::setMinVramGb);
-    connect(m_maxPrice, &QDoubleSpinBox::valueChanged, m_filter, &CatalogFilter::setMaxHourly);
+    connect(m_minVram, &LimitSpinBox::valueChanged, m_filter, &CatalogFilter::setMinVramGb);
+    connect(m_maxPrice, &LimitSpinBox::valueChanged, m_filter, &CatalogFilter::setMaxHourly);
     connect(m_view->selectionModel(), &QItemSelectionModel::selectionChanged, this,
             [this] { m_launch->setEnabled(!selectedPlan().second.isEmpty()); });
     auto launchSelected = [this] {
@@ -105,7 +107,7 @@ CatalogPage::CatalogPage(QWidget* parent)
             emit launchRequested(provider, plan);
     };
     connect(m_launch, &QPushButton::clicked, this, launchSelected);
-    connect(m_view, &QTableView::activated, this, launchSelected);
+    connect(m_view, &QAbstractItemView::activated, this, launchSelected);
     // The count is of what the filters show.
     for (auto signal : {&QAbstractItemModel::rowsInserted, &QAbstractItemModel::rowsRemoved})
         connect(m_filter, signal, this, &CatalogPage::updateStatus);

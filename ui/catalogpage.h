@@ -7,13 +7,13 @@
 class QLabel;
 class QLineEdit;
 class QPushButton;
-class QDoubleSpinBox;
-class QTableView;
 
 namespace gpudeck {
 
 class CatalogFilter;
 class CatalogModel;
+class FrozenColumnView;
+class LimitSpinBox;
 
 // The Compare flow: every plan with its price, sortable and filterable, and Launch.
 class CatalogPage final : public QWidget {
@@ -35,10 +35,10 @@ signals:
 private:
     CatalogModel* m_model = nullptr;
     CatalogFilter* m_filter = nullptr;
-    QTableView* m_view = nullptr;
+    FrozenColumnView* m_view = nullptr; // the Plan column stays when the table scrolls sideways
     QLineEdit* m_search = nullptr;
-    QDoubleSpinBox* m_minVram = nullptr;
-    QDoubleSpinBox* m_maxPrice = nullptr;
+    LimitSpinBox* m_minVram = nullptr; // emptied: no minimum
+    LimitSpinBox* m_maxPrice = nullptr;
     QPushButton* m_launch = nullptr;
     QLabel* m_status = nullptr;
     QWidget* m_empty = nullptr; // "no plan matches" with a reset, instead of an empty table

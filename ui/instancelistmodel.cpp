@@ -1,16 +1,20 @@
 #include "instancelistmodel.h"
 
 #include "billing.h"
+#include "clock.h"
 #include "fleet.h"
+#include "meter.h"
 #include "monitorhub.h"
 #include "statusicons.h"
 
 namespace gpudeck {
 
-InstanceListModel::InstanceListModel(Fleet& fleet, MonitorHub* monitors, QObject* parent)
+InstanceListModel::InstanceListModel(Fleet& fleet, MonitorHub* monitors, const Clock& meterClock,
+                                     QObject* parent)
     : QAbstractListModel(parent)
     , m_fleet(fleet)
     , m_monitors(monitors)
+    , m_meterClock(meterClock)
 {
     reload();
 }
@@ -49,10 +53,11 @@ QVariant InstanceListModel::data(const QModelIndex& index, int role) const
         return {};
     switch (role) {
     case Qt::DisplayRole: {
-        const Cost c = costOf(*i, QDateTime::currentDateTimeUtc());
-        QString text = QStringLiteral("%1\n%2 · %3 · %4")
-                           .arg(i->name, statusText(i->status), formatHourly(i->priceHourly),
-                                formatCents(c.totalCents()));
+        // The one rate and the one cost-so-far the Overview shows, for the same instant.
+        QString text =
+            QStringLiteral("%1\n%2 · %3 · %4")
+                .arg(i->name, statusText(i->status), formatHourly(hourlyRate(*i).totalUsd()),
+                     formatCostSoFar(*i, m_meterClock.now()));
         const QString gpus = m_monitors ? m_monitors->summary(i->id) : QString();
         if (!gpus.isEmpty())
             text += QStringLiteral("\n") + gpus;

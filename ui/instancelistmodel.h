@@ -4,6 +4,7 @@
 
 namespace gpudeck {
 
+class Clock;
 class Fleet;
 class MonitorHub;
 struct Instance;
@@ -18,7 +19,9 @@ public:
     static constexpr int StatusRole = Qt::UserRole + 1;
 
     // `monitors` (may be null) adds each machine's GPU summary: the compact overview.
-    InstanceListModel(Fleet& fleet, MonitorHub* monitors, QObject* parent = nullptr);
+    // `meterClock`: the instant costs are shown for, shared with the Overview.
+    InstanceListModel(Fleet& fleet, MonitorHub* monitors, const Clock& meterClock,
+                      QObject* parent = nullptr);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     QVariant data(const QModelIndex& index, int role) const override;
@@ -30,6 +33,7 @@ public:
 private:
     Fleet& m_fleet;
     MonitorHub* m_monitors;
+    const Clock& m_meterClock;
     QStringList m_ids;
 };
 

@@ -1,5 +1,6 @@
 #include "instanceworkspace.h"
 
+#include "clock.h"
 #include "filespage.h"
 #include "fleet.h"
 #include "monitorpage.h"
@@ -14,9 +15,10 @@
 namespace gpudeck {
 
 InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, TransferQueue* transfers,
-                                     QString instanceId, QWidget* parent)
+                                     QString instanceId, const Clock& meterClock, QWidget* parent)
     : QWidget(parent)
     , m_fleet(fleet)
+    , m_meterClock(meterClock)
     , m_id(std::move(instanceId))
 {
     setObjectName(QStringLiteral("workspace-") + m_id);
@@ -56,7 +58,8 @@ void InstanceWorkspace::refresh()
         return;
     const QString key = m_fleet.keyPathFor(*i);
     const Provider* p = m_fleet.provider(i->provider);
-    m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy);
+    m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy,
+                     m_meterClock.now());
 }
 
 TerminalPane* InstanceWorkspace::openTerminal()

@@ -10,6 +10,7 @@ class QTabWidget;
 
 namespace gpudeck {
 
+class Clock;
 class Fleet;
 class FilesPage;
 class MonitorHub;
@@ -24,8 +25,9 @@ class InstanceWorkspace final : public QWidget {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(InstanceWorkspace)
 public:
+    // `meterClock`: the instant costs are shown for, shared with the instance list.
     InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, TransferQueue* transfers,
-                      QString instanceId, QWidget* parent = nullptr);
+                      QString instanceId, const Clock& meterClock, QWidget* parent = nullptr);
 
     [[nodiscard]] const QString& instanceId() const { return m_id; }
     // Re-read the instance from the fleet (status, costs, timeline).
@@ -46,6 +48,7 @@ signals:
 
 private:
     Fleet& m_fleet;
+    const Clock& m_meterClock;
     QString m_id;
     QTabWidget* m_tabs = nullptr;
     OverviewPage* m_overview = nullptr;

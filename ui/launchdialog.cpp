@@ -1,7 +1,9 @@
 #include "launchdialog.h"
 
 #include "billing.h"
+#include "meter.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFormLayout>
@@ -32,6 +34,12 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
                         QStringList{p.provider, p.id});
     m_region = new QComboBox(this);
     m_region->setObjectName(QStringLiteral("regionCombo"));
+    m_spot = new QCheckBox(this);
+    m_spot->setObjectName(QStringLiteral("spotCheck"));
+    m_spotNote = new QLabel(this);
+    m_spotNote->setObjectName(QStringLiteral("spotNote"));
+    m_spotNote->setWordWrap(true);
+    m_spotNote->setForegroundRole(QPalette::PlaceholderText);
     m_name = new QLineEdit(this);
     m_name->setObjectName(QStringLiteral("nameEdit"));
     m_name->setPlaceholderText(tr("e.g. bert-finetune"));
@@ -57,6 +65,11 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     auto* form = new QFormLayout;
     form->addRow(tr("&Plan:"), m_plan);
     form->addRow(tr("&Region:"), m_region);
+    auto* pricing = new QVBoxLayout;
+    pricing->setContentsMargins(0, 0, 0, 0);
+    pricing->addWidget(m_spot);
+    pricing->addWidget(m_spotNote);
+    form->addRow(tr("Pricing:"), pricing);
     form->addRow(tr("&Name:"), m_name);
     form->addRow(tr("Estimate for:"), m_hours);
     form->addRow(tr("Price:"), m_price);
@@ -66,6 +79,14 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     launch->setObjectName(QStringLiteral("confirmLaunchButton"));
     launch->setIcon(QIcon(QStringLiteral(":/icons/launch.svg")));
     launch->setDefault(true);
+    // Keyboard order is the form's order, then Launch, then Cancel (a disabled spot box is
+    // skipped).
+    setTabOrder(m_plan, m_region);
+    setTabOrder(m_region, m_spot);
+    setTabOrder(m_spot, m_name);
+    setTabOrder(m_name, m_hours);
+    setTabOrder(m_hours, launch);
+    setTabOrder(launch, m_buttons->button(QDialogButtonBox::Cancel));
 
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(form);
@@ -75,6 +96,7 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
 
     connect(m_plan, &QComboBox::currentIndexChanged, this, &LaunchDialog::planChanged);
     connect(m_hours, &QSpinBox::valueChanged, this, &LaunchDialog::updateEstimate);
+    connect(m_spot, &QCheckBox::toggled, this, &LaunchDialog::updateEstimate);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this, launch] {
         if (!m_name->text().isEmpty() && !m_name->hasAcceptableInput()) {
@@ -115,12 +137,27 @@ LaunchRequest LaunchDialog::request() const
         r.planId = p->id;
     r.region = m_region->currentData().toString();
     r.name = m_name->text();
+    r.spot = spotChosen();
     return r;
 }
 
 int LaunchDialog::estimateHours() const
 {
     return m_hours->value();
+}
+
+const Provider* LaunchDialog::providerOf(const Plan& plan) const
+{
+    for (const Provider* provider : m_providers) {
+        if (provider->id() == plan.provider)
+            return provider;
+    }
+    return nullptr;
+}
+
+bool LaunchDialog::spotChosen() const
+{
+    return m_spot->isEnabled() && m_spot->isChecked();
 }
 
 void LaunchDialog::planChanged()
@@ -131,12 +168,31 @@ void LaunchDialog::planChanged()
         return;
     for (const QString& r : p->regions)
         m_region->addItem(r, r);
-    QString note;
-    for (Provider* provider : std::as_const(m_providers)) {
-        if (provider->id() == p->provider)
-            note = provider->guardNote();
+    const Provider* provider = providerOf(*p);
+    m_guard->setText(provider ? provider->guardNote() : QString());
+
+    // Spot where the provider launches it and the plan has a price for it; otherwise say why not.
+    const bool providerSpot = provider && provider->capabilities().spot;
+    const QString providerName = provider ? provider->displayName() : p->provider;
+    if (providerSpot && p->spotHourly) {
+        m_spot->setEnabled(true);
+        m_spot->setText(tr("&Spot: %1 instead of %2")
+                            .arg(formatHourly(*p->spotHourly), formatHourly(p->onDemandHourly)));
+        m_spotNote->setText(provider->spotNote());
+    } else {
+        m_spot->setChecked(false);
+        m_spot->setEnabled(false);
+        m_spot->setText(tr("Spot: not offered"));
+        m_spotNote->setText(
+            !providerSpot && p->spotHourly
+                ? tr("%1 lists a spot price for this plan, but GPUDeck cannot launch spot "
+                     "machines there yet.")
+                      .arg(providerName)
+            : providerSpot ? tr("This plan has no spot price on %1.").arg(providerName)
+                           : tr("%1 has no spot or interruptible machines.").arg(providerName));
     }
-    m_guard->setText(note);
+    m_spot->setAccessibleName(tr("Launch at the spot price"));
+    m_spot->setAccessibleDescription(m_spotNote->text());
     updateEstimate();
 }
 
@@ -146,12 +202,20 @@ void LaunchDialog::updateEstimate()
     if (!p)
         return;
     const int hours = m_hours->value();
-    m_price->setText(tr("<b>%1</b> &nbsp;·&nbsp; %2 h ≈ <b>%3</b><br><small>billed %4; an "
+    const bool spot = spotChosen();
+    // The one rate the Overview and the status bar will show: compute plus disk.
+    const HourlyRate rate = runningRate(*p, spot);
+    const QString split = rate.storageUsd > 0 ? tr("%1 %2 + %3 disk; ")
+                                                    .arg(formatHourly(rate.computeUsd),
+                                                         spot ? tr("spot") : tr("compute"),
+                                                         formatHourly(rate.storageUsd))
+                                              : (spot ? tr("spot price; ") : QString());
+    m_price->setText(tr("<b>%1</b> &nbsp;·&nbsp; %2 h ≈ <b>%3</b><br><small>%4billed %5; an "
                         "estimate from today's price</small>")
-                         .arg(formatHourly(p->onDemandHourly))
+                         .arg(formatHourly(rate.totalUsd()))
                          .arg(hours)
-                         .arg(formatCents(estimateCents(p->onDemandHourly, p->billing, hours)))
-                         .arg(p->billing.describe()));
+                         .arg(formatCents(estimateWithStorageCents(*p, hours, spot)))
+                         .arg(split, p->billing.describe()));
 }
 
 } // namespace gpudeck

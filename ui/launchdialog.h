@@ -4,6 +4,7 @@
 
 #include <QDialog>
 
+class QCheckBox;
 class QComboBox;
 class QDialogButtonBox;
 class QLabel;
@@ -12,8 +13,8 @@ class QSpinBox;
 
 namespace gpudeck {
 
-// Name, plan, region and the price for N hours, before anything is sent. The Launch button
-// works once: a second click cannot send a second launch.
+// Name, plan, region, on-demand or spot, and the price for N hours, before anything is sent.
+// The Launch button works once: a second click cannot send a second launch.
 class LaunchDialog final : public QDialog {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LaunchDialog)
@@ -32,11 +33,15 @@ private:
     void planChanged();
     void updateEstimate();
     [[nodiscard]] const Plan* currentPlan() const;
+    [[nodiscard]] const Provider* providerOf(const Plan& plan) const;
+    [[nodiscard]] bool spotChosen() const;
 
     QList<Plan> m_plans;
     QList<Provider*> m_providers;
     QComboBox* m_plan = nullptr;
     QComboBox* m_region = nullptr;
+    QCheckBox* m_spot = nullptr;
+    QLabel* m_spotNote = nullptr; // the interruption rule, or why there is no spot offer
     QLineEdit* m_name = nullptr;
     QSpinBox* m_hours = nullptr;
     QLabel* m_price = nullptr;

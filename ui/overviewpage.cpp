@@ -156,11 +156,10 @@ void OverviewPage::setDestroying(bool destroying)
 }
 
 void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath,
-                        bool canDestroy)
+                        bool canDestroy, const QDateTime& now)
 {
     m_destroy->setVisible(canDestroy);
     m_removeHost->setVisible(!canDestroy && i.provider == QLatin1String("ssh"));
-    const QDateTime now = QDateTime::currentDateTimeUtc();
     const Cost c = costOf(i, now);
     m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));
     if (!m_destroying) {
@@ -189,7 +188,7 @@ void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QStrin
     m_billing->setText(i.billing.describe());
     m_uptime->setText(formatDuration(c.runningSeconds));
     m_cost->setText(tr("%1 <small>(billed %2; estimate from the launch-time price)</small>")
-                        .arg(formatCents(c.totalCents()), formatDuration(c.billedSeconds)));
+                        .arg(formatCostSoFar(i, now), formatDuration(c.billedSeconds)));
     m_cost->setTextFormat(Qt::RichText);
     m_destroy->setEnabled(!m_destroying && i.status != InstanceStatus::Destroying);
     m_openTerminal->setEnabled(i.status == InstanceStatus::Running && !m_destroying);

@@ -17,8 +17,9 @@ public:
     explicit OverviewPage(QWidget* parent = nullptr);
 
     // `canDestroy`: the provider destroys machines (else the machine is the user's own).
+    // `now`: the instant costs are shown for (the one the instance list uses too).
     void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath,
-              bool canDestroy);
+              bool canDestroy, const QDateTime& now);
     void setDestroying(bool destroying);
 
 signals:

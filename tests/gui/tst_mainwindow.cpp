@@ -1,6 +1,7 @@
 // The skeleton flow in the real main window: catalog -> launch dialog -> running instance with
 // SSH ready -> destroy (confirmed) -> recap, on a real Sandbox machine.
 #include "catalogmodel.h"
+#include "clock.h"
 #include "filespage.h"
 #include "fleet.h"
 #include "guitestmain.h"
@@ -26,6 +27,7 @@
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QChartView>
+#include <QCheckBox>
 #include <QComboBox>
 #include <QCryptographicHash>
 #include <QDialog>
@@ -34,6 +36,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFormLayout>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QLineSeries>
@@ -41,6 +44,7 @@
 #include <QListWidget>
 #include <QMimeData>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
 #include <QSpinBox>
 #include <QStandardPaths>
@@ -72,6 +76,10 @@ private slots:
     void addHostKeyLabelHasABuddy();
     void welcomeOnceThenTrySandbox();
     void everyControlHasAnAccessibleName();
+    void launchDialogTabReachesLaunch();
+    void launchDialogOffersSpot();
+    void costTicksTheSameInListAndOverview();
+    void catalogKeepsPlanColumnAndEmptiedVramMeansAny();
 
 private:
     void screenshot(QWidget* w, const QString& name);
@@ -82,6 +90,7 @@ private:
     std::unique_ptr<Fleet> m_fleet;
     std::unique_ptr<Settings> m_settings;
     std::unique_ptr<MainWindow> m_window;
+    ManualClock m_meterClock; // outlives every window that reads it
 };
 
 // Rows of the Sandbox's plans among every provider's.
@@ -172,7 +181,6 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     QVERIFY(view);
     QTRY_VERIFY_WITH_TIMEOUT(m_window->catalogComplete(), 30000);
     QCOMPARE(sandboxRows(view), 6);
-    screenshot(m_window.get(), QStringLiteral("catalog.png"));
 
     // The dialog shows the price per hour and for N hours before anything is sent.
     for (int row = 0; row < view->model()->rowCount(); ++row) {
@@ -186,9 +194,11 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     auto* hours = dialog->findChild<QSpinBox*>(QStringLiteral("hoursSpin"));
     hours->setValue(10);
     const QString price = dialog->findChild<QLabel*>(QStringLiteral("priceLabel"))->text();
-    QVERIFY2(price.contains(QLatin1String("$1.10/h")) && price.contains(QLatin1String("$11.00")),
+    // $1.10/h plus 250 GB of disk at $0.10/GB-month: the one rate the Overview shows later.
+    QVERIFY2(price.contains(QLatin1String("$1.10/h")) &&
+                 price.contains(QLatin1String("$1.13/h")) &&
+                 price.contains(QLatin1String("$11.34")),
              qPrintable(price));
-    screenshot(dialog, QStringLiteral("launch-dialog.png"));
     dialog->reject();
     QTRY_VERIFY(!m_window->findChild<QDialog*>(QStringLiteral("launchDialog")));
     QVERIFY(m_fleet->instances().isEmpty());
@@ -642,8 +652,8 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     // says the download goes on (the nested event loop used before waited for it forever).
     auto* queue = m_window->findChild<TransferQueue*>();
     QVERIFY(queue);
-    const auto pauseNew = connect(queue, &TransferQueue::itemAdded, queue,
-                                  [queue](quint64 id) { queue->pause(id); });
+    const auto pauseNew =
+        connect(queue, &TransferQueue::itemAdded, queue, [queue](quint64 id) { queue->pause(id); });
     std::unique_ptr<QMimeData> paused(view->model()->mimeData({weights}));
     disconnect(pauseNew);
     QVERIFY(paused && paused->hasUrls());
@@ -980,6 +990,232 @@ void TestMainWindow::everyControlHasAnAccessibleName()
     dialog->reject();
     missing.removeDuplicates();
     QVERIFY2(missing.isEmpty(), qPrintable(missing.join(QStringLiteral(", "))));
+}
+
+// Opens the launch dialog on `planId` from the catalog; sets *dialog (test fails otherwise).
+static void openLaunchDialog(MainWindow* window, const QString& planId, QDialog** dialog)
+{
+    auto* view = window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    for (int row = 0; row < view->model()->rowCount(); ++row) {
+        if (view->model()->index(row, 0).data(CatalogModel::PlanIdRole) == planId)
+            view->selectRow(row);
+    }
+    QTest::mouseClick(window->findChild<QPushButton*>(QStringLiteral("catalogLaunchButton")),
+                      Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (*dialog = window->findChild<QDialog*>(QStringLiteral("launchDialog"))) != nullptr, 2000);
+}
+
+void TestMainWindow::launchDialogTabReachesLaunch()
+{
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->catalogComplete(), 30000);
+    QDialog* dialog = nullptr;
+    openLaunchDialog(m_window.get(), QStringLiteral("t4-1x"), &dialog);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(QTest::qWaitForWindowActive(dialog));
+    auto* first = dialog->findChild<QComboBox*>(QStringLiteral("planCombo"));
+    first->setFocus(Qt::TabFocusReason);
+    QTRY_COMPARE(QApplication::focusWidget(), first);
+    // Tab walks the form in its order, the spot option included, to Launch, then Cancel, and
+    // back to the first field: no widget traps it.
+    QStringList walked;
+    for (int i = 0; i < 7; ++i) {
+        walked << QApplication::focusWidget()->objectName();
+        QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
+    }
+    QCOMPARE(walked, (QStringList{QStringLiteral("planCombo"), QStringLiteral("regionCombo"),
+                                  QStringLiteral("spotCheck"), QStringLiteral("nameEdit"),
+                                  QStringLiteral("hoursSpin"),
+                                  QStringLiteral("confirmLaunchButton"), QString()}));
+    QCOMPARE(QApplication::focusWidget(), first);
+    // Shift+Tab goes back the same way.
+    QTest::keyClick(first, Qt::Key_Backtab);
+    QTest::keyClick(QApplication::focusWidget(), Qt::Key_Backtab);
+    QCOMPARE(QApplication::focusWidget()->objectName(), QStringLiteral("confirmLaunchButton"));
+    dialog->reject();
+}
+
+void TestMainWindow::launchDialogOffersSpot()
+{
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->catalogComplete(), 30000);
+    QDialog* dialog = nullptr;
+    openLaunchDialog(m_window.get(), QStringLiteral("t4-1x"), &dialog);
+    if (QTest::currentTestFailed())
+        return;
+    auto* spot = dialog->findChild<QCheckBox*>(QStringLiteral("spotCheck"));
+    auto* note = dialog->findChild<QLabel*>(QStringLiteral("spotNote"));
+    auto* price = dialog->findChild<QLabel*>(QStringLiteral("priceLabel"));
+    dialog->findChild<QSpinBox*>(QStringLiteral("hoursSpin"))->setValue(10);
+    // On demand: $0.35/h plus 100 GB of disk at $0.10/GB-month ($0.0137/h); 10 h ≈ $3.64.
+    QVERIFY(spot->isEnabled() && !spot->isChecked());
+    QVERIFY2(spot->text().contains(QLatin1String("$0.110/h")), qPrintable(spot->text()));
+    QVERIFY2(note->text().contains(QLatin1String("stopped by the provider")) &&
+                 note->text().contains(QLatin1String("not refunded")),
+             qPrintable(note->text()));
+    QVERIFY2(price->text().contains(QLatin1String("$0.364/h")) &&
+                 price->text().contains(QLatin1String("$3.64")),
+             qPrintable(price->text()));
+    // Spot: $0.11/h plus the same disk; 10 h ≈ $1.24. The keyboard ticks it.
+    spot->setFocus();
+    QTest::keyClick(spot, Qt::Key_Space);
+    QVERIFY(spot->isChecked());
+    QVERIFY2(price->text().contains(QLatin1String("$0.124/h")) &&
+                 price->text().contains(QLatin1String("$1.24")) &&
+                 price->text().contains(QLatin1String("spot")),
+             qPrintable(price->text()));
+    screenshot(dialog, QStringLiteral("launch-dialog.png"));
+
+    // A plan without a spot price: the option is off and says why.
+    auto* plans = dialog->findChild<QComboBox*>(QStringLiteral("planCombo"));
+    for (int i = 0; i < plans->count(); ++i) {
+        if (plans->itemData(i).toStringList() ==
+            QStringList{QStringLiteral("sandbox"), QStringLiteral("a10-1x-hourly")})
+            plans->setCurrentIndex(i);
+    }
+    QVERIFY(!spot->isEnabled() && !spot->isChecked());
+    QVERIFY2(note->text().contains(QLatin1String("no spot price")), qPrintable(note->text()));
+    QVERIFY(price->text().contains(QLatin1String("$0.750/h")));
+
+    // Back to the T4, spot chosen: the machine is launched and billed at the spot price.
+    for (int i = 0; i < plans->count(); ++i) {
+        if (plans->itemData(i).toStringList() ==
+            QStringList{QStringLiteral("sandbox"), QStringLiteral("t4-1x")})
+            plans->setCurrentIndex(i);
+    }
+    QVERIFY(spot->isEnabled());
+    spot->setChecked(true);
+    QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit")),
+                     QStringLiteral("spot-one"));
+    QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("confirmLaunchButton")),
+                      Qt::LeftButton);
+    std::optional<Instance> launched;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            for (const Instance& i : m_fleet->instances())
+                if (i.name == QLatin1String("spot-one"))
+                    launched = i;
+            return launched.has_value();
+        }(),
+        10000);
+    QCOMPARE(launched->priceHourly, 0.11);
+    QVERIFY(Prompter::instance().errorsShown().isEmpty());
+}
+
+void TestMainWindow::costTicksTheSameInListAndOverview()
+{
+    QString id;
+    launchViaDialog(QStringLiteral("t4-1x"), QStringLiteral("meter"), &id);
+    if (QTest::currentTestFailed())
+        return;
+    auto* workspace = m_window->findChild<InstanceWorkspace*>(QStringLiteral("workspace-") + id);
+    QVERIFY(workspace);
+    auto* cost = workspace->findChild<QLabel*>(QStringLiteral("overviewCost"));
+    auto* list = m_window->findChild<QListView*>(QStringLiteral("instanceList"));
+    const Instance inst = *m_fleet->find(id);
+    // The meter's clock, moved by the test: two minutes after the launch.
+    m_meterClock.set(inst.createdAt.addSecs(120));
+    m_window->setMeterSource(m_meterClock);
+    const auto overviewAmount = [&] { return cost->text().section(QLatin1Char(' '), 0, 0); };
+    const auto listText = [&] { return list->model()->index(0, 0).data().toString(); };
+    // 120 s at $0.35/h is $0.011667, 100 GB at $0.10/GB-month for 120 s is $0.000457: four
+    // decimals, so the amount moves every second or so instead of once a cent (103 s).
+    QCOMPARE(overviewAmount(), QStringLiteral("$0.0121"));
+    QVERIFY2(listText().contains(QStringLiteral("· $0.0121")), qPrintable(listText()));
+    // One second later the window's own timer (not the test) shows the next amount.
+    m_meterClock.advance(1);
+    QTRY_COMPARE_WITH_TIMEOUT(overviewAmount(), QStringLiteral("$0.0122"), 1500);
+    QVERIFY2(listText().contains(QStringLiteral("· $0.0122")), qPrintable(listText()));
+    // Whenever both are read together, they show the same amount.
+    for (int step = 0; step < 3; ++step) {
+        const QString before = overviewAmount();
+        m_meterClock.advance(13);
+        QTRY_VERIFY_WITH_TIMEOUT(overviewAmount() != before, 1500);
+        QVERIFY2(listText().contains(QStringLiteral("· ") + overviewAmount()),
+                 qPrintable(listText() + QStringLiteral(" vs ") + overviewAmount()));
+    }
+    QCOMPARE(overviewAmount(), formatCostSoFar(inst, inst.createdAt.addSecs(160)));
+    m_window->setMeterSource(Clock::system());
+}
+
+void TestMainWindow::catalogKeepsPlanColumnAndEmptiedVramMeansAny()
+{
+    auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->catalogComplete(), 30000);
+    QCOMPARE(m_window->size(), QSize(1280, 760));
+    QTest::qWait(100);
+    // At the default size the table scrolls sideways; scrolled to the end, the Plan column is
+    // still there, over the first column, row for row.
+    QScrollBar* sideways = view->horizontalScrollBar();
+    QVERIFY2(sideways->maximum() > 0, "the catalog fits: nothing to check at this size");
+    auto* frozen = m_window->findChild<QTableView*>(QStringLiteral("catalogFrozenPlanColumn"));
+    QVERIFY(frozen);
+    sideways->setValue(sideways->maximum());
+    QTest::qWait(50);
+    QVERIFY(view->columnViewportPosition(CatalogModel::PlanCol) < 0); // scrolled away below
+    QVERIFY(frozen->isVisible());
+    QCOMPARE(frozen->geometry().left(), view->frameWidth());
+    QCOMPARE(frozen->width(), view->columnWidth(CatalogModel::PlanCol));
+    QVERIFY(!frozen->isColumnHidden(CatalogModel::PlanCol));
+    for (int c = 0; c < CatalogModel::ColumnCount; ++c)
+        QCOMPARE(frozen->isColumnHidden(c), c != CatalogModel::PlanCol);
+    QCOMPARE(frozen->model(), view->model());
+    QCOMPARE(frozen->selectionModel(), view->selectionModel());
+    // The last column is in view beside it, not under it.
+    QVERIFY(view->columnViewportPosition(CatalogModel::FetchedCol) >= frozen->width());
+    // Scrolling down moves both; a click on a frozen plan name selects its row.
+    view->verticalScrollBar()->setValue(view->verticalScrollBar()->maximum());
+    QCOMPARE(frozen->verticalScrollBar()->value(), view->verticalScrollBar()->value());
+    const int lastRow = view->model()->rowCount() - 1;
+    const QRect nameCell =
+        frozen->visualRect(frozen->model()->index(lastRow, CatalogModel::PlanCol));
+    QVERIFY(frozen->viewport()->rect().contains(nameCell.center()));
+    QCOMPARE(view->rowAt(nameCell.center().y()), lastRow);
+    QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, nameCell.center());
+    QCOMPARE(view->selectionModel()->selectedRows().value(0).row(), lastRow);
+    screenshot(m_window.get(), QStringLiteral("catalog.png"));
+    // Sorting from the frozen header sorts the table.
+    const QRect planHeader(frozen->horizontalHeader()->sectionViewportPosition(0), 0,
+                           frozen->columnWidth(0), frozen->horizontalHeader()->height());
+    QTest::mouseClick(frozen->horizontalHeader()->viewport(), Qt::LeftButton, {},
+                      planHeader.center());
+    QCOMPARE(view->horizontalHeader()->sortIndicatorSection(), int(CatalogModel::PlanCol));
+
+    // VRAM typed with the keyboard, then emptied (Ctrl+A, Backspace): no minimum at once, the
+    // box stays empty while focused, and shows "any" after.
+    auto* vram = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("minVramSpin"));
+    m_window->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(m_window.get()));
+    vram->setFocus();
+    QTRY_VERIFY(vram->hasFocus());
+    QTest::keyClick(vram, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(vram, QStringLiteral("24"));
+    QCOMPARE(vram->value(), 24.0);
+    QCOMPARE(sandboxRows(view), 5); // the 16 GB T4 is out
+    QTest::keyClick(vram, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(vram, Qt::Key_Backspace);
+    QCOMPARE(vram->value(), 0.0);
+    QCOMPARE(sandboxRows(view), 6);
+    QCOMPARE(vram->cleanText().trimmed(), QString());
+    QTest::qWait(200);
+    QCOMPARE(vram->cleanText().trimmed(), QString()); // not snapped back
+    QTest::keyClick(vram, Qt::Key_Tab);               // focus leaves
+    QVERIFY(!vram->hasFocus());
+    QCOMPARE(vram->value(), 0.0);
+    QCOMPARE(vram->text(), QStringLiteral("any"));
+    QCOMPARE(sandboxRows(view), 6);
+    // The price box behaves the same.
+    auto* price = m_window->findChild<QDoubleSpinBox*>(QStringLiteral("maxPriceSpin"));
+    price->setFocus();
+    QTest::keyClick(price, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClicks(price, QStringLiteral("1"));
+    QCOMPARE(sandboxRows(view), 2); // T4 $0.35/h and A10 $0.75/h
+    QTest::keyClick(price, Qt::Key_A, Qt::ControlModifier);
+    QTest::keyClick(price, Qt::Key_Backspace);
+    QCOMPARE(sandboxRows(view), 6);
+    QTest::keyClick(price, Qt::Key_Return);
+    QCOMPARE(price->text(), QStringLiteral("any"));
+    QCOMPARE(sandboxRows(view), 6);
 }
 
 GPUDECK_GUITEST_MAIN(TestMainWindow)
