@@ -146,6 +146,7 @@ AccountsSettingsPage::AccountsSettingsPage(Accounts& accounts, QWidget* parent)
     auto* scroll = new QScrollArea(this);
     scroll->setWidgetResizable(true);
     scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff); // the boxes wrap their text
     scroll->setWidget(list);
 
     auto* layout = new QVBoxLayout(this);

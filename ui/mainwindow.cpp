@@ -6,6 +6,7 @@
 #include "catalogpage.h"
 #include "downloadfirstdialog.h"
 #include "fleet.h"
+#include "billingguard.h"
 #include "guardcontroller.h"
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
@@ -71,7 +72,8 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     buildActions();
     buildStatusBar();
     buildTray();
-    new GuardController(m_fleet, *m_monitors, *m_transfers, *this, m_tray);
+    m_guard = new GuardController(m_fleet, *m_monitors, *m_transfers, *this, m_tray);
+    m_guard->guard().setDefaultPolicy(m_settings.guardDefaults());
 
     if (!restoreGeometry(m_settings.windowGeometry()))
         resize(1180, 720);
@@ -666,6 +668,7 @@ TerminalProfile MainWindow::terminalProfile() const
 
 void MainWindow::applySettings()
 {
+    m_guard->guard().setDefaultPolicy(m_settings.guardDefaults());
     m_transfers->setMaxParallel(m_settings.transferConcurrency());
     const TerminalProfile profile = terminalProfile();
     for (const auto& w : std::as_const(m_workspaces)) {

@@ -21,6 +21,7 @@ class InstanceListModel;
 class InstanceWorkspace;
 class MonitorHub;
 class Accounts;
+class GuardController;
 class SecretStore;
 class TransferQueue;
 class Settings;
@@ -87,6 +88,7 @@ private:
     MonitorHub* m_monitors = nullptr;
     TransferQueue* m_transfers = nullptr;
     SecretStore* m_secrets = nullptr;
+    GuardController* m_guard = nullptr;
     Accounts* m_accounts = nullptr;
     bool m_accountsLoaded = false;
     CatalogPage* m_catalog = nullptr;

@@ -2,6 +2,7 @@
 
 #include "accountssettingspage.h"
 #include "generalsettingspage.h"
+#include "guardsettingspage.h"
 #include "settingspage.h"
 
 #include <QDialogButtonBox>
@@ -33,6 +34,8 @@ SettingsDialog::SettingsDialog(Fleet& fleet, Settings& settings, Accounts& accou
     // One line per page.
     addPage(tr("Accounts"), QIcon(QStringLiteral(":/icons/provider.svg")),
             new AccountsSettingsPage(accounts, this));
+    addPage(tr("Guard"), QIcon(QStringLiteral(":/icons/guard.svg")),
+            new GuardSettingsPage(settings, this));
     addPage(tr("General"), QIcon(QStringLiteral(":/icons/terminal.svg")),
             new GeneralSettingsPage(settings, this));
 
@@ -54,7 +57,7 @@ SettingsDialog::SettingsDialog(Fleet& fleet, Settings& settings, Accounts& accou
     layout->addLayout(body, 1);
     layout->addWidget(buttons);
     m_list->setCurrentRow(0);
-    resize(720, 460);
+    resize(800, 500);
 }
 
 void SettingsDialog::addPage(const QString& title, const QIcon& icon, SettingsPage* page)

@@ -2,6 +2,8 @@
 
 #include "paths.h"
 
+#include <QJsonDocument>
+
 #include <algorithm>
 
 namespace gpudeck {
@@ -22,6 +24,7 @@ const QString terminalScrollback = QStringLiteral("terminal/scrollback");
 const QString transferConcurrency = QStringLiteral("transfers/concurrency");
 const QString welcomeShown = QStringLiteral("firstRun/welcomeShown");
 const QString theme = QStringLiteral("appearance/theme");
+const QString guardDefaults = QStringLiteral("guard/defaults");
 } // namespace key
 
 Settings::Settings(const AppPaths& paths)
@@ -142,6 +145,20 @@ QString Settings::theme() const
 void Settings::setTheme(const QString& v)
 {
     m_settings.setValue(key::theme, v);
+}
+
+GuardPolicy Settings::guardDefaults() const
+{
+    const QJsonDocument d =
+        QJsonDocument::fromJson(m_settings.value(key::guardDefaults).toString().toUtf8());
+    return d.isObject() ? GuardPolicy::fromJson(d.object()) : GuardPolicy{};
+}
+
+void Settings::setGuardDefaults(const GuardPolicy& v)
+{
+    m_settings.setValue(
+        key::guardDefaults,
+        QString::fromUtf8(QJsonDocument(v.toJson()).toJson(QJsonDocument::Compact)));
 }
 
 bool Settings::welcomeShown() const

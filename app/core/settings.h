@@ -1,5 +1,7 @@
 #pragma once
 
+#include "guardpolicy.h"
+
 #include <QSettings>
 
 namespace gpudeck {
@@ -53,6 +55,11 @@ public:
     // "system" (default), "light" or "dark".
     [[nodiscard]] QString theme() const;
     void setTheme(const QString& v);
+
+    // The billing guard's policy for machines guarded from now on (idle timeout, lifetime,
+    // budget, countdown, action); GuardPolicy's defaults until the user changes them.
+    [[nodiscard]] GuardPolicy guardDefaults() const;
+    void setGuardDefaults(const GuardPolicy& v);
 
     // Whether the welcome page was shown (first start).
     [[nodiscard]] bool welcomeShown() const;

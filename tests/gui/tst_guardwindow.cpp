@@ -21,9 +21,15 @@
 #include "watchdog.h"
 
 #include <QAction>
+#include <QComboBox>
+#include <QDialog>
+#include <QDialogButtonBox>
 #include <QDir>
+#include <QDoubleSpinBox>
 #include <QLabel>
+#include <QListWidget>
 #include <QPushButton>
+#include <QSpinBox>
 #include <QTableWidget>
 
 using namespace gpudeck;
@@ -36,6 +42,7 @@ private slots:
     void cleanup();
     void idleCountdownKeepThenDestroy();
     void startupCheckAdoptAndCosts();
+    void defaultsFromSettings();
 
 private:
     void screenshot(QWidget* w, const QString& name);
@@ -204,6 +211,46 @@ void TestGuardWindow::startupCheckAdoptAndCosts()
     const QString csv = m_env->path() + QStringLiteral("/costs.csv");
     QCOMPARE(costs->exportCsv(csv), QString());
     QCOMPARE(test::readFile(csv).count('\n'), 3);
+}
+
+void TestGuardWindow::defaultsFromSettings()
+{
+    // Settings → Guard sets the policy of machines guarded from then on, and it is kept.
+    m_window->findChild<QAction*>(QStringLiteral("settingsAction"))->trigger();
+    QDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = m_window->findChild<QDialog*>(QStringLiteral("settingsDialog"))) &&
+                dialog->isVisible());
+    auto* pages = dialog->findChild<QListWidget*>(QStringLiteral("settingsPageList"));
+    QList<QListWidgetItem*> guardItem = pages->findItems(QStringLiteral("Guard"), Qt::MatchExactly);
+    QCOMPARE(guardItem.size(), 1);
+    pages->setCurrentItem(guardItem.first());
+    QWidget* page = dialog->findChild<QWidget*>(QStringLiteral("guardPage"));
+    QVERIFY(page && page->isVisible());
+    auto* idle = page->findChild<QSpinBox*>(QStringLiteral("guardIdleMinutes"));
+    QCOMPARE(idle->value(), 30); // the product's default
+    idle->setValue(12);
+    page->findChild<QSpinBox*>(QStringLiteral("guardLifetimeHours"))->setValue(3);
+    page->findChild<QDoubleSpinBox*>(QStringLiteral("guardBudget"))->setValue(1.5);
+    page->findChild<QSpinBox*>(QStringLiteral("guardCountdownMinutes"))->setValue(2);
+    auto* action = page->findChild<QComboBox*>(QStringLiteral("guardAction"));
+    action->setCurrentIndex(action->findData(static_cast<int>(GuardPolicy::Action::Stop)));
+    screenshot(dialog, QStringLiteral("settings-guard.png"));
+    auto* buttons = dialog->findChild<QDialogButtonBox*>(QStringLiteral("settingsButtons"));
+    QTest::mouseClick(buttons->button(QDialogButtonBox::Apply), Qt::LeftButton);
+
+    const GuardPolicy& d = m_controller->guard().defaultPolicy();
+    QCOMPARE(d.idleTimeoutSeconds, 12 * 60);
+    QCOMPARE(d.maxLifetimeSeconds, 3 * 3600);
+    QCOMPARE(d.budgetCapCents, 150);
+    QCOMPARE(d.countdownSeconds, 2 * 60);
+    QCOMPARE(d.action, GuardPolicy::Action::Stop);
+    // Kept for the next start.
+    QCOMPARE(Settings(m_fleet->paths()).guardDefaults(), d);
+    // A machine launched now is guarded with it.
+    const Instance inst = launch(QStringLiteral("l4-2x"), QStringLiteral("after-settings"));
+    QCOMPARE(m_controller->guard().watch(inst.id)->policy.idleTimeoutSeconds, 12 * 60);
+    QCOMPARE(m_controller->guard().watch(inst.id)->policy.budgetCapCents, 150);
+    dialog->close();
 }
 
 GPUDECK_GUITEST_MAIN(TestGuardWindow)
