@@ -3,15 +3,16 @@
 #include "accounts.h"
 #include "addhostdialog.h"
 #include "billing.h"
+#include "billingguard.h"
 #include "catalogpage.h"
 #include "downloadfirstdialog.h"
 #include "fleet.h"
-#include "billingguard.h"
 #include "guardcontroller.h"
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
 #include "launchdialog.h"
 #include "monitorhub.h"
+#include "monitorpage.h"
 #include "overviewpage.h"
 #include "prompter.h"
 #include "recapdialog.h"
@@ -381,6 +382,13 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
                 [this](const QString& m) { statusBar()->showMessage(m, 5000); });
         const std::optional<Instance> i = m_fleet.find(instanceId);
         w->terminals()->setProfile(terminalProfile());
+        // What the user does in the workspace keeps the guard's idle clock at zero.
+        connect(w->terminals(), &TerminalTabs::typed, this, [this, instanceId] {
+            m_guard->guard().noteActivity(instanceId, BillingGuard::Activity::Keystroke);
+        });
+        connect(w->monitor(), &MonitorPage::trainingProgressed, this, [this, instanceId] {
+            m_guard->guard().noteActivity(instanceId, BillingGuard::Activity::Epoch);
+        });
         m_workspaces.insert(instanceId, w);
     }
     if (m_tabs->indexOf(w) < 0)

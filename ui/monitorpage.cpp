@@ -259,6 +259,7 @@ void MonitorPage::followLog()
                 m_trainingStatus->setText(message);
             });
     connect(m_training.get(), &TrainingMonitor::updated, this, &MonitorPage::refreshTraining);
+    connect(m_training.get(), &TrainingMonitor::updated, this, &MonitorPage::trainingProgressed);
     m_training->start();
     refreshTraining();
 }

@@ -48,6 +48,10 @@ protected:
     void showEvent(QShowEvent* event) override;
     void hideEvent(QHideEvent* event) override;
 
+signals:
+    // The training log being followed grew (new steps or epochs): activity for the guard.
+    void trainingProgressed();
+
 private:
     void attach(GpuMonitor* gpus);
     void followLog();

@@ -1,6 +1,7 @@
 #include "terminaltabs.h"
 
 #include "terminalpane.h"
+#include "terminalview.h"
 
 #include <QAction>
 #include <QTabWidget>
@@ -45,6 +46,7 @@ TerminalPane* TerminalTabs::openTerminal()
         pane->setProfile(*m_profile);
     const QString label = tr("Terminal %1").arg(++m_opened);
     const int index = m_tabs->addTab(pane, QIcon(QStringLiteral(":/icons/terminal.svg")), label);
+    connect(pane->view(), &terminal::TerminalView::typed, this, &TerminalTabs::typed);
     connect(pane, &TerminalPane::titleChanged, this, [this, pane, label](const QString& title) {
         const int i = m_tabs->indexOf(pane);
         if (i >= 0)

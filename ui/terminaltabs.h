@@ -27,6 +27,10 @@ public:
     // Ends every terminal's session (see TerminalPane::endSession).
     void endSessions(const QString& why);
 
+signals:
+    // Input typed into any of the terminals.
+    void typed();
+
 private:
     Fleet& m_fleet;
     QString m_instanceId;

@@ -10,6 +10,7 @@
 #include "guardcontroller.h"
 #include "guardcountdowndialog.h"
 #include "guitestmain.h"
+#include "instanceworkspace.h"
 #include "ledger.h"
 #include "mainwindow.h"
 #include "prompter.h"
@@ -17,6 +18,10 @@
 #include "resources.h"
 #include "sandbox/sandboxmachine.h"
 #include "settings.h"
+#include "shellsession.h"
+#include "terminalpane.h"
+#include "terminalsurface.h"
+#include "terminalview.h"
 #include "testenv.h"
 #include "watchdog.h"
 
@@ -43,6 +48,7 @@ private slots:
     void idleCountdownKeepThenDestroy();
     void startupCheckAdoptAndCosts();
     void defaultsFromSettings();
+    void typingInATerminalIsActivity();
 
 private:
     void screenshot(QWidget* w, const QString& name);
@@ -251,6 +257,28 @@ void TestGuardWindow::defaultsFromSettings()
     QCOMPARE(m_controller->guard().watch(inst.id)->policy.idleTimeoutSeconds, 12 * 60);
     QCOMPARE(m_controller->guard().watch(inst.id)->policy.budgetCapCents, 150);
     dialog->close();
+}
+
+void TestGuardWindow::typingInATerminalIsActivity()
+{
+    // Keys typed into the machine's terminal keep the idle clock at zero: a user at work in a
+    // shell is not idle, whatever the GPUs do.
+    const Instance inst = launch(QStringLiteral("l4-2x"), QStringLiteral("typing-box"));
+    BillingGuard& guard = m_controller->guard();
+    InstanceWorkspace* workspace = m_window->openWorkspace(inst.id);
+    QVERIFY(workspace);
+    TerminalPane* pane = workspace->openTerminal();
+    QTRY_COMPARE_WITH_TIMEOUT(pane->state(), ssh::ShellSession::State::Connected, 15000);
+    m_clock->advance(20 * 60);
+    guard.tick();
+    QCOMPARE(guard.idleSeconds(inst.id), 20 * 60);
+    QTest::keyClick(pane->view(), Qt::Key_A);
+    QCOMPARE(guard.idleSeconds(inst.id), 0);
+    QCOMPARE(guard.watch(inst.id)->lastActivityWhat, QStringLiteral("keystroke"));
+    // The terminal's own answers (a cursor report the remote side asked for) are not activity.
+    m_clock->advance(60);
+    pane->view()->surface()->feed("\x1b[6n");
+    QCOMPARE(guard.idleSeconds(inst.id), 60);
 }
 
 GPUDECK_GUITEST_MAIN(TestGuardWindow)

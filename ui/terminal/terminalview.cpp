@@ -696,6 +696,7 @@ void TerminalView::keyPressEvent(QKeyEvent* event)
         }
     }
     if (m_surface->sendKey(key, event->modifiers(), event->text())) {
+        emit typed();
         m_blinkOn = true;
         scrollToBottom();
         event->accept();
@@ -708,6 +709,7 @@ void TerminalView::inputMethodEvent(QInputMethodEvent* event)
 {
     if (m_surface && !event->commitString().isEmpty()) {
         m_surface->sendText(event->commitString());
+        emit typed();
         scrollToBottom();
     }
     event->accept();
@@ -743,6 +745,7 @@ void TerminalView::paste()
     if (text.isEmpty())
         return;
     m_surface->paste(text);
+    emit typed();
     scrollToBottom();
 }
 
@@ -757,6 +760,7 @@ void TerminalView::pasteSelection()
     if (text.isEmpty())
         return;
     m_surface->paste(text);
+    emit typed();
     scrollToBottom();
 }
 

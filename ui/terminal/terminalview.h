@@ -84,6 +84,11 @@ public slots:
     void findNewer();
     void scrollToBottom();
 
+signals:
+    // The user typed, pasted or composed input (not the replies the terminal sends itself):
+    // activity for the billing guard.
+    void typed();
+
 protected:
     bool event(QEvent* event) override;
     void keyPressEvent(QKeyEvent* event) override;
