@@ -330,7 +330,7 @@ void MainWindow::instancesChanged()
         // console) takes its workspace with it: its terminals must not keep reconnecting.
         if (it.value() && !m_fleet.find(it.key()) && !m_destroying.contains(it.key())) {
             statusBar()->showMessage(tr("%1 is gone; its tab was closed.").arg(it.key()), 10000);
-            delete it.value().data();
+            retireWorkspace(it.value());
             it = m_workspaces.erase(it);
             continue;
         }
@@ -515,8 +515,9 @@ void MainWindow::showLaunchDialog(const QString& providerId, const QString& plan
     dialog->open();
 }
 
-void MainWindow::destroyInstance(const QString& instanceId)
+void MainWindow::destroyInstance(const QString& requestedId)
 {
+    const QString instanceId = requestedId; // the asking workspace owns the original
     const std::optional<Instance> i = m_fleet.find(instanceId);
     if (!i || m_destroying.contains(instanceId))
         return;
@@ -700,8 +701,22 @@ void MainWindow::showAddHostDialog()
     dialog->open();
 }
 
-void MainWindow::removeHost(const QString& instanceId)
+void MainWindow::retireWorkspace(InstanceWorkspace* w)
 {
+    // Its sessions end now (nothing reconnects to a machine that is gone), its tab goes now;
+    // the widget itself goes later: this may run inside one of its own signals (Remove host).
+    w->terminals()->endSessions(tr("Session closed: the machine is gone."));
+    const int tab = m_tabs->indexOf(w);
+    if (tab >= 0)
+        m_tabs->removeTab(tab);
+    w->hide();
+    w->deleteLater();
+}
+
+void MainWindow::removeHost(const QString& requestedId)
+{
+    // A copy: the workspace that asked (and owns the string) is retired on the way.
+    const QString instanceId = requestedId;
     if (!Prompter::instance().confirm(
             this, tr("Remove host"),
             tr("Remove %1 from GPUDeck? The machine itself is not touched; you can add it again "
@@ -715,7 +730,7 @@ void MainWindow::removeHost(const QString& instanceId)
         return;
     }
     if (auto w = m_workspaces.take(instanceId))
-        delete w.data();
+        retireWorkspace(w.data());
 }
 
 void MainWindow::showRecap(const Recap& recap, const QString& note)
@@ -774,7 +789,8 @@ void MainWindow::quitDestroyingSandboxes()
             self->close();
         }
     };
-    for (const Instance& i : m_fleet.instances()) {
+    const QList<Instance> all = m_fleet.instances(); // destroy() may change the fleet's list
+    for (const Instance& i : all) {
         if (i.provider != QLatin1String("sandbox"))
             continue;
         ++*pending;

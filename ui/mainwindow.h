@@ -78,6 +78,7 @@ private:
     void showSettings(const QString& page = {});
     void addWorkspaceTab(InstanceWorkspace* w);
     void showInstanceMenu(const QModelIndex& index, const QPoint& at);
+    void retireWorkspace(InstanceWorkspace* w);
     void closeWorkspaceTab(InstanceWorkspace* w);
     void applySettings();
     [[nodiscard]] TerminalProfile terminalProfile() const;

@@ -61,9 +61,12 @@ QByteArray SecretStore::environmentVariable(const QString& providerId)
     return vars.value(providerId);
 }
 
+// Jobs have no parent: the keychain backend (libsecret) calls back into a job when its D-Bus
+// answer comes, so a job must outlive whoever asked (a window closed meanwhile). It deletes
+// itself once finished; the answer reaches `done` only while this store still exists.
 void SecretStore::read(const QString& providerId, Callback<QString> done)
 {
-    auto* job = new QKeychain::ReadPasswordJob(m_service, this);
+    auto* job = new QKeychain::ReadPasswordJob(m_service);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyFor(providerId));
@@ -79,7 +82,7 @@ void SecretStore::read(const QString& providerId, Callback<QString> done)
 
 void SecretStore::write(const QString& providerId, const QString& token, Callback<void> done)
 {
-    auto* job = new QKeychain::WritePasswordJob(m_service, this);
+    auto* job = new QKeychain::WritePasswordJob(m_service);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyFor(providerId));
@@ -96,7 +99,7 @@ void SecretStore::write(const QString& providerId, const QString& token, Callbac
 
 void SecretStore::remove(const QString& providerId, Callback<void> done)
 {
-    auto* job = new QKeychain::DeletePasswordJob(m_service, this);
+    auto* job = new QKeychain::DeletePasswordJob(m_service);
     job->setAutoDelete(true);
     job->setInsecureFallback(false);
     job->setKey(keyFor(providerId));

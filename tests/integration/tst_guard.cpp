@@ -86,7 +86,9 @@ void TestGuard::cleanup()
 {
     m_guard.reset();
     (void)awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); });
-    for (const Instance& i : m_fleet->instances())
+    // A copy: each destroy runs the event loop, and the fleet's list changes under it.
+    const QList<Instance> left = m_fleet->instances();
+    for (const Instance& i : left)
         (void)awaitResult<Recap>([&](Callback<Recap> done) { m_fleet->destroy(i.id, done); });
     m_fleet.reset();
     m_clock.reset();

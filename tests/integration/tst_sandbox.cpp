@@ -55,7 +55,9 @@ void TestSandbox::init()
 void TestSandbox::cleanup()
 {
     // Whatever a failed test left running goes now.
-    for (const Instance& i : m_fleet->instances())
+    // A copy: each destroy runs the event loop, and the fleet's list changes under it.
+    const QList<Instance> left = m_fleet->instances();
+    for (const Instance& i : left)
         (void)awaitResult<Recap>([&](Callback<Recap> done) { m_fleet->destroy(i.id, done); });
     m_fleet.reset();
     m_env.reset();

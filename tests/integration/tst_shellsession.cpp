@@ -153,7 +153,8 @@ void TestShellSession::shellEndReportsExitStatus()
     shell.write("exit 3\n");
     QTRY_COMPARE_WITH_TIMEOUT(finished.size(), 1, 10000);
     QCOMPARE(finished.first().first().toInt(), 3);
-    QCOMPARE(rec.states.last(), ShellSession::State::Closed);
+    // The state change comes from the session's thread too, in its own queued call.
+    QTRY_COMPARE_WITH_TIMEOUT(rec.states.last(), ShellSession::State::Closed, 5000);
     QVERIFY(!rec.states.contains(ShellSession::State::Reconnecting));
 }
 
