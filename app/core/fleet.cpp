@@ -429,16 +429,18 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
     Provider* p = provider(known->provider);
     const QDateTime deadline = QDateTime::currentDateTimeUtc().addMSecs(timeoutMs);
     QPointer<Fleet> self(this);
+    // The poll holds itself only weakly; the strong reference travels with the request or
+    // timer in flight, so a Fleet deleted meanwhile frees it (LeakSanitizer found the cycle).
     auto poll = std::make_shared<std::function<void()>>();
-    *poll = [self, p, instanceId, deadline, done, poll] {
-        if (!self)
+    *poll = [self, p, instanceId, deadline, done, weak = std::weak_ptr(poll)] {
+        const std::shared_ptr<std::function<void()>> strong = weak.lock();
+        if (!self || !strong)
             return;
-        p->getInstance(instanceId, [self, deadline, done, poll](Result<Instance> r) {
+        p->getInstance(instanceId, [self, deadline, done, poll = strong](Result<Instance> r) {
             if (!self)
                 return;
             if (!r.ok()) {
                 done(r.error());
-                *poll = nullptr;
                 return;
             }
             self->upsert(r.value());
@@ -449,10 +451,8 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
                                i.statusDetail.isEmpty()
                                    ? QStringLiteral("The machine failed to start.")
                                    : i.statusDetail));
-                *poll = nullptr;
             } else if (i.status == InstanceStatus::Running && t.sshReady.isValid()) {
                 done(i);
-                *poll = nullptr;
             } else if (QDateTime::currentDateTimeUtc() > deadline) {
                 done(makeError(ErrorCode::Timeout,
                                t.sshError.isEmpty()
@@ -462,12 +462,8 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
                                          .arg(statusName(i.status))
                                    : QStringLiteral("The machine runs but SSH does not answer: %1")
                                          .arg(t.sshError)));
-                *poll = nullptr;
             } else {
-                QTimer::singleShot(250, self.data(), [poll] {
-                    if (*poll)
-                        (*poll)();
-                });
+                QTimer::singleShot(250, self.data(), [poll] { (*poll)(); });
             }
         });
     };

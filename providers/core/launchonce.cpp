@@ -19,14 +19,18 @@ void LaunchOnce::run(QObject* context, Create create, Find find, Callback<Instan
                      int maxSends)
 {
     auto sends = std::make_shared<int>(0);
+    // The attempt holds itself only weakly; the strong reference travels with the request in
+    // flight (a strong self-reference leaked when the answer never came).
     auto attempt = std::make_shared<std::function<void()>>();
     QPointer<QObject> guard(context);
-    *attempt = [=]() {
+    *attempt = [=, weak = std::weak_ptr(attempt)]() {
+        const std::shared_ptr<std::function<void()>> self = weak.lock();
+        if (!self)
+            return;
         ++*sends;
         create([=](Result<Instance> r) {
             if (r.ok() || !uncertain(r.error())) {
                 done(std::move(r));
-                *attempt = nullptr;
                 return;
             }
             const Error sendError = r.error();
@@ -37,12 +41,11 @@ void LaunchOnce::run(QObject* context, Create create, Find find, Callback<Instan
                 if (found.ok()) {
                     // It did arrive: that machine is the launch, nothing is sent again.
                     done(found.value());
-                    *attempt = nullptr;
                     return;
                 }
                 if (found.error().code == ErrorCode::NotFound && *sends < maxSends && guard) {
                     qCInfo(lcLaunch) << "no instance carries the token; sending the launch again";
-                    (*attempt)();
+                    (*self)();
                     return;
                 }
                 Error e = sendError;
@@ -59,7 +62,6 @@ void LaunchOnce::run(QObject* context, Create create, Find find, Callback<Instan
                             .arg(found.error().message);
                 }
                 done(e);
-                *attempt = nullptr;
             });
         });
     };

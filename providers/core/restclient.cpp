@@ -350,14 +350,19 @@ void RestClient::sendAll(const RestRequest& first, const QString& itemsKey, Next
                          Callback<QJsonArray> done)
 {
     auto items = std::make_shared<QJsonArray>();
-    auto step = std::make_shared<std::function<void(RestRequest)>>();
+    // The step holds itself only weakly; the strong reference travels with the request in
+    // flight. A client deleted with a page still pending frees the whole chain (a strong
+    // self-reference leaked it: LeakSanitizer).
+    using Step = std::function<void(RestRequest)>;
+    auto step = std::make_shared<Step>();
     // Bounded: a provider that keeps pointing at more pages cannot loop us forever.
     auto pages = std::make_shared<int>(0);
-    *step = [this, itemsKey, next, done, items, step, pages](RestRequest req) {
+    *step = [this, itemsKey, next, done, items, weak = std::weak_ptr<Step>(step),
+             pages](RestRequest req) {
+        const std::shared_ptr<Step> self = weak.lock();
         send(req, [=](Result<RestResponse> r) {
             if (!r.ok()) {
                 done(r.error());
-                (*step) = nullptr; // break the self-reference
                 return;
             }
             const QJsonObject page = r.value().json.object();
@@ -366,10 +371,9 @@ void RestClient::sendAll(const RestRequest& first, const QString& itemsKey, Next
             const RestRequest following = next ? next(page, req) : RestRequest{};
             if (following.path.isEmpty() || ++*pages >= 1000) {
                 done(*items);
-                (*step) = nullptr;
                 return;
             }
-            (*step)(following);
+            (*self)(following);
         });
     };
     (*step)(first);
