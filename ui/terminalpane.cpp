@@ -78,7 +78,9 @@ void TerminalPane::connectShell()
     terminal::TerminalSurface* surface = m_surface.get();
     // Bytes from the shell go into the terminal; the terminal acknowledges them, which is what
     // lets the worker read more (flow control against floods).
-    connect(shell, &ShellSession::data, this, [shell, surface](const QByteArray& bytes) {
+    // The shell is the context: data already queued when a shell is replaced or ended goes
+    // with it (with the pane as context it was delivered to a deleted shell: UBSan).
+    connect(shell, &ShellSession::data, shell, [shell, surface](const QByteArray& bytes) {
         surface->feed(bytes);
         shell->consumed(bytes.size());
     });
