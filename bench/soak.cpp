@@ -24,10 +24,10 @@
 #include "mainwindow.h"
 #include "monitorhub.h"
 #include "monitorpage.h"
-#include "settings.h"
 #include "registry.h"
 #include "remote.h"
 #include "resources.h"
+#include "settings.h"
 #include "shellsession.h"
 #include "terminalsurface.h"
 #include "terminalview.h"
@@ -86,8 +86,9 @@ int main(int argc, char* argv[])
     option("lines-per-second", "Lines the terminal prints per second.", "5");
     option("scrollback", "Terminal scrollback limit in lines (the app: 10000).", "10000");
     option("sample-seconds", "Seconds between memory samples.", "60");
-    parser.addOption({QStringLiteral("window"),
-                      QStringLiteral("Run inside the main window, each machine's Monitor tab open.")});
+    parser.addOption(
+        {QStringLiteral("window"),
+         QStringLiteral("Run inside the main window, each machine's Monitor tab open.")});
     parser.process(app);
     const bool inWindow = parser.isSet(QStringLiteral("window"));
     auto value = [&](const char* name) { return parser.value(QLatin1String(name)).toInt(); };

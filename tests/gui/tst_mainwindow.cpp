@@ -195,8 +195,7 @@ void TestMainWindow::launchFromCatalogThenDestroyShowsRecap()
     hours->setValue(10);
     const QString price = dialog->findChild<QLabel*>(QStringLiteral("priceLabel"))->text();
     // $1.10/h plus 250 GB of disk at $0.10/GB-month: the one rate the Overview shows later.
-    QVERIFY2(price.contains(QLatin1String("$1.10/h")) &&
-                 price.contains(QLatin1String("$1.13/h")) &&
+    QVERIFY2(price.contains(QLatin1String("$1.10/h")) && price.contains(QLatin1String("$1.13/h")) &&
                  price.contains(QLatin1String("$11.34")),
              qPrintable(price));
     dialog->reject();

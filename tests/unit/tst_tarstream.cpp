@@ -270,10 +270,9 @@ void TestTarStream::damagedArchivesAreRefused()
         // A pax mtime no clock reaches (fuzz_tar: 1e90 reached an undefined double-to-integer
         // conversion): the entry is read, and the time is not taken.
         const QByteArray record = "15 mtime=1e+90\n";
-        QByteArray pax = withTypeFlag(tar::header(fileEntry("x", 0)), 'x',
-                                      QByteArray::number(record.size(), 8)
-                                          .rightJustified(11, '0')
-                                          .constData());
+        QByteArray pax =
+            withTypeFlag(tar::header(fileEntry("x", 0)), 'x',
+                         QByteArray::number(record.size(), 8).rightJustified(11, '0').constData());
         pax += record + QByteArray(512 - record.size(), '\0');
         const QByteArray archive = pax + good;
         Recorder rec;

@@ -1445,7 +1445,8 @@ void tst_TerminalSurface::resizeBelowTheMargins()
     TerminalSurface s(42, 16);
     s.feed("\x1b[4;5r\x1b[?69h\x1b[3;10s\x1b[?6h");
     s.resize(2, 1);
-    s.feed("\n\n\x1b[2;5rab\r\n\x1b" "D\x1bM\x1b[L\x1b[M\x1b[S\x1b[T");
+    s.feed("\n\n\x1b[2;5rab\r\n\x1b"
+           "D\x1bM\x1b[L\x1b[M\x1b[S\x1b[T");
     s.resize(20, 6);
     s.feed("\x1b[3;3Hx");
     QCOMPARE(s.lineText(2), u"  x"_s);
