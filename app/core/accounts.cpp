@@ -26,10 +26,13 @@ Accounts::Accounts(Fleet& fleet, SecretStore& store, QObject* parent)
 
 Accounts::~Accounts() = default;
 
-Provider* Accounts::accountProvider(const QString& providerId) const
+Result<Provider*> Accounts::accountProvider(const QString& providerId) const
 {
     Provider* p = m_fleet.provider(providerId);
-    return p && p->capabilities().needsAccount ? p : nullptr;
+    if (!p || !p->capabilities().needsAccount)
+        return makeError(ErrorCode::InvalidInput,
+                         QStringLiteral("%1 takes no account.").arg(providerId));
+    return p;
 }
 
 void Accounts::settle(Provider* p, Source source, const QString& token, const QString& problem)
@@ -92,12 +95,12 @@ Accounts::Status Accounts::status(const QString& providerId) const
 
 void Accounts::save(const QString& providerId, const QString& token, Callback<QString> done)
 {
-    Provider* p = accountProvider(providerId);
-    if (!p) {
-        done(makeError(ErrorCode::InvalidInput,
-                       QStringLiteral("%1 takes no account.").arg(providerId)));
+    const Result<Provider*> found = accountProvider(providerId);
+    if (!found.ok()) {
+        done(found.error());
         return;
     }
+    Provider* p = found.value();
     const Status before = m_status.value(providerId);
     if (before.source == Source::Environment) {
         done(makeError(ErrorCode::InvalidInput,
@@ -153,12 +156,12 @@ void Accounts::save(const QString& providerId, const QString& token, Callback<QS
 
 void Accounts::remove(const QString& providerId, Callback<void> done)
 {
-    Provider* p = accountProvider(providerId);
-    if (!p) {
-        done(makeError(ErrorCode::InvalidInput,
-                       QStringLiteral("%1 takes no account.").arg(providerId)));
+    const Result<Provider*> found = accountProvider(providerId);
+    if (!found.ok()) {
+        done(found.error());
         return;
     }
+    Provider* p = found.value();
     m_store.remove(providerId, [this, p, done](Result<void> r) {
         if (!r.ok()) {
             done(r.error());
@@ -175,12 +178,12 @@ void Accounts::remove(const QString& providerId, Callback<void> done)
 
 void Accounts::check(const QString& providerId, Callback<QString> done)
 {
-    Provider* p = accountProvider(providerId);
-    if (!p) {
-        done(makeError(ErrorCode::InvalidInput,
-                       QStringLiteral("%1 takes no account.").arg(providerId)));
+    const Result<Provider*> found = accountProvider(providerId);
+    if (!found.ok()) {
+        done(found.error());
         return;
     }
+    Provider* p = found.value();
     if (!p->hasCredential()) {
         done(makeError(
             ErrorCode::Unauthorized,

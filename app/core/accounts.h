@@ -65,7 +65,7 @@ signals:
     void changed(const QString& providerId);
 
 private:
-    [[nodiscard]] Provider* accountProvider(const QString& providerId) const;
+    [[nodiscard]] Result<Provider*> accountProvider(const QString& providerId) const;
     void settle(Provider* p, Source source, const QString& token, const QString& problem = {});
 
     Fleet& m_fleet;
