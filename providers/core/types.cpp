@@ -103,6 +103,11 @@ BillingRule BillingRule::fromJson(const QJsonObject& o)
     return r;
 }
 
+bool Plan::hasHourlyPrice() const
+{
+    return priceNote.isEmpty();
+}
+
 double Plan::pricePerGpuHour() const
 {
     return gpuCount > 0 ? onDemandHourly / gpuCount : onDemandHourly;
@@ -126,7 +131,9 @@ QJsonObject Plan::toJson() const
         {QStringLiteral("price_per_gpu_hour_usd"), pricePerGpuHour()},
         {QStringLiteral("available"), available},
         {QStringLiteral("fetched_at"), isoOrEmpty(fetchedAt)},
-        {QStringLiteral("billing"), billing.toJson()}};
+        {QStringLiteral("billing"), billing.toJson()},
+        {QStringLiteral("price_note"), priceNote},
+        {QStringLiteral("note"), note}};
     o.insert(QStringLiteral("spot_hourly_usd"),
              spotHourly ? QJsonValue(*spotHourly) : QJsonValue(QJsonValue::Null));
     return o;
@@ -155,6 +162,8 @@ Plan Plan::fromJson(const QJsonObject& o)
     p.available = o.value(QStringLiteral("available")).toBool(true);
     p.fetchedAt = parseIso(o.value(QStringLiteral("fetched_at")));
     p.billing = BillingRule::fromJson(o.value(QStringLiteral("billing")).toObject());
+    p.priceNote = o.value(QStringLiteral("price_note")).toString();
+    p.note = o.value(QStringLiteral("note")).toString();
     return p;
 }
 

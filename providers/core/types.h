@@ -63,7 +63,14 @@ struct Plan {
     bool available = true;
     QDateTime fetchedAt;
     BillingRule billing;
+    // The price when it is not by the hour (Colab Pro: "$9.99/month"); onDemandHourly is then
+    // 0 and compares with nothing. Empty: the hourly price is the price.
+    QString priceNote;
+    // What the numbers do not say, in the user's words: what kind of offer this is and its
+    // limits (Colab: a notebook with session limits, not a rentable machine).
+    QString note;
 
+    [[nodiscard]] bool hasHourlyPrice() const;
     [[nodiscard]] double pricePerGpuHour() const;
     [[nodiscard]] QJsonObject toJson() const;
     static Plan fromJson(const QJsonObject& o);

@@ -37,9 +37,13 @@ void TestTypes::planRoundTrip()
     p.fetchedAt = QDateTime(QDate(2026, 11, 22), QTime(10, 0, 0, 123), Qt::UTC);
     p.billing.minimumSeconds = 60;
     p.billing.storageUsdPerGbMonth = 0.1;
+    p.note = QStringLiteral("Simulated on this computer.");
     QCOMPARE(Plan::fromJson(p.toJson()), p);
     p.spotHourly.reset();
     QCOMPARE(Plan::fromJson(p.toJson()), p);
+    p.priceNote = QStringLiteral("$9.99/month");
+    QCOMPARE(Plan::fromJson(p.toJson()), p);
+    QVERIFY(!p.hasHourlyPrice());
 }
 
 void TestTypes::planJsonNames()
@@ -48,9 +52,10 @@ void TestTypes::planJsonNames()
     p.gpuCount = 8;
     p.onDemandHourly = 23.92;
     const QJsonObject o = p.toJson();
-    for (const char* key : {"provider", "id", "gpu_model", "gpu_count", "vram_gb", "vcpus",
-                            "ram_gb", "disk_gb", "regions", "price_hourly_usd", "spot_hourly_usd",
-                            "price_per_gpu_hour_usd", "available", "fetched_at", "billing"})
+    for (const char* key :
+         {"provider", "id", "gpu_model", "gpu_count", "vram_gb", "vcpus", "ram_gb", "disk_gb",
+          "regions", "price_hourly_usd", "spot_hourly_usd", "price_per_gpu_hour_usd", "available",
+          "fetched_at", "billing", "price_note", "note"})
         QVERIFY2(o.contains(QLatin1String(key)), key);
     QCOMPARE(o.value(QStringLiteral("price_per_gpu_hour_usd")).toDouble(), 2.99);
     QVERIFY(o.value(QStringLiteral("spot_hourly_usd")).isNull());
