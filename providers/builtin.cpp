@@ -1,6 +1,7 @@
 // Every provider GPUDeck knows, one line each. A new provider is a folder beside sandbox/ and
 // one line here.
 #include "aws/ec2provider.h"
+#include "colab/colabprovider.h"
 #include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
@@ -20,6 +21,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
         r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
         r.add<Ec2Provider>(QStringLiteral("aws"), QStringLiteral("AWS EC2"));
+        r.add<ColabProvider>(QStringLiteral("colab"), QStringLiteral("Google Colab"));
         return r;
     }();
     return registry;

@@ -68,6 +68,9 @@ MainWindow::MainWindow(Fleet& fleet, Settings& settings, QWidget* parent)
     m_catalog = new CatalogPage(m_tabs);
     m_tabs->addTab(m_catalog, QIcon(QStringLiteral(":/icons/provider.svg")), tr("Catalog"));
     connect(m_catalog, &CatalogPage::launchRequested, this, &MainWindow::showLaunchDialog);
+    for (Provider* p : m_fleet.providers())
+        m_catalog->setProvider(p->id(), p->displayName(),
+                               p->capabilities().launch ? QString() : p->noLaunchNote());
 
     buildSidebar();
     buildActions();
@@ -479,6 +482,12 @@ void MainWindow::closeWorkspaceTab(InstanceWorkspace* w)
 
 void MainWindow::showLaunchDialog(const QString& providerId, const QString& planId)
 {
+    if (Provider* chosen = m_fleet.provider(providerId); chosen && !chosen->capabilities().launch) {
+        // A plan listed for comparison only (Colab): say what to do instead.
+        Prompter::instance().showError(this, tr("Launch"),
+                                       makeError(ErrorCode::Unsupported, chosen->noLaunchNote()));
+        return;
+    }
     QList<Plan> launchable;
     for (const Plan& p : m_catalog->plans()) {
         Provider* provider = m_fleet.provider(p.provider);

@@ -338,8 +338,7 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
         return;
     }
     if (!p->capabilities().launch) {
-        done(makeError(ErrorCode::Unsupported,
-                       QStringLiteral("%1 cannot launch machines.").arg(p->displayName())));
+        done(makeError(ErrorCode::Unsupported, p->noLaunchNote()));
         return;
     }
     if (request.spot && !p->capabilities().spot) {

@@ -25,6 +25,11 @@ QString Provider::spotNote() const
     return {};
 }
 
+QString Provider::noLaunchNote() const
+{
+    return unsupported(QStringLiteral("launch")).message;
+}
+
 void Provider::stop(const QString& /*id*/, Callback<Instance> done)
 {
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("stop")));

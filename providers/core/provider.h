@@ -59,6 +59,9 @@ public:
     // rule, chiefly when the provider may take the machine back and what is lost then. Empty
     // where the provider has no spot offer (capabilities().spot is false).
     [[nodiscard]] virtual QString spotNote() const;
+    // Why nothing can be launched here and what to do instead, where a launch is offered
+    // (capabilities().launch is false): Colab has no launch API, SSH hosts are the user's own.
+    [[nodiscard]] virtual QString noLaunchNote() const;
 
     virtual void fetchCatalog(Callback<Catalog> done) = 0;
     virtual void listInstances(Callback<QList<Instance>> done) = 0;
