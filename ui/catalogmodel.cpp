@@ -21,13 +21,6 @@ QString gbOrDash(double gb)
     return gb > 0 ? QStringLiteral("%1 GB").arg(gb) : QStringLiteral("—");
 }
 
-QString priceText(const Plan& p, double usdPerHour)
-{
-    if (!p.hasHourlyPrice())
-        return p.priceNote;
-    return usdPerHour > 0 ? formatHourly(usdPerHour) : CatalogModel::tr("free");
-}
-
 } // namespace
 
 CatalogModel::CatalogModel(QObject* parent)
@@ -288,11 +281,11 @@ QVariant CatalogModel::data(const QModelIndex& index, int role) const
     case RegionsCol:
         return m_rows.at(row).regions.isEmpty() ? QStringLiteral("—") : m_rows.at(row).regions;
     case PriceCol:
-        return priceText(p, p.onDemandHourly);
+        return formatPlanPrice(p);
     case SpotCol:
         return p.spotHourly ? formatHourly(*p.spotHourly) : QStringLiteral("—");
     case PerGpuCol:
-        return p.hasHourlyPrice() ? priceText(p, p.pricePerGpuHour()) : QStringLiteral("—");
+        return formatPlanPricePerGpu(p);
     case BillingCol:
         return m_rows.at(row).billing;
     case FetchedCol:

@@ -135,6 +135,20 @@ QString formatHourly(double usdPerHour)
     return QStringLiteral("$%1/h").arg(usdPerHour, 0, 'f', decimals);
 }
 
+QString formatPlanPrice(const Plan& plan)
+{
+    if (!plan.hasHourlyPrice())
+        return plan.priceNote;
+    return plan.onDemandHourly > 0 ? formatHourly(plan.onDemandHourly) : QStringLiteral("free");
+}
+
+QString formatPlanPricePerGpu(const Plan& plan)
+{
+    if (!plan.hasHourlyPrice())
+        return QStringLiteral("—");
+    return plan.onDemandHourly > 0 ? formatHourly(plan.pricePerGpuHour()) : QStringLiteral("free");
+}
+
 QString formatDuration(qint64 s)
 {
     if (s < 60)

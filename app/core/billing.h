@@ -37,7 +37,11 @@ struct Cost {
 // Millionths of a dollar with 2 to 6 decimals, rounded half up: "$0.0123", "$1,234.5678".
 [[nodiscard]] QString formatMicroUsd(qint64 microUsd, int decimals);
 [[nodiscard]] QString formatHourly(double usdPerHour); // "$1.29/h"
-[[nodiscard]] QString formatDuration(qint64 seconds);  // "2 h 05 min", "3 min 07 s"
+// A plan's price as the catalog and the CLI show it: "$1.29/h", "free" at $0/h, or the price
+// it has when it is not by the hour ("$9.99/month"); per GPU, "—" for the latter.
+[[nodiscard]] QString formatPlanPrice(const Plan& plan);
+[[nodiscard]] QString formatPlanPricePerGpu(const Plan& plan);
+[[nodiscard]] QString formatDuration(qint64 seconds); // "2 h 05 min", "3 min 07 s"
 [[nodiscard]] double centsToUsd(qint64 cents);
 
 // A finished machine's recap: what it cost under its rule. Stored in the ledger.
