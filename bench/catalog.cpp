@@ -348,7 +348,9 @@ int main(int argc, char* argv[])
                QStringLiteral("The catalog page (filter widgets driven, the events they posted "
                               "processed, table repainted):"),
                results);
-        out << "\n" << paints.count << " paints of the table in " << steps << " steps\n";
+        out << "\n"
+            << paints.count << " paints of the table in " << steps
+            << " steps (a step that changes nothing, such as a trailing space, paints nothing)\n";
     }
     return 0;
 }

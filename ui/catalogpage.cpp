@@ -257,11 +257,23 @@ void CatalogPage::selectionChanged()
     m_launch->setToolTip(why.isEmpty() ? tr("Launch a machine from the selected plan") : why);
     QStringList note;
     if (plan && !why.isEmpty())
-        note << QStringLiteral("⛔ ") + why;
+        note << QStringLiteral("⚠ ") + why; // a sign every desktop font has
     if (plan && !plan->note.isEmpty())
         note << plan->note;
     m_planNote->setText(note.join(QLatin1Char('\n')));
-    m_planNote->setVisible(!note.isEmpty());
+    if (m_planNote->isHidden() != note.isEmpty()) {
+        m_planNote->setVisible(!note.isEmpty());
+        // The note takes room from the table: once the layout has moved, keep the selected row
+        // in view (selecting the last row must not scroll it away).
+        QMetaObject::invokeMethod(
+            this,
+            [this] {
+                const QModelIndexList selected = m_view->selectionModel()->selectedRows();
+                if (!selected.isEmpty())
+                    static_cast<QAbstractItemView*>(m_view)->scrollTo(selected.first());
+            },
+            Qt::QueuedConnection);
+    }
 }
 
 void CatalogPage::buildFilterChoices()

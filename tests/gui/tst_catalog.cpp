@@ -257,6 +257,20 @@ void TestCatalog::colabCannotBeLaunchedAndSaysWhy()
     QVERIFY(launch->isEnabled());
     QVERIFY(!note->isVisible());
 
+    // The note takes room from the table; the row chosen at the bottom stays in view.
+    QAbstractItemModel* shown = view()->model();
+    const int last = shown->rowCount() - 1;
+    QCOMPARE(shownPlan(last)->provider, QStringLiteral("colab")); // priced by the month: last
+    view()->selectRow(last);
+    QTest::qWait(300); // the layout gives the note its room, then the table scrolls
+    QVERIFY(note->isVisible());
+    const QRect lastRect = view()->visualRect(shown->index(last, CatalogModel::PlanCol));
+    QVERIFY2(lastRect.top() >= 0 && lastRect.bottom() < view()->viewport()->height(),
+             qPrintable(QStringLiteral("row at y %1-%2, table shows 0-%3")
+                            .arg(lastRect.top())
+                            .arg(lastRect.bottom())
+                            .arg(view()->viewport()->height())));
+
     const int row = rowOf(QStringLiteral("colab"), QStringLiteral("colab-pro"));
     QVERIFY(row >= 0);
     view()->selectRow(row);
@@ -270,7 +284,6 @@ void TestCatalog::colabCannotBeLaunchedAndSaysWhy()
     QVERIFY2(note->text().contains(QStringLiteral("notebook, not a rentable machine")),
              qPrintable(note->text()));
     // The row itself reads as a notebook with a monthly price, not a machine by the hour.
-    QAbstractItemModel* shown = view()->model();
     QCOMPARE(shown->index(row, CatalogModel::PlanCol).data().toString(),
              QStringLiteral("Colab Pro (notebook)"));
     QCOMPARE(shown->index(row, CatalogModel::PriceCol).data().toString(),

@@ -1175,6 +1175,7 @@ void TestMainWindow::catalogKeepsPlanColumnAndEmptiedVramMeansAny()
     QCOMPARE(view->rowAt(nameCell.center().y()), lastRow);
     QTest::mouseClick(frozen->viewport(), Qt::LeftButton, {}, nameCell.center());
     QCOMPARE(view->selectionModel()->selectedRows().value(0).row(), lastRow);
+    QTest::qWait(100); // the selected plan's note takes its place under the table
     screenshot(m_window.get(), QStringLiteral("catalog.png"));
     // Sorting from the frozen header sorts the table.
     const QRect planHeader(frozen->horizontalHeader()->sectionViewportPosition(0), 0,
