@@ -83,7 +83,9 @@ CatalogPage::CatalogPage(QWidget* parent)
     m_provider->setSizeAdjustPolicy(QComboBox::AdjustToContents);
     m_region = new QComboBox(this);
     m_region->setObjectName(QStringLiteral("catalogRegionFilter"));
-    m_region->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    // Dozens of regions across providers: the box keeps a fixed width, its list shows them whole.
+    m_region->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    m_region->setMinimumContentsLength(14);
     m_region->setMaxVisibleItems(20);
     fillChoices(m_provider, tr("All providers"), {});
     fillChoices(m_region, tr("All regions"), {});
@@ -99,10 +101,12 @@ CatalogPage::CatalogPage(QWidget* parent)
     m_launch->setObjectName(QStringLiteral("catalogLaunchButton"));
     m_launch->setEnabled(false);
 
-    // Two rows: the search and Launch, then the limits and choices, so that neither is
-    // squeezed in a window of 1280 pixels next to the sidebar.
+    // Two rows, so that a 1000-pixel window next to the sidebar still fits them: the search,
+    // the two yes/no filters and Launch; then the limits and choices.
     auto* searchBar = new QHBoxLayout;
     searchBar->addWidget(m_search, 1);
+    searchBar->addWidget(m_availableOnly);
+    searchBar->addWidget(m_spotOnly);
     searchBar->addWidget(m_launch);
     auto* filterBar = new QHBoxLayout;
     const std::pair<QString, QWidget*> labelled[] = {{tr("VRAM ≥"), m_minVram},
@@ -114,8 +118,6 @@ CatalogPage::CatalogPage(QWidget* parent)
         filterBar->addWidget(box);
         filterBar->addSpacing(8);
     }
-    filterBar->addWidget(m_availableOnly);
-    filterBar->addWidget(m_spotOnly);
     filterBar->addStretch(1);
 
     m_view = new FrozenColumnView(this);
