@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "logging.h"
+#include "workerthreads.h"
 
 #include <QCoreApplication>
 #include <QTextStream>
@@ -7,6 +8,7 @@
 int main(int argc, char* argv[])
 {
     QCoreApplication app(argc, argv);
+    const gpudeck::WorkerThreadsJoin joinWorkers;
     QCoreApplication::setApplicationName(QStringLiteral("gpudeck-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(GPUDECK_VERSION));
     gpudeck::installDefaultLogRules();

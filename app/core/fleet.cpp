@@ -50,9 +50,9 @@ Fleet::Fleet(AppPaths paths, QObject* parent)
     , m_paths(std::move(paths))
 {
     for (const ProviderRegistry::Entry& e : ProviderRegistry::builtin().entries()) {
-        ProviderContext ctx{m_paths.providerConfigDir(e.id), m_paths.providerStateDir(e.id),
-                            m_paths.providerCacheDir(e.id), m_paths.helperDir,
-                            Settings(m_paths).apiBaseUrl(e.id)};
+        ProviderContext ctx{m_paths.providerConfigDir(e.id),    m_paths.providerStateDir(e.id),
+                            m_paths.providerCacheDir(e.id),     m_paths.helperDir,
+                            Settings(m_paths).apiBaseUrl(e.id), m_paths.bundledCatalogDir};
         std::unique_ptr<Provider> p = e.create(ctx);
         p->setParent(nullptr);
         m_providers.push_back(std::move(p));

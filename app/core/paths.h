@@ -13,6 +13,9 @@ struct AppPaths {
     QString stateDir;  // provider state (e.g. Sandbox machines)
     QString cacheDir;  // fetched catalogs
     QString helperDir; // gpudeck-simgpu and other helper programs
+    // The dated offline catalogs compiled into the app (resources/catalog); see
+    // ProviderContext::bundledCatalogDir.
+    QString bundledCatalogDir = QStringLiteral(":/catalog");
 
     static AppPaths standard();
 

@@ -6,6 +6,7 @@
 #include "settings.h"
 #include "startupprobe.h"
 #include "theme.h"
+#include "workerthreads.h"
 
 #include <QApplication>
 #include <QTimer>
@@ -13,6 +14,7 @@
 int main(int argc, char* argv[])
 {
     QApplication app(argc, argv);
+    const gpudeck::WorkerThreadsJoin joinWorkers;
     QApplication::setApplicationName(QStringLiteral("gpudeck"));
     QApplication::setApplicationDisplayName(QStringLiteral("GPUDeck"));
     QApplication::setApplicationVersion(QStringLiteral(GPUDECK_VERSION));

@@ -84,4 +84,24 @@ Result<Catalog> CatalogCache::loadFile(const QString& path)
     return fromJson(doc.object());
 }
 
+Result<Catalog> CatalogCache::serve(const ProviderContext& context, const QString& providerId,
+                                    Result<Catalog> live)
+{
+    const CatalogCache cache(context.cacheDir);
+    if (live.ok()) {
+        (void)cache.save(live.value());
+        return live;
+    }
+    Result<Catalog> saved = cache.load();
+    if (saved.ok())
+        return saved;
+    if (!context.bundledCatalogDir.isEmpty()) {
+        Result<Catalog> bundled = loadFile(context.bundledCatalogDir + QLatin1Char('/') +
+                                           providerId + QStringLiteral(".json"));
+        if (bundled.ok())
+            return bundled;
+    }
+    return live;
+}
+
 } // namespace gpudeck

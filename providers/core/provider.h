@@ -20,6 +20,9 @@ struct ProviderContext {
     // The user's override of the provider's API address (scheme://host:port), for proxies and
     // tests; GPUDECK_API_BASE_<ID> in the environment wins over it. Empty: the real API.
     QString apiBaseUrl;
+    // Where the dated offline catalogs shipped with the app live (<dir>/<id>.json): the table's
+    // content before the first live fetch, or when there is no network or token. Empty: none.
+    QString bundledCatalogDir;
 };
 
 struct ProviderCapabilities {

@@ -1,12 +1,6 @@
 #include "lambdaprovider.h"
 
-#include "catalogcache.h"
 #include "lambdaapi.h"
-#include "launchonce.h"
-#include "restclient.h"
-
-#include <QJsonArray>
-#include <QJsonObject>
 
 #include <memory>
 
@@ -14,26 +8,26 @@ namespace gpudeck {
 
 namespace {
 
-RestRequest get(const QString& path)
-{
-    RestRequest r;
-    r.path = path;
-    return r;
-}
-
-} // namespace
-
-LambdaProvider::LambdaProvider(const ProviderContext& context, QObject* parent)
-    : Provider(parent)
-    , m_context(context)
+RestConfig lambdaConfig()
 {
     RestConfig config;
     config.providerId = QStringLiteral("lambda");
     config.providerName = QStringLiteral("Lambda");
     config.defaultBaseUrl = QStringLiteral("https://cloud.lambda.ai");
-    config.baseUrlSetting = context.apiBaseUrl;
     config.errorMapper = &lambda::errorFrom;
-    m_rest = new RestClient(config, this);
+    return config;
+}
+
+QJsonArray dataArray(const RestResponse& r)
+{
+    return r.json.object().value(QStringLiteral("data")).toArray();
+}
+
+} // namespace
+
+LambdaProvider::LambdaProvider(const ProviderContext& context, QObject* parent)
+    : RestProvider(context, lambdaConfig(), parent)
+{
     // Lambda's documented limits: about one request per second, one launch per 12 seconds.
     m_rest->rateLimiter().setLimit(QStringLiteral("default"), {1, 1000});
     m_rest->rateLimiter().setLimit(QStringLiteral("create"), {1, 12000});
@@ -65,47 +59,16 @@ QString LambdaProvider::guardNote() const
         "while GPUDeck runs on this computer with your API key. Copy results off first.");
 }
 
-void LambdaProvider::setCredential(const QString& token)
-{
-    m_rest->setToken(token);
-}
-
-bool LambdaProvider::hasCredential() const
-{
-    return m_rest->hasToken();
-}
-
 void LambdaProvider::checkCredential(Callback<QString> done)
 {
     // Lambda has no "who am I" call; the key list is the cheapest authenticated one.
-    m_rest->send(get(QStringLiteral("/api/v1/ssh-keys")), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        const int keys =
-            int(r.value().json.object().value(QStringLiteral("data")).toArray().size());
-        done(QStringLiteral("Lambda API key works (%1 SSH key(s) registered)").arg(keys));
-    });
-}
-
-void LambdaProvider::fetchCatalog(Callback<Catalog> done)
-{
-    fetchLive([this, done](Result<Catalog> live) {
-        const CatalogCache cache(m_context.cacheDir);
-        if (live.ok()) {
-            (void)cache.save(live.value());
-            done(std::move(live));
-            return;
-        }
-        // Offline, no key, or refused: the last catalog we saw, with its old fetched-at times.
-        Result<Catalog> saved = cache.load();
-        if (saved.ok()) {
-            done(std::move(saved));
-            return;
-        }
-        done(live.error());
-    });
+    sendFor<QString>(
+        get(QStringLiteral("/api/v1/ssh-keys")),
+        [](const RestResponse& r) -> Result<QString> {
+            return QStringLiteral("Lambda API key works (%1 SSH key(s) registered)")
+                .arg(dataArray(r).size());
+        },
+        std::move(done));
 }
 
 void LambdaProvider::fetchLive(Callback<Catalog> done)
@@ -150,54 +113,26 @@ void LambdaProvider::fetchLive(Callback<Catalog> done)
     });
 }
 
-void LambdaProvider::listInstances(Callback<QList<Instance>> done)
+void LambdaProvider::listRaw(Callback<QJsonArray> done)
 {
-    if (!hasCredential()) {
-        deliver<QList<Instance>>(std::move(done), QList<Instance>{});
-        return;
-    }
-    m_rest->send(get(QStringLiteral("/api/v1/instances")), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        QList<Instance> list;
-        for (const QJsonValue& v : r.value().json.object().value(QStringLiteral("data")).toArray())
-            list.append(lambda::instanceFrom(v.toObject()));
-        done(list);
-    });
+    sendFor<QJsonArray>(
+        get(QStringLiteral("/api/v1/instances")),
+        [](const RestResponse& r) -> Result<QJsonArray> { return dataArray(r); }, std::move(done));
+}
+
+Instance LambdaProvider::instanceFrom(const QJsonObject& raw) const
+{
+    return lambda::instanceFrom(raw);
+}
+
+bool LambdaProvider::carriesToken(const QJsonObject& raw, const QString& clientToken) const
+{
+    return lambda::carriesToken(raw, clientToken);
 }
 
 void LambdaProvider::getInstance(const QString& id, Callback<Instance> done)
 {
-    m_rest->send(get(QStringLiteral("/api/v1/instances/") + id), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        done(
-            lambda::instanceFrom(r.value().json.object().value(QStringLiteral("data")).toObject()));
-    });
-}
-
-void LambdaProvider::findByToken(const QString& clientToken, Callback<Instance> done)
-{
-    m_rest->send(
-        get(QStringLiteral("/api/v1/instances")), [clientToken, done](Result<RestResponse> r) {
-            if (!r.ok()) {
-                done(r.error());
-                return;
-            }
-            for (const QJsonValue& v :
-                 r.value().json.object().value(QStringLiteral("data")).toArray()) {
-                if (lambda::carriesToken(v.toObject(), clientToken)) {
-                    done(lambda::instanceFrom(v.toObject()));
-                    return;
-                }
-            }
-            done(makeError(ErrorCode::NotFound,
-                           QStringLiteral("No Lambda instance carries this launch's tag.")));
-        });
+    getOne(QStringLiteral("/api/v1/instances/") + id, QStringLiteral("data"), std::move(done));
 }
 
 void LambdaProvider::ensureKey(const QString& publicKey, Callback<QString> done)
@@ -244,20 +179,8 @@ void LambdaProvider::ensureKey(const QString& publicKey, Callback<QString> done)
 
 void LambdaProvider::launch(const LaunchRequest& request, Callback<Instance> done)
 {
-    if (request.clientToken.isEmpty()) {
-        deliver<Instance>(std::move(done),
-                          makeError(ErrorCode::Internal,
-                                    QStringLiteral("A launch needs a client token."),
-                                    QStringLiteral("LambdaProvider::launch without clientToken")));
+    if (!acceptLaunch(request, done))
         return;
-    }
-    if (request.spot) {
-        deliver<Instance>(
-            std::move(done),
-            makeError(ErrorCode::InvalidInput,
-                      QStringLiteral("Lambda has no spot or interruptible machines.")));
-        return;
-    }
     if (request.sshPublicKeys.isEmpty()) {
         deliver<Instance>(std::move(done),
                           makeError(ErrorCode::InvalidInput,
@@ -284,58 +207,29 @@ void LambdaProvider::launch(const LaunchRequest& request, Callback<Instance> don
         if (!request.imageId.isEmpty())
             body.insert(QStringLiteral("image"),
                         QJsonObject{{QStringLiteral("family"), request.imageId}});
-        RestRequest create;
-        create.method = "POST";
-        create.path = QStringLiteral("/api/v1/instance-operations/launch");
-        create.body = QJsonDocument(body);
-        create.idempotent = false;
-        create.rateBucket = QStringLiteral("create");
-        const QString token = request.clientToken;
-        LaunchOnce::run(
-            this,
-            [this, create](Callback<Instance> sent) {
-                m_rest->send(create, [this, sent](Result<RestResponse> r) {
-                    if (!r.ok()) {
-                        sent(r.error());
-                        return;
-                    }
-                    const QJsonArray ids = r.value()
-                                               .json.object()
-                                               .value(QStringLiteral("data"))
-                                               .toObject()
-                                               .value(QStringLiteral("instance_ids"))
-                                               .toArray();
-                    if (ids.isEmpty()) {
-                        // Accepted but unreadable: LaunchOnce looks for the tag before anything.
-                        sent(makeError(ErrorCode::ProviderFailure,
-                                       QStringLiteral("Lambda accepted the launch but did not say "
-                                                      "which instance it made."),
-                                       QString::fromUtf8(r.value().body.left(300))));
-                        return;
-                    }
-                    getInstance(ids.first().toString(), sent);
-                });
-            },
-            [this, token](Callback<Instance> found) { findByToken(token, found); }, done);
+        // The answer names the instance only: the instance itself is read right after.
+        const ReadLaunch read = [this](const RestResponse& r, Callback<Instance> sent) {
+            const QJsonArray ids = r.json.object()
+                                       .value(QStringLiteral("data"))
+                                       .toObject()
+                                       .value(QStringLiteral("instance_ids"))
+                                       .toArray();
+            if (ids.isEmpty()) {
+                sent(unreadableLaunch(r));
+                return;
+            }
+            getInstance(ids.first().toString(), std::move(sent));
+        };
+        sendLaunch(call("POST", QStringLiteral("/api/v1/instance-operations/launch"), body), read,
+                   request.clientToken, done);
     });
 }
 
 void LambdaProvider::destroy(const QString& id, Callback<void> done)
 {
-    RestRequest r;
-    r.method = "POST";
-    r.path = QStringLiteral("/api/v1/instance-operations/terminate");
-    r.body = QJsonDocument(QJsonObject{{QStringLiteral("instance_ids"), QJsonArray{id}}});
-    // Terminating twice leaves the same result: safe to send again.
-    r.idempotent = true;
-    m_rest->send(r, [done](Result<RestResponse> res) {
-        // A retried terminate whose first attempt went through answers not found: gone too.
-        if (!res.ok() && res.error().code != ErrorCode::NotFound) {
-            done(res.error());
-            return;
-        }
-        done(Result<void>{});
-    });
+    sendDestroy(call("POST", QStringLiteral("/api/v1/instance-operations/terminate"),
+                     QJsonObject{{QStringLiteral("instance_ids"), QJsonArray{id}}}),
+                std::move(done));
 }
 
 } // namespace gpudeck

@@ -1,15 +1,13 @@
 #pragma once
 
-#include "provider.h"
+#include "restprovider.h"
 
 namespace gpudeck {
-
-class RestClient;
 
 // Lambda Cloud API v1: instance types with live capacity per region, launch with the app's key
 // registered through the ssh-keys API (or an existing key with the same public key), terminate.
 // No stop. Base URL overridable with GPUDECK_API_BASE_LAMBDA.
-class LambdaProvider final : public Provider {
+class LambdaProvider final : public RestProvider {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LambdaProvider)
 public:
@@ -21,26 +19,22 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
 
-    void fetchCatalog(Callback<Catalog> done) override;
-    void listInstances(Callback<QList<Instance>> done) override;
     void getInstance(const QString& id, Callback<Instance> done) override;
     void launch(const LaunchRequest& request, Callback<Instance> done) override;
     void destroy(const QString& id, Callback<void> done) override;
 
-    void setCredential(const QString& token) override;
-    bool hasCredential() const override;
     void checkCredential(Callback<QString> done) override;
 
-    [[nodiscard]] RestClient& rest() { return *m_rest; }
+protected:
+    void fetchLive(Callback<Catalog> done) override;
+    void listRaw(Callback<QJsonArray> done) override;
+    [[nodiscard]] Instance instanceFrom(const QJsonObject& raw) const override;
+    [[nodiscard]] bool carriesToken(const QJsonObject& raw,
+                                    const QString& clientToken) const override;
 
 private:
-    void fetchLive(Callback<Catalog> done);
     // The name of a registered key with this public key, registering it when there is none.
     void ensureKey(const QString& publicKey, Callback<QString> done);
-    void findByToken(const QString& clientToken, Callback<Instance> done);
-
-    ProviderContext m_context;
-    RestClient* m_rest = nullptr;
 };
 
 } // namespace gpudeck

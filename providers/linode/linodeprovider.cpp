@@ -1,12 +1,7 @@
 #include "linodeprovider.h"
 
-#include "catalogcache.h"
-#include "launchonce.h"
 #include "linodeapi.h"
-#include "restclient.h"
 
-#include <QJsonArray>
-#include <QJsonObject>
 #include <QRandomGenerator>
 
 #include <memory>
@@ -15,12 +10,14 @@ namespace gpudeck {
 
 namespace {
 
-RestRequest get(const QString& path, bool authenticated = true)
+RestConfig linodeConfig()
 {
-    RestRequest r;
-    r.path = path;
-    r.authenticated = authenticated;
-    return r;
+    RestConfig config;
+    config.providerId = QStringLiteral("linode");
+    config.providerName = QStringLiteral("Linode");
+    config.defaultBaseUrl = QStringLiteral("https://api.linode.com");
+    config.errorMapper = &linode::errorFrom;
+    return config;
 }
 
 // Linode requires a root password with an image; GPUDeck logs in with its key, so the password
@@ -38,16 +35,8 @@ QString throwawayRootPassword()
 } // namespace
 
 LinodeProvider::LinodeProvider(const ProviderContext& context, QObject* parent)
-    : Provider(parent)
-    , m_context(context)
+    : RestProvider(context, linodeConfig(), parent)
 {
-    RestConfig config;
-    config.providerId = QStringLiteral("linode");
-    config.providerName = QStringLiteral("Linode");
-    config.defaultBaseUrl = QStringLiteral("https://api.linode.com");
-    config.baseUrlSetting = context.apiBaseUrl;
-    config.errorMapper = &linode::errorFrom;
-    m_rest = new RestClient(config, this);
     // Linode's documented limits: 20 Linode creates per 15 s; general requests 1,600 per minute.
     m_rest->rateLimiter().setLimit(QStringLiteral("create"), {20, 15000});
     m_rest->rateLimiter().setLimit(QStringLiteral("default"), {1600, 60000});
@@ -79,16 +68,6 @@ QString LinodeProvider::guardNote() const
         "added, and cannot act while this computer is off.");
 }
 
-void LinodeProvider::setCredential(const QString& token)
-{
-    m_rest->setToken(token);
-}
-
-bool LinodeProvider::hasCredential() const
-{
-    return m_rest->hasToken();
-}
-
 void LinodeProvider::checkCredential(Callback<QString> done)
 {
     m_rest->send(get(QStringLiteral("/v4/profile")), [done](Result<RestResponse> r) {
@@ -102,25 +81,11 @@ void LinodeProvider::checkCredential(Callback<QString> done)
     });
 }
 
-void LinodeProvider::fetchCatalog(Callback<Catalog> done)
+void LinodeProvider::catalogSeen(const Catalog& catalog)
 {
-    fetchLive([this, done](Result<Catalog> live) {
-        const CatalogCache cache(m_context.cacheDir);
-        if (live.ok()) {
-            (void)cache.save(live.value());
-            done(std::move(live));
-            return;
-        }
-        // Offline or refused: the last catalog we saw, with its old fetched-at times.
-        Result<Catalog> saved = cache.load();
-        if (saved.ok()) {
-            for (const Plan& p : saved.value().plans)
-                m_plans.insert(p.id, p);
-            done(std::move(saved));
-            return;
-        }
-        done(live.error());
-    });
+    m_plans.clear();
+    for (const Plan& p : catalog.plans)
+        m_plans.insert(p.id, p);
 }
 
 void LinodeProvider::fetchLive(Callback<Catalog> done)
@@ -133,7 +98,7 @@ void LinodeProvider::fetchLive(Callback<Catalog> done)
         bool availabilityKnown = false;
     };
     auto parts = std::make_shared<Parts>();
-    const auto finish = [this, parts, done] {
+    const auto finish = [parts, done] {
         if (--parts->pending > 0)
             return;
         if (parts->error) {
@@ -167,9 +132,6 @@ void LinodeProvider::fetchLive(Callback<Catalog> done)
             {QStringLiteral("linode/ubuntu22.04"), QStringLiteral("Ubuntu 22.04 LTS"), false},
             {QStringLiteral("linode/ubuntu24.04"), QStringLiteral("Ubuntu 24.04 LTS"), false},
             {QStringLiteral("linode/debian12"), QStringLiteral("Debian 12"), false}};
-        m_plans.clear();
-        for (const Plan& p : c.plans)
-            m_plans.insert(p.id, p);
         done(std::move(c));
     };
     m_rest->sendAll(get(QStringLiteral("/v4/linode/types"), false), QStringLiteral("data"),
@@ -206,79 +168,37 @@ void LinodeProvider::withPlans(std::function<void()> then)
     fetchCatalog([then](Result<Catalog>) { then(); });
 }
 
-void LinodeProvider::listInstances(Callback<QList<Instance>> done)
+void LinodeProvider::listRaw(Callback<QJsonArray> done)
 {
-    if (!hasCredential()) {
-        deliver<QList<Instance>>(std::move(done), QList<Instance>{});
-        return;
-    }
     withPlans([this, done] {
         m_rest->sendAll(get(QStringLiteral("/v4/linode/instances")), QStringLiteral("data"),
-                        &linode::nextPage, [this, done](Result<QJsonArray> r) {
-                            if (!r.ok()) {
-                                done(r.error());
-                                return;
-                            }
-                            QList<Instance> list;
-                            for (const QJsonValue& v : r.value())
-                                list.append(linode::instanceFrom(v.toObject(), m_plans));
-                            done(list);
-                        });
+                        &linode::nextPage, done);
     });
+}
+
+Instance LinodeProvider::instanceFrom(const QJsonObject& raw) const
+{
+    return linode::instanceFrom(raw, m_plans);
+}
+
+bool LinodeProvider::carriesToken(const QJsonObject& raw, const QString& clientToken) const
+{
+    return raw.value(QStringLiteral("tags"))
+        .toArray()
+        .contains(QJsonValue(linode::tokenTag(clientToken)));
 }
 
 void LinodeProvider::getInstance(const QString& id, Callback<Instance> done)
 {
     withPlans([this, id, done] {
-        m_rest->send(get(QStringLiteral("/v4/linode/instances/") + id),
-                     [this, done](Result<RestResponse> r) {
-                         if (!r.ok()) {
-                             done(r.error());
-                             return;
-                         }
-                         done(linode::instanceFrom(r.value().json.object(), m_plans));
-                     });
+        getOne(QStringLiteral("/v4/linode/instances/") + id, QString(), done);
     });
-}
-
-void LinodeProvider::findByToken(const QString& clientToken, Callback<Instance> done)
-{
-    const QString tag = linode::tokenTag(clientToken);
-    m_rest->sendAll(
-        get(QStringLiteral("/v4/linode/instances")), QStringLiteral("data"), &linode::nextPage,
-        [this, tag, done](Result<QJsonArray> r) {
-            if (!r.ok()) {
-                done(r.error());
-                return;
-            }
-            for (const QJsonValue& v : r.value()) {
-                const QJsonObject o = v.toObject();
-                if (o.value(QStringLiteral("tags")).toArray().contains(QJsonValue(tag))) {
-                    done(linode::instanceFrom(o, m_plans));
-                    return;
-                }
-            }
-            done(makeError(ErrorCode::NotFound,
-                           QStringLiteral("No Linode carries this launch's tag.")));
-        });
 }
 
 void LinodeProvider::launch(const LaunchRequest& request, Callback<Instance> done)
 {
-    if (request.clientToken.isEmpty()) {
-        deliver<Instance>(std::move(done),
-                          makeError(ErrorCode::Internal,
-                                    QStringLiteral("A launch needs a client token."),
-                                    QStringLiteral("LinodeProvider::launch without clientToken")));
+    if (!acceptLaunch(request, done))
         return;
-    }
-    if (request.spot) {
-        deliver<Instance>(
-            std::move(done),
-            makeError(ErrorCode::InvalidInput,
-                      QStringLiteral("Linode has no spot or interruptible machines.")));
-        return;
-    }
     QJsonArray keys;
     for (const QString& k : request.sshPublicKeys)
         keys.append(k.trimmed());
@@ -294,44 +214,18 @@ void LinodeProvider::launch(const LaunchRequest& request, Callback<Instance> don
         {QStringLiteral("authorized_keys"), keys},
         {QStringLiteral("tags"), QJsonArray{linode::tokenTag(request.clientToken)}},
         {QStringLiteral("booted"), true}};
-    RestRequest create;
-    create.method = "POST";
-    create.path = QStringLiteral("/v4/linode/instances");
-    create.body = QJsonDocument(body);
-    create.idempotent = false;
-    create.rateBucket = QStringLiteral("create");
+    const RestRequest create = call("POST", QStringLiteral("/v4/linode/instances"), body);
     const QString token = request.clientToken;
     withPlans([this, create, token, done] {
-        LaunchOnce::run(
-            this,
-            [this, create](Callback<Instance> sent) {
-                m_rest->send(create, [this, sent](Result<RestResponse> r) {
-                    if (!r.ok()) {
-                        sent(r.error());
-                        return;
-                    }
-                    sent(linode::instanceFrom(r.value().json.object(), m_plans));
-                });
-            },
-            [this, token](Callback<Instance> found) { findByToken(token, found); }, done);
+        sendLaunch(create, readInstanceAt(QString()), token, done);
     });
 }
 
 void LinodeProvider::power(const QString& id, const QString& action, Callback<Instance> done)
 {
-    RestRequest r;
-    r.method = "POST";
     // No body: shutdown takes none in the spec, and boot's (a config id) is optional.
-    r.path = QStringLiteral("/v4/linode/instances/%1/%2").arg(id, action);
-    // Asking a Linode to shut down or boot twice leaves it in the same state.
-    r.idempotent = true;
-    m_rest->send(r, [this, id, done](Result<RestResponse> res) {
-        if (!res.ok()) {
-            done(res.error());
-            return;
-        }
-        getInstance(id, done);
-    });
+    sendPower(call("POST", QStringLiteral("/v4/linode/instances/%1/%2").arg(id, action)), id,
+              std::move(done));
 }
 
 void LinodeProvider::stop(const QString& id, Callback<Instance> done)
@@ -346,17 +240,7 @@ void LinodeProvider::start(const QString& id, Callback<Instance> done)
 
 void LinodeProvider::destroy(const QString& id, Callback<void> done)
 {
-    RestRequest r;
-    r.method = "DELETE";
-    r.path = QStringLiteral("/v4/linode/instances/") + id;
-    m_rest->send(r, [done](Result<RestResponse> res) {
-        // A retried DELETE whose first attempt went through answers 404: that is gone too.
-        if (!res.ok() && res.error().code != ErrorCode::NotFound) {
-            done(res.error());
-            return;
-        }
-        done(Result<void>{});
-    });
+    sendDestroy(call("DELETE", QStringLiteral("/v4/linode/instances/") + id), std::move(done));
 }
 
 } // namespace gpudeck

@@ -1,16 +1,14 @@
 #pragma once
 
-#include "provider.h"
+#include "restprovider.h"
 
 #include <QHash>
 
 namespace gpudeck {
 
-class RestClient;
-
 // Linode (Akamai) API v4: GPU plans (no token needed), launch with the app's key inline
 // (authorized_keys), shutdown/boot, delete. Base URL overridable with GPUDECK_API_BASE_LINODE.
-class LinodeProvider final : public Provider {
+class LinodeProvider final : public RestProvider {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LinodeProvider)
 public:
@@ -22,29 +20,27 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
 
-    void fetchCatalog(Callback<Catalog> done) override;
-    void listInstances(Callback<QList<Instance>> done) override;
     void getInstance(const QString& id, Callback<Instance> done) override;
     void launch(const LaunchRequest& request, Callback<Instance> done) override;
     void stop(const QString& id, Callback<Instance> done) override;
     void start(const QString& id, Callback<Instance> done) override;
     void destroy(const QString& id, Callback<void> done) override;
 
-    void setCredential(const QString& token) override;
-    bool hasCredential() const override;
     void checkCredential(Callback<QString> done) override;
 
-    [[nodiscard]] RestClient& rest() { return *m_rest; }
+protected:
+    void fetchLive(Callback<Catalog> done) override;
+    void catalogSeen(const Catalog& catalog) override;
+    void listRaw(Callback<QJsonArray> done) override;
+    [[nodiscard]] Instance instanceFrom(const QJsonObject& raw) const override;
+    [[nodiscard]] bool carriesToken(const QJsonObject& raw,
+                                    const QString& clientToken) const override;
 
 private:
-    void fetchLive(Callback<Catalog> done);
     // Plans by id (prices of listed instances); fetched once, refreshed with the catalog.
     void withPlans(std::function<void()> then);
     void power(const QString& id, const QString& action, Callback<Instance> done);
-    void findByToken(const QString& clientToken, Callback<Instance> done);
 
-    ProviderContext m_context;
-    RestClient* m_rest = nullptr;
     QHash<QString, Plan> m_plans;
 };
 

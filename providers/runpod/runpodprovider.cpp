@@ -1,37 +1,31 @@
 #include "runpodprovider.h"
 
-#include "catalogcache.h"
-#include "launchonce.h"
-#include "restclient.h"
 #include "runpodapi.h"
-
-#include <QJsonArray>
-#include <QJsonObject>
 
 namespace gpudeck {
 
 namespace {
 
-RestRequest get(const QString& path)
-{
-    RestRequest r;
-    r.path = path;
-    return r;
-}
-
-} // namespace
-
-RunPodProvider::RunPodProvider(const ProviderContext& context, QObject* parent)
-    : Provider(parent)
-    , m_context(context)
+RestConfig runpodConfig()
 {
     RestConfig config;
     config.providerId = QStringLiteral("runpod");
     config.providerName = QStringLiteral("RunPod");
     config.defaultBaseUrl = QStringLiteral("https://api.runpod.io");
-    config.baseUrlSetting = context.apiBaseUrl;
     config.errorMapper = &runpod::errorFrom;
-    m_rest = new RestClient(config, this);
+    return config;
+}
+
+QJsonArray podsOf(const RestResponse& r)
+{
+    return r.json.object().value(QStringLiteral("pods")).toArray();
+}
+
+} // namespace
+
+RunPodProvider::RunPodProvider(const ProviderContext& context, QObject* parent)
+    : RestProvider(context, runpodConfig(), parent)
+{
     // RunPod documents no fixed numbers: it answers 429 with Retry-After, which the client
     // honours.
 }
@@ -82,40 +76,26 @@ QString RunPodProvider::selfStopCommand() const
     return QStringLiteral("runpodctl stop pod \"$RUNPOD_POD_ID\"");
 }
 
-void RunPodProvider::setCredential(const QString& token)
-{
-    m_rest->setToken(token);
-}
-
-bool RunPodProvider::hasCredential() const
-{
-    return m_rest->hasToken();
-}
-
 void RunPodProvider::checkCredential(Callback<QString> done)
 {
-    m_rest->send(get(QStringLiteral("/v2/pods")), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        const int pods =
-            int(r.value().json.object().value(QStringLiteral("pods")).toArray().size());
-        done(QStringLiteral("RunPod API key works (%1 pod(s))").arg(pods));
-    });
+    sendFor<QString>(
+        get(QStringLiteral("/v2/pods")),
+        [](const RestResponse& r) -> Result<QString> {
+            return QStringLiteral("RunPod API key works (%1 pod(s))").arg(podsOf(r).size());
+        },
+        std::move(done));
 }
 
-void RunPodProvider::fetchCatalog(Callback<Catalog> done)
+void RunPodProvider::fetchLive(Callback<Catalog> done)
 {
     RestRequest r = get(QStringLiteral("/v2/catalog/gpus"));
     r.query.addQueryItem(QStringLiteral("include"), QStringLiteral("AVAILABILITY"));
-    m_rest->send(r, [this, done](Result<RestResponse> res) {
-        const CatalogCache cache(m_context.cacheDir);
-        if (res.ok()) {
+    sendFor<Catalog>(
+        r,
+        [](const RestResponse& res) -> Result<Catalog> {
             Catalog c;
             c.fetchedAt = QDateTime::currentDateTimeUtc();
-            const QJsonArray gpus =
-                res.value().json.object().value(QStringLiteral("gpus")).toArray();
+            const QJsonArray gpus = res.json.object().value(QStringLiteral("gpus")).toArray();
             c.plans = runpod::plansFromGpus(gpus, c.fetchedAt);
             QStringList seen;
             for (const QJsonValue& g : gpus)
@@ -132,76 +112,37 @@ void RunPodProvider::fetchCatalog(Callback<Catalog> done)
                          QStringLiteral("RunPod PyTorch 2.8, CUDA 12.8, Ubuntu 24.04"), true},
                         {QStringLiteral("runpod/base:1.0.2-cuda1281-ubuntu2404"),
                          QStringLiteral("RunPod base, CUDA 12.8, Ubuntu 24.04"), true}};
-            (void)cache.save(c);
-            done(c);
-            return;
-        }
-        Result<Catalog> saved = cache.load();
-        if (saved.ok()) {
-            done(std::move(saved));
-            return;
-        }
-        done(res.error());
-    });
+            return c;
+        },
+        std::move(done));
 }
 
-void RunPodProvider::listInstances(Callback<QList<Instance>> done)
+void RunPodProvider::listRaw(Callback<QJsonArray> done)
 {
-    if (!hasCredential()) {
-        deliver<QList<Instance>>(std::move(done), QList<Instance>{});
-        return;
-    }
-    m_rest->send(get(QStringLiteral("/v2/pods")), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        QList<Instance> list;
-        for (const QJsonValue& v : r.value().json.object().value(QStringLiteral("pods")).toArray())
-            list.append(runpod::instanceFrom(v.toObject()));
-        done(list);
-    });
+    sendFor<QJsonArray>(
+        get(QStringLiteral("/v2/pods")),
+        [](const RestResponse& r) -> Result<QJsonArray> { return podsOf(r); }, std::move(done));
+}
+
+Instance RunPodProvider::instanceFrom(const QJsonObject& raw) const
+{
+    return runpod::instanceFrom(raw);
+}
+
+bool RunPodProvider::carriesToken(const QJsonObject& raw, const QString& clientToken) const
+{
+    return runpod::carriesToken(raw, clientToken);
 }
 
 void RunPodProvider::getInstance(const QString& id, Callback<Instance> done)
 {
-    m_rest->send(get(QStringLiteral("/v2/pods/") + id), [done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        done(runpod::instanceFrom(r.value().json.object()));
-    });
-}
-
-void RunPodProvider::findByToken(const QString& clientToken, Callback<Instance> done)
-{
-    m_rest->send(get(QStringLiteral("/v2/pods")), [clientToken, done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        for (const QJsonValue& v :
-             r.value().json.object().value(QStringLiteral("pods")).toArray()) {
-            if (runpod::carriesToken(v.toObject(), clientToken)) {
-                done(runpod::instanceFrom(v.toObject()));
-                return;
-            }
-        }
-        done(makeError(ErrorCode::NotFound,
-                       QStringLiteral("No RunPod pod carries this launch's token.")));
-    });
+    getOne(QStringLiteral("/v2/pods/") + id, QString(), std::move(done));
 }
 
 void RunPodProvider::launch(const LaunchRequest& request, Callback<Instance> done)
 {
-    if (request.clientToken.isEmpty()) {
-        deliver<Instance>(std::move(done),
-                          makeError(ErrorCode::Internal,
-                                    QStringLiteral("A launch needs a client token."),
-                                    QStringLiteral("RunPodProvider::launch without clientToken")));
+    if (!acceptLaunch(request, done))
         return;
-    }
     const auto [gpuType, count] = runpod::parsePlanId(request.planId);
     if (count <= 0) {
         deliver<Instance>(std::move(done),
@@ -232,42 +173,15 @@ void RunPodProvider::launch(const LaunchRequest& request, Callback<Instance> don
         body.insert(QStringLiteral("disk"), int(request.diskGb));
     if (!request.region.isEmpty())
         body.insert(QStringLiteral("dataCenterIds"), QJsonArray{request.region});
-    RestRequest create;
-    create.method = "POST";
-    create.path = QStringLiteral("/v2/pods");
-    create.body = QJsonDocument(body);
-    create.idempotent = false;
-    create.rateBucket = QStringLiteral("create");
-    const QString token = request.clientToken;
-    LaunchOnce::run(
-        this,
-        [this, create](Callback<Instance> sent) {
-            m_rest->send(create, [sent](Result<RestResponse> r) {
-                if (!r.ok()) {
-                    sent(r.error());
-                    return;
-                }
-                sent(runpod::instanceFrom(r.value().json.object()));
-            });
-        },
-        [this, token](Callback<Instance> found) { findByToken(token, found); }, done);
+    sendLaunch(call("POST", QStringLiteral("/v2/pods"), body), readInstanceAt(QString()),
+               request.clientToken, std::move(done));
 }
 
 void RunPodProvider::action(const QString& id, const QString& what, Callback<Instance> done)
 {
-    RestRequest r;
-    r.method = "POST";
-    r.path = QStringLiteral("/v2/pods/%1/action").arg(id);
-    r.body = QJsonDocument(QJsonObject{{QStringLiteral("action"), what}});
-    // Stopping or starting twice leaves the pod in the same state.
-    r.idempotent = true;
-    m_rest->send(r, [this, id, done](Result<RestResponse> res) {
-        if (!res.ok()) {
-            done(res.error());
-            return;
-        }
-        getInstance(id, done);
-    });
+    sendPower(call("POST", QStringLiteral("/v2/pods/%1/action").arg(id),
+                   QJsonObject{{QStringLiteral("action"), what}}),
+              id, std::move(done));
 }
 
 void RunPodProvider::stop(const QString& id, Callback<Instance> done)
@@ -282,16 +196,7 @@ void RunPodProvider::start(const QString& id, Callback<Instance> done)
 
 void RunPodProvider::destroy(const QString& id, Callback<void> done)
 {
-    RestRequest r;
-    r.method = "DELETE";
-    r.path = QStringLiteral("/v2/pods/") + id;
-    m_rest->send(r, [done](Result<RestResponse> res) {
-        if (!res.ok() && res.error().code != ErrorCode::NotFound) {
-            done(res.error());
-            return;
-        }
-        done(Result<void>{});
-    });
+    sendDestroy(call("DELETE", QStringLiteral("/v2/pods/") + id), std::move(done));
 }
 
 } // namespace gpudeck

@@ -4,6 +4,7 @@
 // client against a stateful fake EC2 on loopback that checks every signature: catalog → launch
 // (on-demand and spot) → running → stop → start → terminate → recap, with throttling, capacity
 // errors and a wrong secret.
+#include "asyncwait.h"
 #include "aws/awscredentials.h"
 #include "aws/ec2api.h"
 #include "aws/ec2provider.h"
@@ -22,26 +23,11 @@
 
 using namespace gpudeck;
 using gpudeck::test::FakeEc2;
+using gpudeck::test::response;
+using gpudeck::test::wait;
+using gpudeck::test::waitVoid;
 
 namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call, int ms = 30000)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, ms))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
-
-Result<void> waitVoid(std::function<void(Callback<void>)> call)
-{
-    std::optional<Result<void>> out;
-    call([&](Result<void> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 30000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return *out;
-}
 
 XmlNode fixture(const QString& name)
 {
@@ -49,14 +35,6 @@ XmlNode fixture(const QString& name)
         gpudeck::test::sharedDir() + QStringLiteral("/providers/libcloud-fixtures/ec2/") + name;
     Result<XmlNode> x = XmlNode::parse(gpudeck::test::readFile(path));
     return x.ok() ? x.value() : XmlNode{};
-}
-
-RestResponse response(int status, const QByteArray& body)
-{
-    RestResponse r;
-    r.status = status;
-    r.body = body;
-    return r;
 }
 
 QByteArray awsError(const QByteArray& code)

@@ -2,6 +2,7 @@
 // parsers, error bodies → messages, and the whole client against a stateful fake on loopback:
 // catalog → launch → poll → stop → start → destroy, with 429s, 500s, a malformed body and a
 // connection dropped right after the launch request.
+#include "asyncwait.h"
 #include "billing.h"
 #include "fakelinode.h"
 #include "linode/linodeapi.h"
@@ -17,26 +18,11 @@
 using namespace gpudeck;
 using gpudeck::test::FakeHttpFault;
 using gpudeck::test::FakeLinode;
+using gpudeck::test::response;
+using gpudeck::test::wait;
+using gpudeck::test::waitVoid;
 
 namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call, int ms = 30000)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, ms))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
-
-Result<void> waitVoid(std::function<void(Callback<void>)> call)
-{
-    std::optional<Result<void>> out;
-    call([&](Result<void> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 30000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return *out;
-}
 
 struct Interaction {
     QString method, url;
@@ -92,15 +78,6 @@ QList<Interaction> readCassette(const QString& path)
 QJsonObject readJson(const QString& path)
 {
     return QJsonDocument::fromJson(gpudeck::test::readFile(path)).object();
-}
-
-RestResponse response(int status, const QByteArray& body)
-{
-    RestResponse r;
-    r.status = status;
-    r.body = body;
-    r.json = QJsonDocument::fromJson(body);
-    return r;
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // The shared REST mechanism (providers/core/restclient) against a real HTTP server on loopback:
 // retries, 429 handling, rate limits, pagination, error mapping, no secrets in logs.
+#include "asyncwait.h"
 #include "fakehttpserver.h"
 #include "ratelimiter.h"
 #include "restclient.h"
@@ -15,17 +16,9 @@ using gpudeck::test::FakeHttpFault;
 using gpudeck::test::FakeHttpReply;
 using gpudeck::test::FakeHttpRequest;
 using gpudeck::test::FakeHttpServer;
+using gpudeck::test::wait;
 
 namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 20000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
 
 RestConfig config(const QString& base)
 {

@@ -2,6 +2,7 @@
 // messages, the client against `prism mock` serving the spec (contract), and the whole client
 // against a stateful fake on loopback: catalog → launch → poll → stop → start → destroy, with
 // 429s, 500s, a malformed body and a connection dropped right after the launch request.
+#include "asyncwait.h"
 #include "billing.h"
 #include "fakerunpod.h"
 #include "prismmock.h"
@@ -18,40 +19,12 @@
 using namespace gpudeck;
 using gpudeck::test::FakeHttpFault;
 using gpudeck::test::FakeRunPod;
+using gpudeck::test::message;
+using gpudeck::test::response;
+using gpudeck::test::wait;
+using gpudeck::test::waitVoid;
 
 namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call, int ms = 60000)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, ms))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
-
-Result<void> waitVoid(std::function<void(Callback<void>)> call)
-{
-    std::optional<Result<void>> out;
-    call([&](Result<void> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 60000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return *out;
-}
-
-RestResponse response(int status, const QByteArray& body)
-{
-    RestResponse r;
-    r.status = status;
-    r.body = body;
-    r.json = QJsonDocument::fromJson(body);
-    return r;
-}
-
-QString message(const Error& e)
-{
-    return e.message + QStringLiteral(" | ") + e.detail;
-}
 
 // The example `name` of a response in the spec.
 QJsonValue example(const QJsonObject& spec, const QString& path, const QString& method,

@@ -1,5 +1,6 @@
 // Provider tokens in the real system keychain: GNOME Keyring on a private D-Bus session
 // (scripts/with-keyring.sh starts both, unlocked; CTest runs this test through it).
+#include "asyncwait.h"
 #include "secretstore.h"
 #include "testenv.h"
 
@@ -9,28 +10,10 @@
 #include <QtTest>
 
 using namespace gpudeck;
+using gpudeck::test::wait;
+using gpudeck::test::waitVoid;
 
-namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 20000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
-
-Result<void> waitVoid(std::function<void(Callback<void>)> call)
-{
-    std::optional<Result<void>> out;
-    call([&](Result<void> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 20000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return *out;
-}
-
-} // namespace
+namespace {} // namespace
 
 class tst_SecretStore final : public QObject {
     Q_OBJECT

@@ -56,7 +56,7 @@ void TestSshHosts::aliasesFollowIncludesAndSkipPatterns()
 void TestSshHosts::addListRemove()
 {
     QTemporaryDir dir;
-    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}});
+    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}, {}});
     SshHost h;
     h.name = QStringLiteral("box");
     h.host = QStringLiteral("10.1.2.3");
@@ -115,7 +115,7 @@ void TestSshHosts::invalidHostsAreRefused()
     QFETCH(QString, key);
     QFETCH(QString, mentions);
     QTemporaryDir dir;
-    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}});
+    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}, {}});
     SshHost h;
     h.name = name;
     h.host = host;
@@ -132,7 +132,7 @@ void TestSshHosts::damagedFileIsReported()
 {
     QTemporaryDir dir;
     write(dir.filePath(QStringLiteral("hosts.json")), "{not json");
-    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}});
+    SshHostProvider p({dir.path(), dir.path(), dir.path(), dir.path(), {}, {}});
     const Result<QList<SshHost>> r = p.hosts();
     QVERIFY(!r.ok());
     QVERIFY(r.error().message.contains(QLatin1String("damaged")));
