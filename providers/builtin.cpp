@@ -8,6 +8,7 @@
 #include "runpod/runpodprovider.h"
 #include "sandbox/sandboxprovider.h"
 #include "sshhost/sshhostprovider.h"
+#include "vast/vastprovider.h"
 
 namespace gpudeck {
 
@@ -20,6 +21,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
         r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
         r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
+        r.add<VastProvider>(QStringLiteral("vast"), QStringLiteral("Vast.ai"));
         r.add<Ec2Provider>(QStringLiteral("aws"), QStringLiteral("AWS EC2"));
         r.add<ColabProvider>(QStringLiteral("colab"), QStringLiteral("Google Colab"));
         return r;
