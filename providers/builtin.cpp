@@ -2,6 +2,7 @@
 // one line here.
 #include "aws/ec2provider.h"
 #include "colab/colabprovider.h"
+#include "digitalocean/digitaloceanprovider.h"
 #include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
@@ -19,6 +20,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<SandboxProvider>(QStringLiteral("sandbox"), QStringLiteral("Sandbox"));
         r.add<SshHostProvider>(QStringLiteral("ssh"), QStringLiteral("SSH hosts"));
         r.add<LinodeProvider>(QStringLiteral("linode"), QStringLiteral("Linode"));
+        r.add<DigitalOceanProvider>(QStringLiteral("digitalocean"), QStringLiteral("DigitalOcean"));
         r.add<LambdaProvider>(QStringLiteral("lambda"), QStringLiteral("Lambda"));
         r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
         r.add<VastProvider>(QStringLiteral("vast"), QStringLiteral("Vast.ai"));

@@ -79,6 +79,17 @@ std::optional<int> parseRetryAfter(const QByteArray& value)
     return static_cast<int>(std::max<qint64>(QDateTime::currentDateTimeUtc().secsTo(utc), 0));
 }
 
+// A Unix time (seconds) → seconds from now, at least 0.
+std::optional<int> secondsUntilEpoch(const QByteArray& value)
+{
+    bool ok = false;
+    const qint64 at = value.trimmed().toLongLong(&ok);
+    if (!ok || at <= 0)
+        return std::nullopt;
+    const qint64 now = QDateTime::currentSecsSinceEpoch();
+    return static_cast<int>(std::clamp<qint64>(at - now, 0, 24 * 3600));
+}
+
 } // namespace
 
 QByteArray RestResponse::header(const QByteArray& name) const
@@ -271,7 +282,9 @@ void RestClient::finished(std::shared_ptr<Call> call, QNetworkReply* reply)
         resp.json = QJsonDocument::fromJson(resp.body);
     if (resp.status == 429 || (m_config.isThrottled && m_config.isThrottled(resp))) {
         // Not processed, so any call may be sent again, after the wait the provider asked for.
-        const std::optional<int> after = parseRetryAfter(resp.header("Retry-After"));
+        std::optional<int> after = parseRetryAfter(resp.header("Retry-After"));
+        if (!after && !m_config.retryAtHeader.isEmpty())
+            after = secondsUntilEpoch(resp.header(m_config.retryAtHeader));
         const qint64 waitMs = after ? qint64(*after) * 1000 : backoff;
         if (canRetry && (!after || *after <= m_config.maxRetryAfterSec)) {
             qCInfo(lcRest).noquote()

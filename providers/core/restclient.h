@@ -68,6 +68,9 @@ struct RestConfig {
     // A provider whose throttling answer is not 429 (EC2: 503 RequestLimitExceeded) says so
     // here; such an answer is handled like a 429 (nothing was done, any call may be resent).
     std::function<bool(const RestResponse&)> isThrottled;
+    // A header giving the Unix time when a throttled call may be sent again, used when a 429
+    // has no Retry-After (DigitalOcean: ratelimit-reset).
+    QByteArray retryAtHeader;
     int maxAttempts = 4;       // per call, counting the first, for 429 and idempotent 5xx/network
     int maxRetryAfterSec = 60; // a longer Retry-After is handed to the caller instead of waited
     int backoffBaseMs = 1000;  // 1, 2, 4 s ... when the provider gives no Retry-After

@@ -3,6 +3,8 @@
 #include "catalogcache.h"
 #include "launchonce.h"
 
+#include <QCryptographicHash>
+
 namespace gpudeck {
 
 RestProvider::RestProvider(const ProviderContext& context, const RestConfig& config,
@@ -187,6 +189,68 @@ void RestProvider::sendDestroy(RestRequest request, Callback<void> done)
         }
         done(Result<void>{});
     });
+}
+
+QString RestProvider::keyMaterial(const QString& publicKey)
+{
+    const QStringList parts = publicKey.simplified().split(QLatin1Char(' '));
+    return parts.size() >= 2 ? parts.at(0) + QLatin1Char(' ') + parts.at(1) : publicKey.trimmed();
+}
+
+QString RestProvider::keyName(const QString& publicKey)
+{
+    const QByteArray digest =
+        QCryptographicHash::hash(keyMaterial(publicKey).toUtf8(), QCryptographicHash::Sha256);
+    return QStringLiteral("gpudeck-") + QString::fromLatin1(digest.toHex().left(16));
+}
+
+void RestProvider::ensureKey(const KeyRegistry& registry, const QString& publicKey,
+                             Callback<QString> done)
+{
+    const auto idOf = [field = registry.idField](const QJsonObject& key) {
+        const QJsonValue v = key.value(field);
+        return v.isDouble() ? QString::number(v.toInteger()) : v.toString();
+    };
+    const QString material = keyMaterial(publicKey);
+    m_rest->sendAll(
+        get(registry.path), registry.listKey, registry.next,
+        [this, registry, publicKey, material, idOf, done](Result<QJsonArray> r) {
+            if (!r.ok()) {
+                done(r.error());
+                return;
+            }
+            for (const QJsonValue& v : r.value()) {
+                const QJsonObject k = v.toObject();
+                if (keyMaterial(k.value(QStringLiteral("public_key")).toString()) == material) {
+                    done(idOf(k));
+                    return;
+                }
+            }
+            const QString name = keyName(publicKey);
+            // Registering a key twice fails ("duplicate", "already in use"), never makes a
+            // second machine; still, no blind resend: the next launch finds the key by its
+            // public part.
+            RestRequest add = call("POST", registry.path,
+                                   QJsonObject{{QStringLiteral("name"), name},
+                                               {QStringLiteral("public_key"), publicKey.trimmed()}},
+                                   false);
+            m_rest->send(add, [registry, name, idOf, done](Result<RestResponse> added) {
+                if (!added.ok()) {
+                    done(added.error());
+                    return;
+                }
+                const QString got =
+                    idOf(added.value().json.object().value(registry.itemKey).toObject());
+                if (got.isEmpty() && registry.idField != QLatin1String("name")) {
+                    done(makeError(ErrorCode::ProviderFailure,
+                                   QStringLiteral("The provider registered GPUDeck's SSH key but "
+                                                  "did not say under which id; try again."),
+                                   QString::fromUtf8(added.value().body.left(300))));
+                    return;
+                }
+                done(got.isEmpty() ? name : got);
+            });
+        });
 }
 
 } // namespace gpudeck

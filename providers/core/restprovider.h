@@ -27,6 +27,11 @@ public:
 
     [[nodiscard]] RestClient& rest() { return *m_rest; }
 
+    // "ssh-ed25519 AAAA…" without the comment: what identifies a public key.
+    [[nodiscard]] static QString keyMaterial(const QString& publicKey);
+    // The name GPUDeck registers a key under: "gpudeck-" and a digest of the key.
+    [[nodiscard]] static QString keyName(const QString& publicKey);
+
 protected:
     RestProvider(const ProviderContext& context, const RestConfig& config, QObject* parent);
 
@@ -82,6 +87,19 @@ protected:
     void sendPower(RestRequest request, const QString& id, Callback<Instance> done);
     // A destroy: a resent one whose first attempt went through answers "not found": gone too.
     void sendDestroy(RestRequest request, Callback<void> done);
+
+    // Where an API keeps the account's SSH keys (Lambda, DigitalOcean): GET `path` lists them,
+    // POST `path` {name, public_key} registers one.
+    struct KeyRegistry {
+        QString path;
+        QString listKey; // the array of keys in the list answer ("data", "ssh_keys")
+        QString itemKey; // the key object in the registration answer
+        QString idField; // what a launch names a key by ("name", "id")
+        NextPage next;   // how the list pages; empty: one page
+    };
+    // The app's key as the account knows it (found by its type and base64 part, whatever its
+    // comment), registered under keyName() when it is not there yet; answers its `idField`.
+    void ensureKey(const KeyRegistry& registry, const QString& publicKey, Callback<QString> done);
 
     ProviderContext m_context;
     RestClient* m_rest = nullptr;

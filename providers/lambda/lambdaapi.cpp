@@ -1,6 +1,5 @@
 #include "lambdaapi.h"
 
-#include <QCryptographicHash>
 #include <QRegularExpression>
 
 namespace gpudeck::lambda {
@@ -177,19 +176,6 @@ bool carriesToken(const QJsonObject& instance, const QString& clientToken)
             return true;
     }
     return false;
-}
-
-QString keyMaterial(const QString& publicKey)
-{
-    const QStringList parts = publicKey.simplified().split(QLatin1Char(' '));
-    return parts.size() >= 2 ? parts.at(0) + QLatin1Char(' ') + parts.at(1) : publicKey.trimmed();
-}
-
-QString keyName(const QString& publicKey)
-{
-    const QByteArray digest =
-        QCryptographicHash::hash(keyMaterial(publicKey).toUtf8(), QCryptographicHash::Sha256);
-    return QStringLiteral("gpudeck-") + QString::fromLatin1(digest.toHex().left(16));
 }
 
 QString safeName(const QString& name, const QString& clientToken)

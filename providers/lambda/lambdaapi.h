@@ -30,10 +30,6 @@ namespace gpudeck::lambda {
 // The tag key carrying a launch's client token (keys: ^[a-z][a-z0-9-:]+$).
 [[nodiscard]] QString tokenTagKey();
 [[nodiscard]] bool carriesToken(const QJsonObject& instance, const QString& clientToken);
-// "ssh-ed25519 AAAA... comment" → "ssh-ed25519 AAAA...": keys compare without their comment.
-[[nodiscard]] QString keyMaterial(const QString& publicKey);
-// The name GPUDeck registers a key under (1–64 characters), stable for the same key.
-[[nodiscard]] QString keyName(const QString& publicKey);
 // An instance name Lambda accepts (at most 64 characters).
 [[nodiscard]] QString safeName(const QString& name, const QString& clientToken);
 // {"error":{"code","message","suggestion"}} → what the user should do.

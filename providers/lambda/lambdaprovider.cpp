@@ -135,48 +135,6 @@ void LambdaProvider::getInstance(const QString& id, Callback<Instance> done)
     getOne(QStringLiteral("/api/v1/instances/") + id, QStringLiteral("data"), std::move(done));
 }
 
-void LambdaProvider::ensureKey(const QString& publicKey, Callback<QString> done)
-{
-    const QString material = lambda::keyMaterial(publicKey);
-    m_rest->send(get(QStringLiteral("/api/v1/ssh-keys")), [this, publicKey, material,
-                                                           done](Result<RestResponse> r) {
-        if (!r.ok()) {
-            done(r.error());
-            return;
-        }
-        for (const QJsonValue& v :
-             r.value().json.object().value(QStringLiteral("data")).toArray()) {
-            const QJsonObject k = v.toObject();
-            if (lambda::keyMaterial(k.value(QStringLiteral("public_key")).toString()) == material) {
-                done(k.value(QStringLiteral("name")).toString());
-                return;
-            }
-        }
-        RestRequest add;
-        add.method = "POST";
-        add.path = QStringLiteral("/api/v1/ssh-keys");
-        const QString name = lambda::keyName(publicKey);
-        add.body = QJsonDocument(QJsonObject{{QStringLiteral("name"), name},
-                                             {QStringLiteral("public_key"), publicKey.trimmed()}});
-        // Registering a key twice fails with "duplicate", never makes a second machine; still,
-        // a blind resend is not needed: the next launch finds the key by its public part.
-        add.idempotent = false;
-        m_rest->send(add, [name, done](Result<RestResponse> added) {
-            if (!added.ok()) {
-                done(added.error());
-                return;
-            }
-            const QString got = added.value()
-                                    .json.object()
-                                    .value(QStringLiteral("data"))
-                                    .toObject()
-                                    .value(QStringLiteral("name"))
-                                    .toString();
-            done(got.isEmpty() ? name : got);
-        });
-    });
-}
-
 void LambdaProvider::launch(const LaunchRequest& request, Callback<Instance> done)
 {
     if (!acceptLaunch(request, done))
@@ -189,7 +147,12 @@ void LambdaProvider::launch(const LaunchRequest& request, Callback<Instance> don
         return;
     }
     // Lambda takes exactly one key per launch: GPUDeck's own, the first one.
-    ensureKey(request.sshPublicKeys.first(), [this, request, done](Result<QString> key) {
+    const KeyRegistry keys{QStringLiteral("/api/v1/ssh-keys"),
+                           QStringLiteral("data"),
+                           QStringLiteral("data"),
+                           QStringLiteral("name"),
+                           {}};
+    ensureKey(keys, request.sshPublicKeys.first(), [this, request, done](Result<QString> key) {
         if (!key.ok()) {
             done(key.error());
             return;

@@ -31,10 +31,6 @@ protected:
     [[nodiscard]] Instance instanceFrom(const QJsonObject& raw) const override;
     [[nodiscard]] bool carriesToken(const QJsonObject& raw,
                                     const QString& clientToken) const override;
-
-private:
-    // The name of a registered key with this public key, registering it when there is none.
-    void ensureKey(const QString& publicKey, Callback<QString> done);
 };
 
 } // namespace gpudeck

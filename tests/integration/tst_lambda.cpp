@@ -207,9 +207,10 @@ void tst_Lambda::replayImagesAndKeys()
     QCOMPARE(keys.size(), 2);
     const QString pub = keys.first()[QStringLiteral("public_key")].toString();
     // The same key with another comment is the same key.
-    QCOMPARE(lambda::keyMaterial(pub + QStringLiteral(" other-comment")), lambda::keyMaterial(pub));
-    QCOMPARE(lambda::keyName(pub), lambda::keyName(lambda::keyMaterial(pub)));
-    QVERIFY(lambda::keyName(pub).size() <= 64);
+    QCOMPARE(RestProvider::keyMaterial(pub + QStringLiteral(" other-comment")),
+             RestProvider::keyMaterial(pub));
+    QCOMPARE(RestProvider::keyName(pub), RestProvider::keyName(RestProvider::keyMaterial(pub)));
+    QVERIFY(RestProvider::keyName(pub).size() <= 64);
 }
 
 void tst_Lambda::errorMessages_data()
@@ -361,7 +362,7 @@ void tst_Lambda::fullFlow()
     // The app's key was registered under GPUDeck's name and named in the launch.
     QCOMPARE(m_fake->keys().size(), 1);
     QCOMPARE(m_fake->keys().first()[QStringLiteral("public_key")].toString(), kKey);
-    QCOMPARE(m_fake->launchKeys(first.id), QStringList{lambda::keyName(kKey)});
+    QCOMPARE(m_fake->launchKeys(first.id), QStringList{RestProvider::keyName(kKey)});
     QVERIFY(lambda::carriesToken(m_fake->instance(first.id), req.clientToken));
 
     Instance now = first;
@@ -400,7 +401,7 @@ void tst_Lambda::reusesRegisteredKey()
     startFake();
     // The user registered the same key on Lambda's site under their own name, other comment.
     m_fake->addKey(QStringLiteral("laptop"),
-                   lambda::keyMaterial(kKey) + QStringLiteral(" me@laptop"));
+                   RestProvider::keyMaterial(kKey) + QStringLiteral(" me@laptop"));
     const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
     QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
     QCOMPARE(m_fake->keys().size(), 1);
