@@ -6,6 +6,7 @@
 #include "linode/linodeprovider.h"
 #include "restclient.h"
 #include "testenv.h"
+#include "vast/vastprovider.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -72,6 +73,7 @@ private slots:
     void init();
     void cleanup();
     void linode();
+    void vast();
 
 private:
     bool startPrism(const QString& spec);
@@ -167,6 +169,76 @@ void tst_ProviderContract::linode()
     QVERIFY2(gone->ok(), qPrintable(gone->ok() ? QString() : gone->error().detail));
 
     QVERIFY(m_answers >= 10);
+    QVERIFY2(m_violations.isEmpty(), qPrintable(m_violations.join(QLatin1Char('\n'))));
+}
+
+void tst_ProviderContract::vast()
+{
+    GPUDECK_REQUIRE_SHARED(shared);
+    if (prismPath().isEmpty())
+        QSKIP("Prism is not installed: run scripts/install-prism.sh (scripts/test.sh does)");
+    QVERIFY(startPrism(shared + QStringLiteral("/providers/vast/vast-openapi.yaml")));
+    qputenv("GPUDECK_API_BASE_VAST", QByteArray("http://127.0.0.1:") + QByteArray::number(m_port));
+    gpudeck::test::IsolatedEnvironment env;
+    ProviderContext ctx;
+    ctx.cacheDir = env.path() + QStringLiteral("/cache");
+    VastProvider p(ctx);
+    qunsetenv("GPUDECK_API_BASE_VAST");
+    // Prism has no limits; Vast's pacing would only slow the test down.
+    p.rest().rateLimiter().setLimit(QStringLiteral("default"), {});
+    p.rest().rateLimiter().setLimit(QStringLiteral("create"), {});
+    QStringList paths;
+    p.rest().setObserver([this, &paths](const RestRequest& req, const RestResponse& resp) {
+        ++m_answers;
+        paths << QString::fromLatin1(req.method) + QLatin1Char(' ') + req.path;
+        for (const QString& v : requestViolations(resp))
+            m_violations << QString::fromLatin1(req.method) + QLatin1Char(' ') + req.path +
+                                QStringLiteral(" → ") + v;
+    });
+    auto fail = [this](const Error& e) { return e.detail + m_violations.join(QLatin1Char('\n')); };
+
+    p.setCredential(QStringLiteral("contract-test-token"));
+    const auto who = wait<QString>([&](auto d) { p.checkCredential(d); });
+    QVERIFY2(who.ok(), qPrintable(who.ok() ? QString() : fail(who.error())));
+    // The spec's example search answer: one offer, "Imaginary RTX 9999" x4 in "Atlantis, AT".
+    const auto catalog = wait<Catalog>([&](auto d) { p.fetchCatalog(d); });
+    QVERIFY2(catalog.ok(), qPrintable(catalog.ok() ? QString() : fail(catalog.error())));
+    QCOMPARE(catalog.value().plans.size(), 1);
+    const Plan plan = catalog.value().plans.first();
+    const auto list = wait<QList<Instance>>([&](auto d) { p.listInstances(d); });
+    QVERIFY2(list.ok(), qPrintable(list.ok() ? QString() : fail(list.error())));
+    const auto one = wait<Instance>([&](auto d) { p.getInstance(QStringLiteral("883"), d); });
+    QVERIFY2(one.ok(), qPrintable(one.ok() ? QString() : fail(one.error())));
+
+    LaunchRequest req;
+    req.planId = plan.id;
+    req.region = plan.regions.value(0);
+    req.name = QStringLiteral("contract test");
+    req.sshPublicKeys = {QStringLiteral("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContract gpudeck")};
+    req.diskGb = 60;
+    req.clientToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const auto launched = wait<Instance>([&](auto d) { p.launch(req, d); });
+    QVERIFY2(launched.ok(), qPrintable(launched.ok() ? QString() : fail(launched.error())));
+    QCOMPARE(launched.value().id, QStringLiteral("883")); // the example instance, read back
+    req.spot = true;
+    req.clientToken = QUuid::createUuid().toString(QUuid::WithoutBraces);
+    const auto bid = wait<Instance>([&](auto d) { p.launch(req, d); });
+    QVERIFY2(bid.ok(), qPrintable(bid.ok() ? QString() : fail(bid.error())));
+    const auto stopped = wait<Instance>([&](auto d) { p.stop(QStringLiteral("883"), d); });
+    QVERIFY2(stopped.ok(), qPrintable(stopped.ok() ? QString() : fail(stopped.error())));
+    const auto started = wait<Instance>([&](auto d) { p.start(QStringLiteral("883"), d); });
+    QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : fail(started.error())));
+    std::optional<Result<void>> gone;
+    p.destroy(QStringLiteral("883"), [&](Result<void> r) { gone = r; });
+    QTRY_VERIFY_WITH_TIMEOUT(gone.has_value(), 30000);
+    QVERIFY2(gone->ok(), qPrintable(gone->ok() ? QString() : fail(gone->error())));
+
+    // Every endpoint GPUDeck uses was called and checked.
+    for (const char* call :
+         {"GET /api/v0/users/current", "POST /api/v0/bundles", "GET /api/v1/instances",
+          "GET /api/v0/instances/883", "GET /api/v0/ssh", "POST /api/v0/ssh",
+          "PUT /api/v0/asks/12345678", "PUT /api/v0/instances/883", "DELETE /api/v0/instances/883"})
+        QVERIFY2(paths.contains(QLatin1String(call)), call);
     QVERIFY2(m_violations.isEmpty(), qPrintable(m_violations.join(QLatin1Char('\n'))));
 }
 
