@@ -65,11 +65,33 @@ const char* const kUsage =
     "                                       keras, pytorch, lightning, hf, fastai, yolo, jsonl)\n"
     "\n"
     "Providers: sandbox (built in, no account needed), ssh (your own hosts), linode (token\n"
-    "from LINODE_TOKEN; its plan list needs none).\n"
+    "from LINODE_TOKEN; its plan list needs none), vast (key from VAST_API_KEY).\n"
     "Host keys: a key the provider reports must match; otherwise an unknown key is refused\n"
     "unless --accept-new is given (then it is recorded), and a changed key is always refused.\n"
     "State lives in the XDG folders ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_STATE_HOME,\n"
     "$XDG_CACHE_HOME under gpudeck/); the GUI sees the same instances.\n";
+
+// Removes "--provider P" (or "--provider=P") from the options before a "--"; answers P, empty
+// when it has no value, nothing when the option is absent.
+std::optional<QString> takeProvider(QStringList& args)
+{
+    const qsizetype end = args.contains(QStringLiteral("--")) ? args.indexOf(QStringLiteral("--"))
+                                                               : args.size();
+    for (qsizetype i = 0; i < end; ++i) {
+        const QString& a = args.at(i);
+        if (a.startsWith(QLatin1String("--provider="))) {
+            const QString v = a.mid(11);
+            args.removeAt(i);
+            return v;
+        }
+        if (a == QLatin1String("--provider")) {
+            const QString v = i + 1 < end ? args.at(i + 1) : QString();
+            args.remove(i, i + 1 < end ? 2 : 1);
+            return v;
+        }
+    }
+    return std::nullopt;
+}
 
 // Lists every provider's instances now; prints the providers that could not answer.
 QList<Error> refreshAll(Fleet& fleet, QTextStream& err)
@@ -721,6 +743,19 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     for (const QString& interrupted : fleet.interruptedLaunches())
         err << "gpudeck-cli: warning: a launch was interrupted before its answer arrived ("
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";
+
+    // Commands that name an instance take --provider too: only that cloud is asked.
+    static const QStringList byId = {
+        QStringLiteral("exec"),  QStringLiteral("ssh"),     QStringLiteral("put"),
+        QStringLiteral("get"),   QStringLiteral("watch"),   QStringLiteral("destroy"),
+        QStringLiteral("forget-host-key")};
+    if (byId.contains(command)) {
+        const std::optional<QString> only = takeProvider(rest);
+        if (only && !fleet.provider(*only))
+            return usage(err, QStringLiteral("unknown provider \"%1\"").arg(*only));
+        if (only)
+            fleet.restrictTo(*only);
+    }
 
     int rc = kExitUsage;
     if (command == QLatin1String("plans"))
