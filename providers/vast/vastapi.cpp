@@ -3,6 +3,7 @@
 #include <QHash>
 #include <QLocale>
 #include <QRegularExpression>
+#include <QSet>
 #include <QTimeZone>
 
 #include <cmath>
@@ -404,6 +405,22 @@ Instance instanceFrom(const QJsonObject& o)
         i.startedAt = i.createdAt;
     }
     return i;
+}
+
+QJsonArray uniqueById(const QJsonArray& instances)
+{
+    QJsonArray out;
+    QSet<qint64> seen;
+    for (const QJsonValue& v : instances) {
+        const QJsonValue id = v.toObject().value(QStringLiteral("id"));
+        if (id.isDouble()) {
+            if (seen.contains(id.toInteger()))
+                continue;
+            seen.insert(id.toInteger());
+        }
+        out.append(v);
+    }
+    return out;
 }
 
 QString labelFor(const QString& name, const QString& clientToken)

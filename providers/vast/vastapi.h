@@ -71,6 +71,10 @@ constexpr double kMinReliability = 0.98;
 // instance has a direct port; otherwise to Vast's SSH proxy (ssh_host:ssh_port).
 [[nodiscard]] Instance instanceFrom(const QJsonObject& instance);
 
+// Instances in the order first seen, each id once: a cursor that hands out a page again
+// (Prism does) must not list a machine twice.
+[[nodiscard]] QJsonArray uniqueById(const QJsonArray& instances);
+
 // The instance label carrying a launch's client token after the user's name, so a lost launch
 // is found among the instances; Vast labels are free text up to 1024 characters.
 [[nodiscard]] QString labelFor(const QString& name, const QString& clientToken);

@@ -195,7 +195,13 @@ void VastProvider::listRaw(Callback<QJsonArray> done)
             r.query.addQueryItem(QStringLiteral("after_token"), next);
             return r;
         },
-        std::move(done));
+        [done](Result<QJsonArray> all) {
+            if (!all.ok()) {
+                done(all.error());
+                return;
+            }
+            done(vast::uniqueById(all.value()));
+        });
 }
 
 Instance VastProvider::instanceFrom(const QJsonObject& raw) const

@@ -808,6 +808,15 @@ void tst_Vast::listPagesThrough()
         ids << i.id;
     ids.removeDuplicates();
     QCOMPARE(ids.size(), 5);
+
+    // A cursor that hands out the same page again ends the paging, and nothing is listed twice.
+    m_fake->setStuckCursor(true);
+    m_fake->server().clearRequests();
+    const auto stuck = wait<QList<Instance>>([&](auto done) { m_provider->listInstances(done); });
+    QVERIFY(stuck.ok());
+    QCOMPARE(stuck.value().size(), 2); // the first page's two, once each
+    QCOMPARE(m_fake->server().count("GET", QStringLiteral("/api/v1/instances")), 2);
+    QVERIFY(stuck.value().at(0).id != stuck.value().at(1).id);
 }
 
 void tst_Vast::spotLaunchBidsMinimum()

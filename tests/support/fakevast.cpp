@@ -332,8 +332,10 @@ FakeHttpReply FakeVast::list(const FakeHttpRequest& r) const
 {
     const int limit =
         std::min(r.query.value(QStringLiteral("limit"), QStringLiteral("25")).toInt(), m_pageSize);
-    const QString after = QString::fromUtf8(
-        QByteArray::fromBase64(r.query.value(QStringLiteral("after_token")).toUtf8()));
+    const QString after = m_stuckCursor
+                              ? QString()
+                              : QString::fromUtf8(QByteArray::fromBase64(
+                                    r.query.value(QStringLiteral("after_token")).toUtf8()));
     QJsonArray page;
     QString last;
     bool more = false;
@@ -347,13 +349,13 @@ FakeHttpReply FakeVast::list(const FakeHttpRequest& r) const
         page.append(it->json);
         last = it.key();
     }
-    QJsonObject o{
-        {QStringLiteral("success"), true},
-        {QStringLiteral("instances_found"), page.size()},
-        {QStringLiteral("total_instances"), int(m_instances.size())},
-        {QStringLiteral("instances"), page},
-        {QStringLiteral("next_token"),
-         more ? QJsonValue(QString::fromLatin1(last.toUtf8().toBase64())) : QJsonValue()}};
+    QJsonObject o{{QStringLiteral("success"), true},
+                  {QStringLiteral("instances_found"), page.size()},
+                  {QStringLiteral("total_instances"), int(m_instances.size())},
+                  {QStringLiteral("instances"), page},
+                  {QStringLiteral("next_token"),
+                   more || m_stuckCursor ? QJsonValue(QString::fromLatin1(last.toUtf8().toBase64()))
+                                         : QJsonValue()}};
     return FakeHttpServer::json(200, toJson(o));
 }
 

@@ -35,6 +35,8 @@ public:
     }
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
     void setPageSize(int n) { m_pageSize = n; }
+    // The list's cursor never moves: every page is the first one, always with a next_token.
+    void setStuckCursor(bool on) { m_stuckCursor = on; }
     // The next accept of this offer answers 404 no_such_ask (someone else rented it between
     // the search and the accept), although searches still list it.
     void takeOnAccept(qint64 offerId) { m_takenOnAccept.insert(offerId); }
@@ -76,6 +78,7 @@ private:
     int m_pollsPerStep = 1;
     int m_pageSize = 25;
     bool m_noCredit = false;
+    bool m_stuckCursor = false;
     qint64 m_nextId = 4200;
     qint64 m_lastOffer = 0;
     QJsonArray m_offers;
