@@ -41,8 +41,9 @@ const char* const kUsage =
     "Commands:\n"
     "  plans [--provider P] [--json]        GPU plans and hourly prices\n"
     "  ls [--provider P] [--json]           your instances, with host, port, user and key\n"
-    "  launch --provider P --plan ID [--region R] [--name N] [--wait] [--json]\n"
-    "                                       launch one machine (never sent twice)\n"
+    "  launch --provider P --plan ID [--region R] [--name N] [--image I] [--disk GB]\n"
+    "         [--spot] [--wait] [--json]    launch one machine (never sent twice); --spot:\n"
+    "                                       the provider's interruptible or community price\n"
     "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
     "  ssh ID [--accept-new] [-- CMD...]    an interactive SSH session in this terminal\n"
     "  put ID LOCAL... REMOTE_DIR           upload files and folders (resumable, fast route)\n"
@@ -64,8 +65,13 @@ const char* const kUsage =
     "                                       runs and epochs of a training log (F: auto,\n"
     "                                       keras, pytorch, lightning, hf, fastai, yolo, jsonl)\n"
     "\n"
-    "Providers: sandbox (built in, no account needed), ssh (your own hosts), linode (token\n"
-    "from LINODE_TOKEN; its plan list needs none), vast (key from VAST_API_KEY).\n"
+    "Commands that take an instance ID also take --provider P: only that provider is asked.\n"
+    "Providers: sandbox (built in, no account needed), ssh (your own hosts), and clouds whose\n"
+    "token comes from the environment (the window also reads the keychain): linode\n"
+    "(LINODE_TOKEN; its plan list needs none), digitalocean (DIGITALOCEAN_TOKEN), lambda\n"
+    "(LAMBDA_API_KEY), runpod (RUNPOD_API_KEY), vast (VAST_API_KEY), aws (AWS_ACCESS_KEY_ID\n"
+    "and AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials). Without a token a cloud's plans come\n"
+    "from the last fetched or the bundled, dated catalog.\n"
     "Host keys: a key the provider reports must match; otherwise an unknown key is refused\n"
     "unless --accept-new is given (then it is recorded), and a changed key is always refused.\n"
     "State lives in the XDG folders ($XDG_CONFIG_HOME, $XDG_DATA_HOME, $XDG_STATE_HOME,\n"
@@ -75,8 +81,8 @@ const char* const kUsage =
 // when it has no value, nothing when the option is absent.
 std::optional<QString> takeProvider(QStringList& args)
 {
-    const qsizetype end = args.contains(QStringLiteral("--")) ? args.indexOf(QStringLiteral("--"))
-                                                               : args.size();
+    const qsizetype end =
+        args.contains(QStringLiteral("--")) ? args.indexOf(QStringLiteral("--")) : args.size();
     for (qsizetype i = 0; i < end; ++i) {
         const QString& a = args.at(i);
         if (a.startsWith(QLatin1String("--provider="))) {
@@ -254,6 +260,9 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     p.addOption({QStringLiteral("plan"), QStringLiteral("Plan id."), QStringLiteral("ID")});
     p.addOption({QStringLiteral("region"), QStringLiteral("Region id."), QStringLiteral("R")});
     p.addOption({QStringLiteral("name"), QStringLiteral("Machine name."), QStringLiteral("N")});
+    p.addOption({QStringLiteral("image"), QStringLiteral("Image id."), QStringLiteral("I")});
+    p.addOption({QStringLiteral("disk"), QStringLiteral("Disk size in GB."), QStringLiteral("GB")});
+    p.addOption({QStringLiteral("spot"), QStringLiteral("Spot, interruptible or community.")});
     p.addOption({QStringLiteral("wait"), QStringLiteral("Wait until SSH answers.")});
     p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
     if (!parse(p, QStringLiteral("launch"), args, err))
@@ -264,6 +273,14 @@ int cmdLaunch(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     req.planId = p.value(QStringLiteral("plan"));
     req.region = p.value(QStringLiteral("region"));
     req.name = p.value(QStringLiteral("name"));
+    req.imageId = p.value(QStringLiteral("image"));
+    req.spot = p.isSet(QStringLiteral("spot"));
+    if (p.isSet(QStringLiteral("disk"))) {
+        bool ok = false;
+        req.diskGb = p.value(QStringLiteral("disk")).toInt(&ok);
+        if (!ok || req.diskGb < 1)
+            return usage(err, QStringLiteral("--disk needs a size in GB, e.g. --disk 100"));
+    }
     const QString providerId = p.value(QStringLiteral("provider"));
     Result<Instance> launched = awaitResult<Instance>(
         [&](Callback<Instance> done) { fleet.launch(providerId, req, done); });
@@ -716,7 +733,7 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         return 0;
     }
     const QString command = args.first();
-    const QStringList rest = args.mid(1);
+    QStringList rest = args.mid(1);
     static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
                                    QStringLiteral("launch"),    QStringLiteral("exec"),
                                    QStringLiteral("destroy"),   QStringLiteral("ledger"),
@@ -745,10 +762,13 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";
 
     // Commands that name an instance take --provider too: only that cloud is asked.
-    static const QStringList byId = {
-        QStringLiteral("exec"),  QStringLiteral("ssh"),     QStringLiteral("put"),
-        QStringLiteral("get"),   QStringLiteral("watch"),   QStringLiteral("destroy"),
-        QStringLiteral("forget-host-key")};
+    static const QStringList byId = {QStringLiteral("exec"),
+                                     QStringLiteral("ssh"),
+                                     QStringLiteral("put"),
+                                     QStringLiteral("get"),
+                                     QStringLiteral("watch"),
+                                     QStringLiteral("destroy"),
+                                     QStringLiteral("forget-host-key")};
     if (byId.contains(command)) {
         const std::optional<QString> only = takeProvider(rest);
         if (only && !fleet.provider(*only))

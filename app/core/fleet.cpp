@@ -114,7 +114,7 @@ Provider* Fleet::provider(const QString& id) const
 std::optional<Instance> Fleet::find(const QString& instanceId) const
 {
     for (const Instance& i : m_instances) {
-        if (i.id == instanceId)
+        if (i.id == instanceId && (m_scope.isEmpty() || i.provider == m_scope))
             return i;
     }
     return std::nullopt;
@@ -163,10 +163,20 @@ void Fleet::refresh(std::function<void(QList<Error>)> done)
         std::function<void(QList<Error>)> done;
     };
     auto state = std::make_shared<State>();
-    state->pending = static_cast<int>(m_providers.size());
+    QList<Provider*> asked;
+    for (const auto& p : m_providers)
+        if (m_scope.isEmpty() || p->id() == m_scope)
+            asked.append(p.get());
+    state->pending = static_cast<int>(asked.size());
     state->done = std::move(done);
+    if (asked.isEmpty()) {
+        m_refreshing = false;
+        if (state->done)
+            state->done({});
+        return;
+    }
     QPointer<Fleet> self(this);
-    for (const auto& p : m_providers) {
+    for (Provider* p : asked) {
         const QString pid = p->id();
         p->listInstances([self, state, pid](Result<QList<Instance>> r) {
             if (!self)
@@ -344,6 +354,13 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
     if (request.spot && !p->capabilities().spot) {
         done(makeError(ErrorCode::Unsupported,
                        QStringLiteral("%1 has no spot or interruptible machines; launch on demand.")
+                           .arg(p->displayName())));
+        return;
+    }
+    if (request.diskGb > 0 && !p->capabilities().diskSize) {
+        done(makeError(ErrorCode::InvalidInput,
+                       QStringLiteral("On %1 the disk comes with the plan: leave the disk size "
+                                      "out, or pick a plan with a bigger disk.")
                            .arg(p->displayName())));
         return;
     }

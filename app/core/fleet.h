@@ -56,6 +56,10 @@ public:
 
     [[nodiscard]] const QList<Instance>& instances() const { return m_instances; }
     [[nodiscard]] std::optional<Instance> find(const QString& instanceId) const;
+    // From now on refresh asks only this provider and find looks only at its instances
+    // (gpudeck-cli COMMAND --provider P: another cloud's missing token or network is then not
+    // this command's failure, and an id two clouds share is not ambiguous).
+    void restrictTo(const QString& providerId) { m_scope = providerId; }
     [[nodiscard]] QString keyPathFor(const Instance& instance) const;
     [[nodiscard]] LaunchTimeline timeline(const Instance& instance) const;
     // Launches that were sent but whose answer never arrived (GPUDeck crashed or was killed).
@@ -129,6 +133,7 @@ private:
     QSet<QString> m_probing;
     QTimer m_refreshTimer;
     bool m_refreshing = false;
+    QString m_scope; // restrictTo(): empty for every provider
     bool m_autoRefresh = false;
 };
 

@@ -127,8 +127,14 @@ void TestCli::launchExecDestroy()
                  (QFile::ReadGroup | QFile::ReadOther | QFile::WriteOther),
              QFile::Permissions());
 
-    r = cli({QStringLiteral("exec"), id, QStringLiteral("--"), QStringLiteral("nvidia-smi"),
-             QStringLiteral("--query-gpu=name,memory.total"), QStringLiteral("--format=csv")});
+    // --provider on a command that names an instance: only that provider is asked.
+    r = cli({QStringLiteral("exec"), QStringLiteral("--provider"), QStringLiteral("linode"), id,
+             QStringLiteral("--"), QStringLiteral("true")});
+    QCOMPARE(r.code, 1);
+    QVERIFY2(r.err.contains(QByteArray("No instance " + id.toUtf8())), r.err.constData());
+    r = cli({QStringLiteral("exec"), QStringLiteral("--provider=sandbox"), id, QStringLiteral("--"),
+             QStringLiteral("nvidia-smi"), QStringLiteral("--query-gpu=name,memory.total"),
+             QStringLiteral("--format=csv")});
     QVERIFY2(r.code == 0, r.err.constData());
     QCOMPARE(r.out, QByteArray("name, memory.total [MiB]\nNVIDIA A100-SXM4-80GB, 81920 MiB\n"));
 
@@ -275,6 +281,14 @@ void TestCli::usageErrors_data()
         << words("exec sbx-00000000") << QStringLiteral("exec ID [--accept-new] -- CMD");
     QTest::newRow("unknown plan") << words("launch --provider sandbox --plan x")
                                   << QStringLiteral("The Sandbox has no plan \"x\"");
+    QTest::newRow("unknown provider for an id")
+        << words("exec --provider nimbus sbx-00000000 -- true")
+        << QStringLiteral("unknown provider \"nimbus\"");
+    QTest::newRow("bad disk") << words("launch --provider sandbox --plan a100-1x --disk lots")
+                              << QStringLiteral("--disk needs a size in GB");
+    QTest::newRow("disk fixed by the plan")
+        << words("launch --provider linode --plan g1-gpu-rtx6000-1 --disk 100")
+        << QStringLiteral("On Linode the disk comes with the plan");
     QTest::newRow("hosts add without host")
         << words("hosts add box") << QStringLiteral("hosts add needs --host");
     QTest::newRow("hosts bad port") << words("hosts add box --host h --port 99999")
