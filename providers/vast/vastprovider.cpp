@@ -404,8 +404,35 @@ void VastProvider::launch(const LaunchRequest& request, Callback<Instance> done)
                             sent(i);
                         });
                     },
-                    request.clientToken, done);
+                    request.clientToken,
+                    [this, token = request.clientToken, done](Result<Instance> r) {
+                        settleLaunch(token, std::move(r), done);
+                    });
             });
+    });
+}
+
+void VastProvider::settleLaunch(const QString& clientToken, Result<Instance> result,
+                                Callback<Instance> done)
+{
+    if (result.ok() || result.error().code != ErrorCode::NoCapacity) {
+        done(std::move(result));
+        return;
+    }
+    // "Offer no longer available" can be our own doing: a first attempt whose answer was lost
+    // rented it, the check for the token missed the new instance (the list lags), and the
+    // resend found the offer taken. A machine that bills must not be reported as not made:
+    // look for the token once more.
+    const Error refused = result.error();
+    listRaw([this, clientToken, refused, done](Result<QJsonArray> all) {
+        if (all.ok())
+            for (const QJsonValue& v : all.value())
+                if (vast::carriesToken(v.toObject(), clientToken)) {
+                    qCWarning(lcVast) << "the offer was gone because this launch had rented it";
+                    done(vast::instanceFrom(v.toObject()));
+                    return;
+                }
+        done(refused);
     });
 }
 

@@ -52,6 +52,8 @@ private:
     // A call whose 2xx answer may still say {"success": false}: that becomes the error.
     void sendChecked(const RestRequest& request, Callback<RestResponse> done);
     void setState(const QString& id, const QString& state, Callback<Instance> done);
+    // A launch's last word: an "offer gone" refusal is checked against the instances first.
+    void settleLaunch(const QString& clientToken, Result<Instance> result, Callback<Instance> done);
 };
 
 } // namespace gpudeck

@@ -129,6 +129,7 @@ private slots:
     void listPagesThrough();
     void spotLaunchBidsMinimum();
     void launchSurvivesDroppedConnection();
+    void launchLostWhileTheListLags();
     void launchAfter500IsCheckedFirst();
     void launchMalformedAnswer();
     void refusalsAreClear();
@@ -846,6 +847,24 @@ void tst_Vast::launchSurvivesDroppedConnection()
     QCOMPARE(m_fake->server().count("PUT", QStringLiteral("/api/v0/asks/")), 1);
     QVERIFY(vast::carriesToken(m_fake->instance(r.value().id), req.clientToken));
     QCOMPARE(r.value().name, QStringLiteral("my training box"));
+}
+
+void tst_Vast::launchLostWhileTheListLags()
+{
+    // The answer to the accept is lost, and the list GPUDeck checks does not show the new
+    // instance yet (an empty page): the resend finds the offer rented (by this very launch).
+    // The instance exists and bills, so the launch must answer it, not "no offer".
+    startFake();
+    m_fake->server().inject(
+        {FakeHttpFault::Kind::DropAfterHandle, "PUT", QStringLiteral("/api/v0/asks/"), 0, {}, 1});
+    m_fake->server().inject(
+        {FakeHttpFault::Kind::Status, "GET", QStringLiteral("/api/v1/instances"), 200, {}, 1});
+    const LaunchRequest req = request();
+    const auto r = wait<Instance>([&](auto done) { m_provider->launch(req, done); });
+    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
+    QCOMPARE(m_fake->instanceCount(), 1);
+    QCOMPARE(m_fake->server().count("PUT", QStringLiteral("/api/v0/asks/")), 2);
+    QVERIFY(vast::carriesToken(m_fake->instance(r.value().id), req.clientToken));
 }
 
 void tst_Vast::launchAfter500IsCheckedFirst()
