@@ -1,5 +1,6 @@
 #include "cli.h"
 #include "logging.h"
+#include "resources.h"
 #include "workerthreads.h"
 
 #include <QCoreApplication>
@@ -12,6 +13,7 @@ int main(int argc, char* argv[])
     QCoreApplication::setApplicationName(QStringLiteral("gpudeck-cli"));
     QCoreApplication::setApplicationVersion(QStringLiteral(GPUDECK_VERSION));
     gpudeck::installDefaultLogRules();
+    gpudeck::initResources(); // the bundled catalogs
     QTextStream out(stdout);
     QTextStream err(stderr);
     return gpudeck::cli::run(app.arguments().mid(1), out, err);

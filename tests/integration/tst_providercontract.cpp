@@ -3,6 +3,7 @@
 // spec; a request that breaks it comes back with an `sl-violations` header naming "request",
 // and the test fails. (Violations Prism finds in the spec's own example responses are the
 // spec's problem and are ignored.) Prism is installed by scripts/install-prism.sh into .tools/.
+#include "asyncwait.h"
 #include "linode/linodeprovider.h"
 #include "restclient.h"
 #include "testenv.h"
@@ -16,17 +17,9 @@
 #include <QtTest>
 
 using namespace gpudeck;
+using gpudeck::test::wait;
 
 namespace {
-
-template <typename T> Result<T> wait(std::function<void(Callback<T>)> call)
-{
-    std::optional<Result<T>> out;
-    call([&](Result<T> r) { out = std::move(r); });
-    if (!QTest::qWaitFor([&] { return out.has_value(); }, 30000))
-        return makeError(ErrorCode::Timeout, QStringLiteral("test: no callback"));
-    return std::move(*out);
-}
 
 QString prismPath()
 {
