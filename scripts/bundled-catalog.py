@@ -142,11 +142,11 @@ def digitalocean_catalog():
     plans = [plan("digitalocean", r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], ids,
                   billing("second", 60, True, True, minimum_cents=1, monthly_cap=r[9]))
              for r in rows]
-    images = [{"id": "ai-ml-ready", "name": "AI/ML Ready (GPU drivers, CUDA or ROCm, Ubuntu)",
+    images = [{"id": "ai-ml-ready", "name": "AI/ML Ready (Ubuntu, CUDA or ROCm)",
                "cuda_ready": True},
-              {"id": "ubuntu-24-04-x64", "name": "Ubuntu 24.04 LTS (no drivers)",
+              {"id": "ubuntu-24-04-x64", "name": "Ubuntu 24.04 LTS",
                "cuda_ready": False},
-              {"id": "ubuntu-22-04-x64", "name": "Ubuntu 22.04 LTS (no drivers)",
+              {"id": "ubuntu-22-04-x64", "name": "Ubuntu 22.04 LTS",
                "cuda_ready": False}]
     return plans, regions, images
 

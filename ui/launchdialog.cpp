@@ -18,10 +18,11 @@ namespace gpudeck {
 
 LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
                            const QString& selectedPlan, QList<Provider*> providers,
-                           int estimateHours, QWidget* parent)
+                           QHash<QString, Catalog> catalogs, int estimateHours, QWidget* parent)
     : QDialog(parent)
     , m_plans(std::move(plans))
     , m_providers(std::move(providers))
+    , m_catalogs(std::move(catalogs))
 {
     setObjectName(QStringLiteral("launchDialog"));
     setWindowTitle(tr("Launch a machine"));
@@ -34,6 +35,20 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
                         QStringList{p.provider, p.id});
     m_region = new QComboBox(this);
     m_region->setObjectName(QStringLiteral("regionCombo"));
+    m_image = new QComboBox(this);
+    m_image->setObjectName(QStringLiteral("imageCombo"));
+    m_image->setAccessibleName(tr("Image"));
+    m_disk = new QSpinBox(this);
+    m_disk->setObjectName(QStringLiteral("diskSpin"));
+    m_disk->setAccessibleName(tr("Disk size"));
+    m_disk->setRange(0, 16000);
+    m_disk->setSingleStep(10);
+    m_disk->setSuffix(tr(" GB"));
+    m_disk->setSpecialValueText(tr("the plan's disk"));
+    m_diskNote = new QLabel(this);
+    m_diskNote->setObjectName(QStringLiteral("diskNote"));
+    m_diskNote->setWordWrap(true);
+    m_diskNote->setForegroundRole(QPalette::PlaceholderText);
     m_spot = new QCheckBox(this);
     m_spot->setObjectName(QStringLiteral("spotCheck"));
     m_spotNote = new QLabel(this);
@@ -65,6 +80,12 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     auto* form = new QFormLayout;
     form->addRow(tr("&Plan:"), m_plan);
     form->addRow(tr("&Region:"), m_region);
+    form->addRow(tr("&Image:"), m_image);
+    auto* disk = new QVBoxLayout;
+    disk->setContentsMargins(0, 0, 0, 0);
+    disk->addWidget(m_disk);
+    disk->addWidget(m_diskNote);
+    form->addRow(tr("Disk:"), disk);
     auto* pricing = new QVBoxLayout;
     pricing->setContentsMargins(0, 0, 0, 0);
     pricing->addWidget(m_spot);
@@ -82,7 +103,9 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
     // Keyboard order is the form's order, then Launch, then Cancel (a disabled spot box is
     // skipped).
     setTabOrder(m_plan, m_region);
-    setTabOrder(m_region, m_spot);
+    setTabOrder(m_region, m_image);
+    setTabOrder(m_image, m_disk);
+    setTabOrder(m_disk, m_spot);
     setTabOrder(m_spot, m_name);
     setTabOrder(m_name, m_hours);
     setTabOrder(m_hours, launch);
@@ -136,6 +159,8 @@ LaunchRequest LaunchDialog::request() const
     if (const Plan* p = currentPlan())
         r.planId = p->id;
     r.region = m_region->currentData().toString();
+    r.imageId = m_image->currentData().toString();
+    r.diskGb = m_disk->isEnabled() ? m_disk->value() : 0;
     r.name = m_name->text();
     r.spot = spotChosen();
     return r;
@@ -164,12 +189,48 @@ void LaunchDialog::planChanged()
 {
     const Plan* p = currentPlan();
     m_region->clear();
+    m_image->clear();
     if (!p)
         return;
-    for (const QString& r : p->regions)
-        m_region->addItem(r, r);
+    const Catalog catalog = m_catalogs.value(p->provider);
+    // Regions by name; where the provider said which have one free now, those come first.
+    QList<std::pair<QString, QString>> free, other;
+    for (const QString& r : p->regions) {
+        QString name = r;
+        for (const Region& known : catalog.regions)
+            if (known.id == r && !known.name.isEmpty() && known.name != r)
+                name = QStringLiteral("%1 (%2)").arg(known.name, r);
+        if (p->regionsAvailable.contains(r))
+            free.append({tr("%1 — free now").arg(name), r});
+        else if (!p->regionsAvailable.isEmpty())
+            other.append({tr("%1 — none free now").arg(name), r});
+        else
+            other.append({name, r});
+    }
+    for (const auto& [text, id] : free + other)
+        m_region->addItem(text, id);
+    // Images: CUDA-ready first, in the provider's order otherwise.
+    QList<Image> images = catalog.images;
+    std::stable_sort(images.begin(), images.end(),
+                     [](const Image& a, const Image& b) { return a.cudaReady && !b.cudaReady; });
+    for (const Image& i : std::as_const(images))
+        m_image->addItem(i.cudaReady ? tr("%1 — GPU drivers and CUDA").arg(i.name)
+                                     : tr("%1 — no GPU drivers").arg(i.name),
+                         i.id);
+    if (images.isEmpty())
+        m_image->addItem(tr("the provider's default"), QString());
+    m_image->setEnabled(!images.isEmpty());
     const Provider* provider = providerOf(*p);
     m_guard->setText(provider ? provider->guardNote() : QString());
+    const bool diskChoice = provider && provider->capabilities().diskSize;
+    m_disk->setEnabled(diskChoice);
+    m_disk->setValue(diskChoice ? int(p->diskGb) : 0);
+    m_diskNote->setText(
+        diskChoice
+            ? tr("Disk billed while it exists, stopped too, on %1.").arg(provider->displayName())
+            : tr("%1 gives this plan's disk (%2) and no other size.")
+                  .arg(provider ? provider->displayName() : p->provider,
+                       p->diskGb > 0 ? tr("%1 GB").arg(p->diskGb) : tr("its size")));
 
     // Spot where the provider launches it and the plan has a price for it; otherwise say why not.
     const bool providerSpot = provider && provider->capabilities().spot;

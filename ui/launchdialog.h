@@ -13,14 +13,17 @@ class QSpinBox;
 
 namespace gpudeck {
 
-// Name, plan, region, on-demand or spot, and the price for N hours, before anything is sent.
+// Name, plan, region (named, with where the provider has one free now), image (CUDA-ready
+// first), disk size where the provider lets it be chosen, on-demand or spot, and the price for
+// N hours, before anything is sent.
 // The Launch button works once: a second click cannot send a second launch.
 class LaunchDialog final : public QDialog {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(LaunchDialog)
 public:
     LaunchDialog(QList<Plan> plans, const QString& selectedProvider, const QString& selectedPlan,
-                 QList<Provider*> providers, int estimateHours, QWidget* parent = nullptr);
+                 QList<Provider*> providers, QHash<QString, Catalog> catalogs, int estimateHours,
+                 QWidget* parent = nullptr);
 
     [[nodiscard]] QString providerId() const;
     [[nodiscard]] LaunchRequest request() const;
@@ -38,8 +41,12 @@ private:
 
     QList<Plan> m_plans;
     QList<Provider*> m_providers;
+    QHash<QString, Catalog> m_catalogs;
     QComboBox* m_plan = nullptr;
     QComboBox* m_region = nullptr;
+    QComboBox* m_image = nullptr;
+    QSpinBox* m_disk = nullptr;
+    QLabel* m_diskNote = nullptr;
     QCheckBox* m_spot = nullptr;
     QLabel* m_spotNote = nullptr; // the interruption rule, or why there is no spot offer
     QLineEdit* m_name = nullptr;

@@ -501,7 +501,7 @@ void MainWindow::showLaunchDialog(const QString& providerId, const QString& plan
         return;
     }
     auto* dialog = new LaunchDialog(launchable, providerId, planId, m_fleet.providers(),
-                                    m_settings.launchEstimateHours(), this);
+                                    m_fleet.catalogs(), m_settings.launchEstimateHours(), this);
     connect(dialog, &LaunchDialog::launchRequested, this,
             [this, dialog](const QString& provider, const LaunchRequest& request) {
                 m_settings.setLaunchEstimateHours(dialog->estimateHours());

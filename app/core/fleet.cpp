@@ -81,10 +81,14 @@ Result<void> Fleet::open()
     }
 
     QSqlQuery q(m_db->connection());
-    if (q.exec(QStringLiteral("SELECT provider, instance_id, key_path FROM launched"))) {
-        while (q.next())
-            m_keyPaths.insert(keyOf(q.value(0).toString(), q.value(1).toString()),
-                              q.value(2).toString());
+    if (q.exec(
+            QStringLiteral("SELECT provider, instance_id, key_path, launched_at FROM launched"))) {
+        while (q.next()) {
+            const QString k = keyOf(q.value(0).toString(), q.value(1).toString());
+            m_keyPaths.insert(k, q.value(2).toString());
+            m_launchedAt.insert(
+                k, QDateTime::fromString(q.value(3).toString(), Qt::ISODateWithMs).toUTC());
+        }
     }
     return {};
 }
@@ -223,14 +227,32 @@ void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
         if (i.provider != providerId)
             next << i;
     }
-    next << listed;
+    for (const Instance& i : listed)
+        next << withStart(i);
     m_instances = next;
     for (const Instance& i : listed)
         noteStatus(i);
 }
 
-void Fleet::upsert(const Instance& instance)
+Instance Fleet::withStart(Instance i) const
 {
+    // Some APIs say nothing of when a machine was made (Lambda): the meter and the recap then
+    // count from GPUDeck's launch, else from when GPUDeck first saw the machine.
+    if (!i.createdAt.isValid()) {
+        i.createdAt = m_launchedAt.value(keyOf(i));
+        if (!i.createdAt.isValid())
+            i.createdAt = m_timelines.value(keyOf(i)).firstSeen;
+        if (!i.createdAt.isValid())
+            i.createdAt = QDateTime::currentDateTimeUtc();
+    }
+    if (!i.startedAt.isValid())
+        i.startedAt = i.createdAt;
+    return i;
+}
+
+void Fleet::upsert(const Instance& given)
+{
+    const Instance instance = withStart(given);
     for (Instance& i : m_instances) {
         if (i.provider == instance.provider && i.id == instance.id) {
             i = instance;
@@ -283,6 +305,36 @@ void Fleet::noteStatus(const Instance& i)
         emit timelineChanged(i.id);
 }
 
+namespace {
+
+// Notes that the server presented a host key nobody has accepted yet, and accepts nothing.
+class KeyPresented final : public ssh::Asker {
+public:
+    bool presented = false;
+    bool acceptHostKey(const QString&, const QString&) override
+    {
+        presented = true;
+        return false;
+    }
+    std::optional<QString> answer(const QString&, const QString&, bool) override
+    {
+        return std::nullopt;
+    }
+};
+
+} // namespace
+
+// A machine whose sshd presents a key not recorded yet (a cloud that does not report host
+// keys: RunPod, Linode, DigitalOcean...) is up: whether to trust the key is the question of the
+// first connection (the terminal asks; gpudeck-cli wants --accept-new), not a reason to wait.
+bool Fleet::sshdPresentsUnknownKey(const ssh::Endpoint& ep)
+{
+    ssh::Session session;
+    KeyPresented asker;
+    (void)session.connect(ep, ssh::HostKeyPolicy::Ask, &asker);
+    return asker.presented;
+}
+
 void Fleet::probeSsh(const Instance& instance)
 {
     const QString k = keyOf(instance);
@@ -296,6 +348,8 @@ void Fleet::probeSsh(const Instance& instance)
         // probe (and so the "SSH ready" step) forever. The next refresh probes again.
         Result<int> r = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict,
                                   nullptr, QDeadlineTimer(kSshProbeTimeoutMs));
+        if (!r.ok() && r.error().code == ErrorCode::Ssh && sshdPresentsUnknownKey(ep))
+            r = 0; // answering; the unknown key is the first connection's question
         QMetaObject::invokeMethod(
             self.data(),
             [self, r, k, id] {
@@ -325,8 +379,11 @@ void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done,
     };
     auto state = std::make_shared<State>();
     state->pending = static_cast<int>(m_providers.size());
+    QPointer<Fleet> self(this);
     for (const auto& p : m_providers) {
-        p->fetchCatalog([state, done, progress](Result<Catalog> r) {
+        p->fetchCatalog([self, pid = p->id(), state, done, progress](Result<Catalog> r) {
+            if (r.ok() && self)
+                self->m_catalogs.insert(pid, r.value());
             if (r.ok())
                 state->plans << r->plans;
             else
@@ -410,11 +467,13 @@ void Fleet::launch(const QString& providerId, LaunchRequest request, Callback<In
             ins.addBindValue(requestedAt.toString(Qt::ISODateWithMs));
             ins.exec();
             self->m_keyPaths.insert(keyOf(i), self->m_paths.appKey());
+            self->m_launchedAt.insert(keyOf(i), requestedAt);
             self->m_timelines[keyOf(i)].requested = requestedAt;
             self->m_timelines[keyOf(i)].watchedFromLaunch = true;
             self->upsert(i);
             self->scheduleRefresh();
-            emit self->launched(i);
+            r = self->withStart(i);
+            emit self->launched(r.value());
         }
         done(std::move(r));
     });
@@ -460,7 +519,7 @@ void Fleet::waitUntilReady(const QString& instanceId, int timeoutMs, Callback<In
                 return;
             }
             self->upsert(r.value());
-            const Instance& i = r.value();
+            const Instance i = self->withStart(r.value());
             const LaunchTimeline t = self->timeline(i);
             if (i.status == InstanceStatus::Error) {
                 done(makeError(ErrorCode::ProviderFailure,
@@ -512,7 +571,7 @@ void Fleet::destroy(const QString& instanceId, Callback<Recap> done)
             done(fresh.error());
             return;
         }
-        Instance last = fresh.ok() ? fresh.value() : *known;
+        Instance last = self->withStart(fresh.ok() ? fresh.value() : *known);
         last.status = InstanceStatus::Destroying;
         self->upsert(last);
         p->destroy(last.id, [self, last, done](Result<void> r) {

@@ -19,7 +19,8 @@ class Ledger;
 struct SshHost;
 namespace ssh {
 class ShellSession;
-}
+struct Endpoint;
+} // namespace ssh
 
 // Milestones of one machine's start, with the time GPUDeck first saw each.
 struct LaunchTimeline {
@@ -75,6 +76,9 @@ public:
     // hold back the others' plans (the window shows them at once).
     void fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done,
                       std::function<void(QList<Plan>, QList<Error>)> progress = {});
+    // The last catalog each provider answered (live, cached or bundled): its regions' names
+    // and images, for the launch dialog.
+    [[nodiscard]] const QHash<QString, Catalog>& catalogs() const { return m_catalogs; }
 
     // Launches once: the request gets a client token, is recorded before it is sent, and is
     // never retried here.
@@ -120,6 +124,8 @@ private:
     void upsert(const Instance& instance);
     void noteStatus(const Instance& instance);
     void probeSsh(const Instance& instance);
+    [[nodiscard]] Instance withStart(Instance i) const;
+    [[nodiscard]] static bool sshdPresentsUnknownKey(const ssh::Endpoint& ep);
     void pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done);
     void scheduleRefresh();
 
@@ -130,10 +136,12 @@ private:
     QList<Instance> m_instances;
     QHash<QString, LaunchTimeline> m_timelines;
     QHash<QString, QString> m_keyPaths;
+    QHash<QString, QDateTime> m_launchedAt; // the launched table: when GPUDeck launched each
     QSet<QString> m_probing;
     QTimer m_refreshTimer;
     bool m_refreshing = false;
     QString m_scope; // restrictTo(): empty for every provider
+    QHash<QString, Catalog> m_catalogs;
     bool m_autoRefresh = false;
 };
 

@@ -106,12 +106,10 @@ QList<Region> regionsFrom(const QJsonArray& regions)
 
 QList<Image> gpuImages()
 {
-    return {{QStringLiteral("ai-ml-ready"),
-             QStringLiteral("AI/ML Ready (GPU drivers, CUDA or ROCm, Ubuntu)"), true},
-            {QStringLiteral("ubuntu-24-04-x64"), QStringLiteral("Ubuntu 24.04 LTS (no drivers)"),
-             false},
-            {QStringLiteral("ubuntu-22-04-x64"), QStringLiteral("Ubuntu 22.04 LTS (no drivers)"),
-             false}};
+    return {
+        {QStringLiteral("ai-ml-ready"), QStringLiteral("AI/ML Ready (Ubuntu, CUDA or ROCm)"), true},
+        {QStringLiteral("ubuntu-24-04-x64"), QStringLiteral("Ubuntu 24.04 LTS"), false},
+        {QStringLiteral("ubuntu-22-04-x64"), QStringLiteral("Ubuntu 22.04 LTS"), false}};
 }
 
 QString imageSlugFor(const QString& imageId, const QString& sizeSlug)

@@ -1,5 +1,7 @@
 #include "vastapi.h"
 
+#include "restprovider.h"
+
 #include <QHash>
 #include <QLocale>
 #include <QRegularExpression>
@@ -464,21 +466,15 @@ bool carriesToken(const QJsonObject& o, const QString& clientToken)
     return false;
 }
 
-QString keyMaterial(const QString& publicKey)
-{
-    const QStringList parts = publicKey.simplified().split(QLatin1Char(' '));
-    return parts.size() >= 2 ? parts.at(0) + QLatin1Char(' ') + parts.at(1) : publicKey.trimmed();
-}
-
 bool hasKey(const QJsonArray& keys, const QString& publicKey)
 {
-    const QString wanted = keyMaterial(publicKey);
+    const QString wanted = RestProvider::keyMaterial(publicKey);
     for (const QJsonValue& v : keys) {
         const QJsonObject k = v.toObject();
         if (!at(k, "deleted_at").isNull() && !at(k, "deleted_at").isUndefined())
             continue;
         for (const char* field : {"key", "public_key", "ssh_key"})
-            if (keyMaterial(text(k, field)) == wanted)
+            if (RestProvider::keyMaterial(text(k, field)) == wanted)
                 return true;
     }
     return false;

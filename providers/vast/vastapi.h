@@ -83,8 +83,6 @@ constexpr double kMinReliability = 0.98;
 [[nodiscard]] QString tokenEnv();
 [[nodiscard]] bool carriesToken(const QJsonObject& instance, const QString& clientToken);
 
-// "ssh-ed25519 AAAA... comment" → "ssh-ed25519 AAAA...": keys compare without their comment.
-[[nodiscard]] QString keyMaterial(const QString& publicKey);
 // Whether GET /api/v0/ssh's list holds this key (the list names it `key`, the create answer
 // `public_key`: both are read).
 [[nodiscard]] bool hasKey(const QJsonArray& keys, const QString& publicKey);

@@ -7,6 +7,7 @@
 #include "guitestmain.h"
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
+#include "launchdialog.h"
 #include "ledger.h"
 #include "mainwindow.h"
 #include "meter.h"
@@ -80,6 +81,7 @@ private slots:
     void everyControlHasAnAccessibleName();
     void launchDialogTabReachesLaunch();
     void launchDialogOffersSpot();
+    void launchDialogRegionsImagesDisk();
     void costTicksTheSameInListAndOverview();
     void catalogKeepsPlanColumnAndEmptiedVramMeansAny();
 
@@ -1022,19 +1024,66 @@ void TestMainWindow::launchDialogTabReachesLaunch()
     // Tab walks the form in its order, the spot option included, to Launch, then Cancel, and
     // back to the first field: no widget traps it.
     QStringList walked;
-    for (int i = 0; i < 7; ++i) {
+    // The Sandbox's disk comes with the plan: its disk box is off and skipped.
+    for (int i = 0; i < 8; ++i) {
         walked << QApplication::focusWidget()->objectName();
         QTest::keyClick(QApplication::focusWidget(), Qt::Key_Tab);
     }
     QCOMPARE(walked, (QStringList{QStringLiteral("planCombo"), QStringLiteral("regionCombo"),
-                                  QStringLiteral("spotCheck"), QStringLiteral("nameEdit"),
-                                  QStringLiteral("hoursSpin"),
+                                  QStringLiteral("imageCombo"), QStringLiteral("spotCheck"),
+                                  QStringLiteral("nameEdit"), QStringLiteral("hoursSpin"),
                                   QStringLiteral("confirmLaunchButton"), QString()}));
     QCOMPARE(QApplication::focusWidget(), first);
     // Shift+Tab goes back the same way.
     QTest::keyClick(first, Qt::Key_Backtab);
     QTest::keyClick(QApplication::focusWidget(), Qt::Key_Backtab);
     QCOMPARE(QApplication::focusWidget()->objectName(), QStringLiteral("confirmLaunchButton"));
+    dialog->reject();
+}
+
+void TestMainWindow::launchDialogRegionsImagesDisk()
+{
+    // DigitalOcean without a token: its bundled, dated catalog fills the table and the dialog.
+    QTRY_VERIFY_WITH_TIMEOUT(m_window->catalogComplete(), 30000);
+    QDialog* dialog = nullptr;
+    openLaunchDialog(m_window.get(), QStringLiteral("gpu-h100x1-80gb"), &dialog);
+    if (QTest::currentTestFailed())
+        return;
+    auto* regions = dialog->findChild<QComboBox*>(QStringLiteral("regionCombo"));
+    auto* images = dialog->findChild<QComboBox*>(QStringLiteral("imageCombo"));
+    auto* disk = dialog->findChild<QSpinBox*>(QStringLiteral("diskSpin"));
+    auto* diskNote = dialog->findChild<QLabel*>(QStringLiteral("diskNote"));
+    QVERIFY(regions && images && disk && diskNote);
+    QVERIFY2(regions->itemText(0).contains(QLatin1String("New York 2 (nyc2)")),
+             qPrintable(regions->itemText(0)));
+    QCOMPARE(regions->currentData().toString(), QStringLiteral("nyc2"));
+    QCOMPARE(images->itemData(0).toString(), QStringLiteral("ai-ml-ready"));
+    QVERIFY2(images->itemText(0).contains(QLatin1String("CUDA")), qPrintable(images->itemText(0)));
+    QVERIFY(!disk->isEnabled()); // a Droplet's disk is its size's
+    QVERIFY2(diskNote->text().contains(QLatin1String("720 GB")), qPrintable(diskNote->text()));
+    auto* launch = qobject_cast<LaunchDialog*>(dialog);
+    QVERIFY(launch);
+    QCOMPARE(launch->providerId(), QStringLiteral("digitalocean"));
+    screenshot(dialog, QStringLiteral("launch-dialog-digitalocean.png"));
+    regions->setCurrentIndex(1);
+    images->setCurrentIndex(1);
+    const LaunchRequest chosen = launch->request();
+    QCOMPARE(chosen.region, regions->itemData(1).toString());
+    QCOMPARE(chosen.imageId, QStringLiteral("ubuntu-24-04-x64"));
+    QCOMPARE(chosen.diskGb, 0.0);
+
+    // RunPod lets the disk be chosen: the spin box is on and its value is sent.
+    auto* plans = dialog->findChild<QComboBox*>(QStringLiteral("planCombo"));
+    int runpod = -1;
+    for (int i = 0; i < plans->count(); ++i)
+        if (plans->itemData(i).toStringList().value(0) == QLatin1String("runpod"))
+            runpod = i;
+    QVERIFY(runpod >= 0);
+    plans->setCurrentIndex(runpod);
+    QVERIFY(disk->isEnabled());
+    disk->setValue(120);
+    QCOMPARE(launch->request().diskGb, 120.0);
+    QVERIFY(images->itemText(0).contains(QLatin1String("CUDA")));
     dialog->reject();
 }
 

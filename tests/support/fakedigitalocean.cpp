@@ -204,8 +204,11 @@ FakeHttpReply FakeDigitalOcean::handle(const FakeHttpRequest& r)
     if (r.path == QLatin1String("/v2/droplets")) {
         if (r.method == "GET") {
             QJsonArray all;
-            for (const Droplet& d : std::as_const(m_droplets))
+            for (Droplet& d : m_droplets) {
+                if (m_advanceOnList)
+                    advance(d);
                 all.append(d.json);
+            }
             return page(QStringLiteral("droplets"), all, r);
         }
         const QJsonObject b = QJsonDocument::fromJson(r.body).object();

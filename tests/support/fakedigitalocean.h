@@ -28,6 +28,9 @@ public:
     void setPageSize(int n) { m_pageSize = n; }
     // GETs of a Droplet before it moves on (new → active, active → off after a shutdown).
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
+    // A list of the machines moves each on too, as a real cloud does in time (end-to-end tests,
+    // whose window refreshes by listing); off: only a GET of one machine does.
+    void setAdvanceOnList(bool on) { m_advanceOnList = on; }
     // The next `n` requests answer 429 with ratelimit-reset `resetInSec` seconds from now and no
     // Retry-After, as DigitalOcean does.
     void throttleNext(int n, int resetInSec)
@@ -56,6 +59,7 @@ private:
     QString m_soldOut;
     int m_pageSize = 20;
     int m_pollsPerStep = 1;
+    bool m_advanceOnList = false;
     int m_throttle = 0;
     int m_resetInSec = 1;
     qint64 m_nextId = 448543583;

@@ -136,8 +136,11 @@ FakeHttpReply FakeLinode::handle(const FakeHttpRequest& r)
     if (r.path == QLatin1String("/v4/linode/instances")) {
         if (r.method == "GET") {
             QJsonArray all;
-            for (const Machine& m : std::as_const(m_instances))
+            for (Machine& m : m_instances) {
+                if (m_advanceOnList)
+                    advance(m);
                 all.append(m.json);
+            }
             return page(all, r);
         }
         if (r.method != "POST")

@@ -27,6 +27,9 @@ public:
     void setPageSize(int n) { m_pageSize = n; }
     // GETs of an instance before it moves on (provisioning → booting → running).
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
+    // A list of the machines moves each on too, as a real cloud does in time (end-to-end tests,
+    // whose window refreshes by listing); off: only a GET of one machine does.
+    void setAdvanceOnList(bool on) { m_advanceOnList = on; }
 
     [[nodiscard]] int instanceCount() const { return int(m_instances.size()); }
     [[nodiscard]] QJsonObject instance(qint64 id) const { return m_instances.value(id).json; }
@@ -48,6 +51,7 @@ private:
     QString m_soldOut;
     int m_pageSize = 100;
     int m_pollsPerStep = 1;
+    bool m_advanceOnList = false;
     qint64 m_nextId = 82372947;
     QMap<qint64, Machine> m_instances;
 };

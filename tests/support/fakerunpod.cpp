@@ -99,8 +99,11 @@ FakeHttpReply FakeRunPod::handle(const FakeHttpRequest& r)
     if (r.path == QLatin1String("/v2/pods")) {
         if (r.method == "GET") {
             QJsonArray all;
-            for (const Pod& p : std::as_const(m_pods))
+            for (Pod& p : m_pods) {
+                if (m_advanceOnList)
+                    advance(p);
                 all.append(p.json);
+            }
             return FakeHttpServer::json(200, toJson({{QStringLiteral("pods"), all}}));
         }
         const QJsonObject b = QJsonDocument::fromJson(r.body).object();

@@ -28,6 +28,9 @@ public:
     }
     void setSoldOut(const QString& dataCenter) { m_soldOut = dataCenter; }
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
+    // A list of the machines moves each on too, as a real cloud does in time (end-to-end tests,
+    // whose window refreshes by listing); off: only a GET of one machine does.
+    void setAdvanceOnList(bool on) { m_advanceOnList = on; }
 
     [[nodiscard]] int podCount() const { return int(m_pods.size()); }
     [[nodiscard]] QJsonObject pod(const QString& id) const { return m_pods.value(id).json; }
@@ -46,6 +49,7 @@ private:
     int m_sshPort = 22;
     QString m_soldOut;
     int m_pollsPerStep = 1;
+    bool m_advanceOnList = false;
     int m_nextId = 1;
     QMap<QString, Pod> m_pods;
 };

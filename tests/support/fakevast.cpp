@@ -328,7 +328,7 @@ FakeHttpReply FakeVast::manage(Machine& m, const QJsonObject& body)
     return ok();
 }
 
-FakeHttpReply FakeVast::list(const FakeHttpRequest& r) const
+FakeHttpReply FakeVast::list(const FakeHttpRequest& r)
 {
     const int limit =
         std::min(r.query.value(QStringLiteral("limit"), QStringLiteral("25")).toInt(), m_pageSize);
@@ -346,6 +346,8 @@ FakeHttpReply FakeVast::list(const FakeHttpRequest& r) const
             more = true;
             break;
         }
+        if (m_advanceOnList)
+            advance(*it);
         page.append(it->json);
         last = it.key();
     }

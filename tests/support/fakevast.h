@@ -34,6 +34,9 @@ public:
         m_sshPort = port;
     }
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
+    // A list of the machines moves each on too, as a real cloud does in time (end-to-end tests,
+    // whose window refreshes by listing); off: only a GET of one machine does.
+    void setAdvanceOnList(bool on) { m_advanceOnList = on; }
     void setPageSize(int n) { m_pageSize = n; }
     // The list's cursor never moves: every page is the first one, always with a next_token.
     void setStuckCursor(bool on) { m_stuckCursor = on; }
@@ -67,7 +70,7 @@ private:
     FakeHttpReply search(const QJsonObject& query) const;
     FakeHttpReply accept(qint64 offerId, const QJsonObject& body);
     FakeHttpReply manage(Machine& m, const QJsonObject& body);
-    FakeHttpReply list(const FakeHttpRequest& r) const;
+    FakeHttpReply list(const FakeHttpRequest& r);
     void advance(Machine& m);
     void showRunning(Machine& m) const;
 
@@ -76,6 +79,7 @@ private:
     QString m_sshHost = QStringLiteral("127.0.0.1");
     int m_sshPort = 22;
     int m_pollsPerStep = 1;
+    bool m_advanceOnList = false;
     int m_pageSize = 25;
     bool m_noCredit = false;
     bool m_stuckCursor = false;

@@ -1,0 +1,178 @@
+// Every cloud provider end to end through the real gpudeck-cli: catalog → launch --wait →
+// running with an SSH address → a command over SSH → destroy → recap, against the provider's
+// stateful fake on loopback (in this process), whose machines are real OpenSSH servers: a
+// Sandbox machine (real sshd, simulated nvidia-smi) carrying the app key the launch sent.
+// RunPod and Vast.ai report the SSH port; Lambda, Linode and DigitalOcean always mean port 22,
+// so a forwarder on 127.0.0.22:22 (binding it needs root, as CI has) leads there.
+#include "cloudfixture.h"
+#include "paths.h"
+#include "testenv.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QtTest>
+
+#include <pwd.h>
+#include <unistd.h>
+
+using namespace gpudeck;
+
+namespace {
+
+struct Run {
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+// The CLI in a child process while this one keeps serving the fake (its event loop runs).
+Run cli(const QStringList& args, int timeoutMs = 120000)
+{
+    QProcess p;
+    p.setProgram(test::binDir() + QStringLiteral("/gpudeck-cli"));
+    p.setArguments(args);
+    p.start();
+    Run r;
+    if (!p.waitForStarted() ||
+        !QTest::qWaitFor([&] { return p.state() == QProcess::NotRunning; }, timeoutMs)) {
+        p.kill();
+        p.waitForFinished();
+        r.err = "timed out: " + p.readAllStandardError();
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = p.readAllStandardOutput();
+    r.err = p.readAllStandardError();
+    return r;
+}
+
+} // namespace
+
+class TestCloudE2E final : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase();
+    void everyProvider_data();
+    void everyProvider();
+    void cleanupTestCase();
+
+private:
+    std::unique_ptr<test::IsolatedEnvironment> m_env;
+    std::unique_ptr<test::CloudFixture> m_cloud;
+};
+
+void TestCloudE2E::initTestCase()
+{
+    m_env = std::make_unique<test::IsolatedEnvironment>();
+    // Any command opens the state and makes the app's key.
+    const Run ls =
+        cli({QStringLiteral("ls"), QStringLiteral("--provider"), QStringLiteral("sandbox")});
+    QVERIFY2(ls.code == 0, ls.err.constData());
+    const QString appKey =
+        QString::fromUtf8(test::readFile(AppPaths::standard().appKey() + QStringLiteral(".pub")))
+            .trimmed();
+    QVERIFY(appKey.startsWith(QLatin1String("ssh-ed25519 ")));
+
+    m_cloud = std::make_unique<test::CloudFixture>();
+    QVERIFY2(m_cloud->startMachine(m_env->path() + QStringLiteral("/cloud-machines"),
+                                   test::binDir(), appKey),
+             qPrintable(m_cloud->error()));
+}
+
+void TestCloudE2E::cleanupTestCase()
+{
+    m_cloud.reset();
+    m_env.reset();
+}
+
+void TestCloudE2E::everyProvider_data()
+{
+    QTest::addColumn<QString>("provider");
+    QTest::addColumn<QString>("plan");
+    QTest::addColumn<QString>("region");
+    QTest::newRow("lambda") << QStringLiteral("lambda") << QStringLiteral("gpu_1x_a10")
+                            << QStringLiteral("us-east-1");
+    QTest::newRow("runpod") << QStringLiteral("runpod")
+                            << QStringLiteral("NVIDIA GeForce RTX 4090|1")
+                            << QStringLiteral("US-KS-2");
+    QTest::newRow("vast") << QStringLiteral("vast") << QStringLiteral("RTX 4090|1")
+                          << QStringLiteral("US");
+    QTest::newRow("linode") << QStringLiteral("linode") << QStringLiteral("g1-gpu-rtx6000-1")
+                            << QStringLiteral("us-east");
+    QTest::newRow("digitalocean") << QStringLiteral("digitalocean")
+                                  << QStringLiteral("gpu-h100x1-80gb") << QStringLiteral("tor1");
+}
+
+void TestCloudE2E::everyProvider()
+{
+    QFETCH(QString, provider);
+    QFETCH(QString, plan);
+    QFETCH(QString, region);
+    if (!m_cloud->startProvider(provider))
+        QSKIP(qPrintable(m_cloud->error()));
+    const auto stop = qScopeGuard([&] { m_cloud->stopProvider(); });
+    const QString host = m_cloud->sshHost();
+
+    // Catalog: the plan is there, live.
+    Run r = cli({QStringLiteral("plans"), QStringLiteral("--provider"), provider,
+                 QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    bool listed = false;
+    for (const QJsonValue& v : QJsonDocument::fromJson(r.out).array())
+        listed = listed || v[QStringLiteral("id")].toString() == plan;
+    QVERIFY2(listed, r.out.constData());
+
+    // Launch and wait until SSH answers (the machine's key is unknown: not a reason to wait).
+    r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), provider,
+             QStringLiteral("--plan"), plan, QStringLiteral("--region"), region,
+             QStringLiteral("--name"), QStringLiteral("e2e"), QStringLiteral("--wait"),
+             QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject launched = QJsonDocument::fromJson(r.out).object();
+    const QString id = launched[QStringLiteral("id")].toString();
+    QVERIFY(!id.isEmpty());
+    QCOMPARE(launched[QStringLiteral("status")].toString(), QStringLiteral("running"));
+    QCOMPARE(launched[QStringLiteral("host")].toString(), host);
+    QCOMPARE(launched[QStringLiteral("port")].toInt(), m_cloud->sshPort());
+    QVERIFY(r.err.contains("SSH ready after"));
+
+    // A command on the "cloud" machine over SSH, its key accepted on first use. The machine's
+    // sshd runs as this test's user: a provider whose login user is another one (Lambda's
+    // "ubuntu") is refused there, and the message says what to check.
+    const QString user = launched[QStringLiteral("user")].toString();
+    const passwd* me = getpwuid(geteuid());
+    const bool sameUser = me && user == QString::fromLocal8Bit(me->pw_name);
+    r = cli({QStringLiteral("exec"), QStringLiteral("--provider"), provider, id,
+             QStringLiteral("--accept-new"), QStringLiteral("--"), QStringLiteral("nvidia-smi"),
+             QStringLiteral("--query-gpu=name"), QStringLiteral("--format=csv,noheader")});
+    if (sameUser) {
+        QVERIFY2(r.code == 0, r.err.constData());
+        QCOMPARE(r.out.trimmed(), QByteArray("NVIDIA A100-SXM4-80GB"));
+    } else {
+        qInfo("%s logs in as %s, which this machine does not have: the refusal is checked",
+              qPrintable(provider), qPrintable(user));
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("Check the login user"), r.err.constData());
+    }
+
+    // Destroy: confirmed gone with the provider, then the recap.
+    r = cli({QStringLiteral("destroy"), QStringLiteral("--provider"), provider, id,
+             QStringLiteral("--yes"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject recap = QJsonDocument::fromJson(r.out).object();
+    QVERIFY2(recap.contains(QStringLiteral("total_usd")), r.out.constData());
+    // Counted from the launch even where the API gives no creation time (Lambda).
+    const double wall = recap[QStringLiteral("wall_seconds")].toDouble();
+    QVERIFY2(wall >= 0 && wall < 600, r.out.constData());
+    r = cli(
+        {QStringLiteral("ls"), QStringLiteral("--provider"), provider, QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 0);
+    // Forget the machine's key under this address: the next provider's row meets it anew.
+    QVERIFY(QFile::remove(AppPaths::standard().knownHosts()));
+}
+
+QTEST_GUILESS_MAIN(TestCloudE2E)
+#include "tst_cloude2e.moc"
