@@ -25,7 +25,7 @@ packages=(
 # desktop file and AppStream metadata.
 test_packages=(
     dash zsh fish tcsh
-    python3 python3-botocore
+    python3 python3-botocore python3-yaml
     clang libclang-rt-14-dev
     file desktop-file-utils appstream
 )
