@@ -3,6 +3,7 @@
 #include "accounts.h"
 #include "await.h"
 #include "billing.h"
+#include "costreport.h"
 #include "fleet.h"
 #include "gpumonitor.h"
 #include "ledger.h"
@@ -59,6 +60,8 @@ const char* const kUsage =
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
+    "  cost [--since DATE] [--json]         spend by day, provider and instance (estimate),\n"
+    "                                       and what undestroyed machines cost so far\n"
     "  parse-smi FILE [--fields LIST] [--json]\n"
     "                                       GPUs found in an nvidia-smi capture\n"
     "  parse-log FILE [--format F] [--regex RE] [--rate USD] [--json]\n"
@@ -719,6 +722,67 @@ int cmdLedger(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStre
     return 0;
 }
 
+int cmdCost(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("since"),
+                 QStringLiteral("Only machines destroyed on or after DATE."),
+                 QStringLiteral("DATE")});
+    p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
+    if (!parse(p, QStringLiteral("cost"), args, err))
+        return kExitUsage;
+    QDate since;
+    if (p.isSet(QStringLiteral("since"))) {
+        since = QDate::fromString(p.value(QStringLiteral("since")), Qt::ISODate);
+        if (!since.isValid())
+            return usage(err, QStringLiteral("--since needs a date like 2026-11-30"));
+    }
+    Result<QList<Recap>> recaps = fleet.ledger().all();
+    if (!recaps.ok())
+        return fail(err, recaps.error());
+    const CostReport report = costReport(recaps.value(), since);
+    // What the machines still running have cost so far: not in the ledger until destroyed.
+    const QList<Error> errors = refreshAll(fleet, err);
+    const QDateTime now = QDateTime::currentDateTimeUtc();
+    qint64 runningCents = 0;
+    int running = 0;
+    for (const Instance& i : fleet.instances()) {
+        if (i.status == InstanceStatus::Destroyed)
+            continue;
+        runningCents += costOf(i, now).totalCents();
+        ++running;
+    }
+    if (p.isSet(QStringLiteral("json"))) {
+        QJsonObject o = report.toJson();
+        o.insert(QStringLiteral("since"),
+                 since.isValid() ? since.toString(Qt::ISODate) : QJsonValue(QJsonValue::Null));
+        o.insert(QStringLiteral("not_destroyed"),
+                 QJsonObject{{QStringLiteral("machines"), running},
+                             {QStringLiteral("cost_so_far_usd"), centsToUsd(runningCents)}});
+        out << json(o);
+        return errors.isEmpty() ? 0 : kExitError;
+    }
+    const auto table = [&](const QString& title, const QList<CostReport::Row>& rows) {
+        out << title << '\n';
+        for (const CostReport::Row& r : rows)
+            out << "  " << padded(r.key, 32) << padded(QString::number(r.machines), 5)
+                << padded(formatDuration(r.billedSeconds), 14) << formatCents(r.totalCents())
+                << '\n';
+        if (rows.isEmpty())
+            out << "  (nothing destroyed yet)\n";
+    };
+    out << "Destroyed machines"
+        << (since.isValid() ? QStringLiteral(" since ") + since.toString(Qt::ISODate) : QString())
+        << ": " << report.machines << ", " << formatCents(report.totalCents)
+        << " (an estimate from each provider's billing rule; the invoice decides)\n";
+    table(QStringLiteral("By day:"), report.byDay);
+    table(QStringLiteral("By provider:"), report.byProvider);
+    table(QStringLiteral("By instance:"), report.byInstance);
+    out << "Not destroyed: " << running << " machine(s), " << formatCents(runningCents)
+        << " so far, still counting\n";
+    return errors.isEmpty() ? 0 : kExitError;
+}
+
 } // namespace
 
 int run(const QStringList& args, QTextStream& out, QTextStream& err)
@@ -734,13 +798,21 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
-                                   QStringLiteral("launch"),    QStringLiteral("exec"),
-                                   QStringLiteral("destroy"),   QStringLiteral("ledger"),
-                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
-                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
-                                   QStringLiteral("watch"),     QStringLiteral("put"),
-                                   QStringLiteral("get"),       QStringLiteral("forget-host-key")};
+    static const QStringList known{QStringLiteral("plans"),
+                                   QStringLiteral("ls"),
+                                   QStringLiteral("launch"),
+                                   QStringLiteral("exec"),
+                                   QStringLiteral("destroy"),
+                                   QStringLiteral("ledger"),
+                                   QStringLiteral("cost"),
+                                   QStringLiteral("ssh"),
+                                   QStringLiteral("hosts"),
+                                   QStringLiteral("parse-smi"),
+                                   QStringLiteral("parse-log"),
+                                   QStringLiteral("watch"),
+                                   QStringLiteral("put"),
+                                   QStringLiteral("get"),
+                                   QStringLiteral("forget-host-key")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -800,6 +872,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdHosts(fleet, rest, out, err);
     else if (command == QLatin1String("ledger"))
         rc = cmdLedger(fleet, rest, out, err);
+    else if (command == QLatin1String("cost"))
+        rc = cmdCost(fleet, rest, out, err);
     else if (command == QLatin1String("forget-host-key"))
         rc = cmdForgetHostKey(fleet, rest, out, err);
     out.flush();

@@ -382,7 +382,10 @@ void RestClient::sendAll(const RestRequest& first, const QString& itemsKey, Next
             for (const QJsonValue& v : page.value(itemsKey).toArray())
                 items->append(v);
             const RestRequest following = next ? next(page, req) : RestRequest{};
-            if (following.path.isEmpty() || ++*pages >= 1000) {
+            // A cursor that does not move (the same request again) ends the list too.
+            const bool stuck = following.path == req.path && following.query == req.query &&
+                               following.body == req.body && following.rawBody == req.rawBody;
+            if (following.path.isEmpty() || stuck || ++*pages >= 1000) {
                 done(*items);
                 return;
             }

@@ -292,7 +292,10 @@ void VastProvider::launch(const LaunchRequest& request, Callback<Instance> done)
 {
     if (!acceptLaunch(request, done))
         return;
-    const auto [gpuName, count] = vast::parsePlanId(request.planId);
+    // Plain variables, not a structured binding: clang 14 (the ASan build) cannot capture one.
+    const std::pair<QString, int> parsed = vast::parsePlanId(request.planId);
+    const QString gpuName = parsed.first;
+    const int count = parsed.second;
     if (count <= 0) {
         deliver<Instance>(std::move(done),
                           makeError(ErrorCode::InvalidInput,
@@ -427,9 +430,9 @@ void VastProvider::settleLaunch(const QString& clientToken, Result<Instance> res
     listRaw([this, clientToken, refused, done](Result<QJsonArray> all) {
         if (all.ok())
             for (const QJsonValue& v : all.value())
-                if (vast::carriesToken(v.toObject(), clientToken)) {
+                if (carriesToken(v.toObject(), clientToken)) {
                     qCWarning(lcVast) << "the offer was gone because this launch had rented it";
-                    done(vast::instanceFrom(v.toObject()));
+                    done(instanceFrom(v.toObject()));
                     return;
                 }
         done(refused);

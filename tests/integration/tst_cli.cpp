@@ -210,6 +210,27 @@ void TestCli::launchExecDestroy()
     QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 0);
     r = cli({QStringLiteral("ledger"), QStringLiteral("--json")});
     QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 1);
+    const double recapUsd =
+        QJsonDocument::fromJson(r.out).array().first()[QStringLiteral("total_usd")].toDouble();
+
+    // cost: the ledger by day, provider and instance, and nothing left running.
+    r = cli({QStringLiteral("cost"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QJsonObject cost = QJsonDocument::fromJson(r.out).object();
+    QCOMPARE(cost[QStringLiteral("machines")].toInt(), 1);
+    QCOMPARE(cost[QStringLiteral("total_usd")].toDouble(), recapUsd);
+    QCOMPARE(cost[QStringLiteral("by_provider")][0][QStringLiteral("key")].toString(),
+             QStringLiteral("sandbox"));
+    QCOMPARE(cost[QStringLiteral("by_day")].toArray().size(), 1);
+    QCOMPARE(cost[QStringLiteral("not_destroyed")][QStringLiteral("machines")].toInt(), 0);
+    QVERIFY(cost[QStringLiteral("estimate")].toBool());
+    r = cli({QStringLiteral("cost"), QStringLiteral("--since"), QStringLiteral("2999-01-01"),
+             QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(r.out).object()[QStringLiteral("machines")].toInt(), 0);
+    r = cli({QStringLiteral("cost")});
+    QVERIFY2(r.code == 0 && r.out.contains("By provider:") && r.out.contains("sandbox") &&
+                 r.out.contains("estimate"),
+             r.out.constData());
 }
 
 void TestCli::sshHostsAndHostKeys()
@@ -289,6 +310,8 @@ void TestCli::usageErrors_data()
     QTest::newRow("disk fixed by the plan")
         << words("launch --provider linode --plan g1-gpu-rtx6000-1 --disk 100")
         << QStringLiteral("On Linode the disk comes with the plan");
+    QTest::newRow("cost bad date")
+        << words("cost --since yesterday") << QStringLiteral("--since needs a date");
     QTest::newRow("hosts add without host")
         << words("hosts add box") << QStringLiteral("hosts add needs --host");
     QTest::newRow("hosts bad port") << words("hosts add box --host h --port 99999")

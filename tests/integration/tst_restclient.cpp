@@ -260,6 +260,22 @@ void tst_RestClient::pagination()
         [&](auto done) { c.sendAll(req("GET", "/v1/items"), QStringLiteral("data"), next, done); });
     QVERIFY(r.ok());
     QCOMPARE(r.value(), (QJsonArray{11, 12, 21, 22, 31, 32}));
+
+    // A cursor that does not move (the provider names the page just read) ends the list
+    // instead of asking for it a thousand times.
+    m_server->clearRequests();
+    const NextPage stuck = [](const QJsonObject&, const RestRequest& cur) {
+        RestRequest n = cur;
+        n.query.removeAllQueryItems(QStringLiteral("page"));
+        n.query.addQueryItem(QStringLiteral("page"), QStringLiteral("2"));
+        return n;
+    };
+    const auto s = wait<QJsonArray>([&](auto done) {
+        c.sendAll(req("GET", "/v1/items"), QStringLiteral("data"), stuck, done);
+    });
+    QVERIFY(s.ok());
+    QCOMPARE(m_server->count("GET", QStringLiteral("/v1/items")), 2);
+    QCOMPARE(s.value(), (QJsonArray{11, 12, 21, 22}));
 }
 
 void tst_RestClient::rateLimiterWindow()
