@@ -10,6 +10,7 @@
 #include "digitalocean/digitaloceanapi.h"
 #include "digitalocean/digitaloceanprovider.h"
 #include "fakedigitalocean.h"
+#include "launchfaults.h"
 #include "prismmock.h"
 #include "restclient.h"
 #include "testenv.h"
@@ -86,6 +87,7 @@ private:
     std::unique_ptr<FakeDigitalOcean> m_fake;
     std::unique_ptr<DigitalOceanProvider> m_provider;
     void startFake();
+    test::LaunchFaults faults();
     LaunchRequest request(const QString& region = QStringLiteral("tor1")) const;
     Instance pollUntil(const QString& id, InstanceStatus status);
 };
@@ -113,6 +115,12 @@ void tst_DigitalOcean::startFake()
     m_provider = std::make_unique<DigitalOceanProvider>(ctx);
     m_provider->rest().setBackoffBaseMs(20);
     m_provider->setCredential(QStringLiteral("good-token"));
+}
+
+test::LaunchFaults tst_DigitalOcean::faults()
+{
+    return {m_provider.get(), &m_fake->server(), QStringLiteral("/v2/droplets"),
+            [this] { return request(); }, [this] { return m_fake->dropletCount(); }};
 }
 
 LaunchRequest tst_DigitalOcean::request(const QString& region) const
@@ -462,47 +470,25 @@ void tst_DigitalOcean::rateLimitReset()
 void tst_DigitalOcean::launchSurvivesDroppedConnection()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::DropAfterHandle, "POST", QStringLiteral("/v2/droplets"), 0, {}, 1});
     const LaunchRequest req = request();
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(req, done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->dropletCount(), 1); // found by its tag, not created again
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/droplets")), 1);
-    QVERIFY(m_fake->droplet(r.value().id.toLongLong())[QStringLiteral("tags")].toArray().contains(
+    Instance launched;
+    test::dropAfterLaunch(faults(), req, &launched);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(m_fake->droplet(launched.id.toLongLong())[QStringLiteral("tags")].toArray().contains(
         QJsonValue(digitalocean::tokenTag(req.clientToken))));
 }
 
 void tst_DigitalOcean::launchAfter500IsCheckedFirst()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v2/droplets"), 500, {}, 1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->dropletCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/droplets")), 2);
-
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v2/droplets"), 500, {}, 5});
-    m_fake->server().clearRequests();
-    const auto bad = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY(!bad.ok());
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/droplets")), 2);
-    QCOMPARE(m_fake->dropletCount(), 1);
-    QVERIFY2(bad.error().message.contains(QLatin1String("no machine was created")),
-             qPrintable(bad.error().message));
+    test::launchAfter500(faults());
 }
 
 void tst_DigitalOcean::launchMalformedAnswer()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::MalformedBody, "POST", QStringLiteral("/v2/droplets"), 0, {}, 1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->dropletCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/droplets")), 1);
+    test::malformedLaunchAnswer(faults());
 }
 
 void tst_DigitalOcean::refusalsAreClear()

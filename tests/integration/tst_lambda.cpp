@@ -7,6 +7,7 @@
 #include "fakelambda.h"
 #include "lambda/lambdaapi.h"
 #include "lambda/lambdaprovider.h"
+#include "launchfaults.h"
 #include "prismmock.h"
 #include "restclient.h"
 #include "testenv.h"
@@ -64,6 +65,7 @@ private:
     std::unique_ptr<FakeLambda> m_fake;
     std::unique_ptr<LambdaProvider> m_provider;
     void startFake(bool fastLimits = true);
+    test::LaunchFaults faults();
     LaunchRequest request(const QString& region = QStringLiteral("us-east-1")) const;
 };
 
@@ -96,6 +98,13 @@ void tst_Lambda::startFake(bool fastLimits)
         m_provider->rest().rateLimiter().setLimit(QStringLiteral("create"), {});
     }
     m_provider->setCredential(QStringLiteral("good-key"));
+}
+
+test::LaunchFaults tst_Lambda::faults()
+{
+    return {m_provider.get(), &m_fake->server(),
+            QStringLiteral("/api/v1/instance-operations/launch"), [this] { return request(); },
+            [this] { return m_fake->instanceCount(); }};
 }
 
 LaunchRequest tst_Lambda::request(const QString& region) const
@@ -412,70 +421,24 @@ void tst_Lambda::reusesRegisteredKey()
 void tst_Lambda::launchSurvivesDroppedConnection()
 {
     startFake();
-    // Lambda launches the machine, then the connection drops before the answer arrives.
-    m_fake->server().inject({FakeHttpFault::Kind::DropAfterHandle,
-                             "POST",
-                             QStringLiteral("/api/v1/instance-operations/launch"),
-                             0,
-                             {},
-                             1});
     const LaunchRequest req = request();
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(req, done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->instanceCount(), 1); // found by its tag, not launched again
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/api/v1/instance-operations/launch")),
-             1);
-    QVERIFY(lambda::carriesToken(m_fake->instance(r.value().id), req.clientToken));
+    Instance launched;
+    test::dropAfterLaunch(faults(), req, &launched);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(lambda::carriesToken(m_fake->instance(launched.id), req.clientToken));
 }
 
 void tst_Lambda::launchAfter500IsCheckedFirst()
 {
     startFake();
-    // A 500 before Lambda launched anything: the check finds nothing, then one more send.
-    m_fake->server().inject({FakeHttpFault::Kind::Status,
-                             "POST",
-                             QStringLiteral("/api/v1/instance-operations/launch"),
-                             500,
-                             {},
-                             1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/api/v1/instance-operations/launch")),
-             2);
-    QVERIFY(m_fake->server().count("GET", QStringLiteral("/api/v1/instances")) >= 1);
-
-    // Lambda keeps failing: at most two sends, never an invisible machine, a clear message.
-    m_fake->server().inject({FakeHttpFault::Kind::Status,
-                             "POST",
-                             QStringLiteral("/api/v1/instance-operations/launch"),
-                             500,
-                             {},
-                             5});
-    m_fake->server().clearRequests();
-    const auto bad = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY(!bad.ok());
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/api/v1/instance-operations/launch")),
-             2);
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QVERIFY2(bad.error().message.contains(QLatin1String("no machine was created")),
-             qPrintable(bad.error().message));
+    test::launchAfter500(faults());
 }
 
 void tst_Lambda::launchMalformedAnswer()
 {
     startFake();
-    m_fake->server().inject({FakeHttpFault::Kind::MalformedBody,
-                             "POST",
-                             QStringLiteral("/api/v1/instance-operations/launch"),
-                             0,
-                             {},
-                             1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/api/v1/instance-operations/launch")),
-             1);
+    test::malformedLaunchAnswer(faults());
 }
 
 void tst_Lambda::rateLimits()

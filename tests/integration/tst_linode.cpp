@@ -5,6 +5,7 @@
 #include "asyncwait.h"
 #include "billing.h"
 #include "fakelinode.h"
+#include "launchfaults.h"
 #include "linode/linodeapi.h"
 #include "linode/linodeprovider.h"
 #include "restclient.h"
@@ -109,6 +110,7 @@ private:
     std::unique_ptr<FakeLinode> m_fake;
     std::unique_ptr<LinodeProvider> m_provider;
     void startFake();
+    test::LaunchFaults faults();
     LaunchRequest request(const QString& region = QStringLiteral("us-east")) const;
 };
 
@@ -127,6 +129,12 @@ void tst_Linode::startFake()
     m_provider = std::make_unique<LinodeProvider>(ctx);
     m_provider->rest().setBackoffBaseMs(20);
     m_provider->setCredential(QStringLiteral("good-token"));
+}
+
+test::LaunchFaults tst_Linode::faults()
+{
+    return {m_provider.get(), &m_fake->server(), QStringLiteral("/v4/linode/instances"),
+            [this] { return request(); }, [this] { return m_fake->instanceCount(); }};
 }
 
 LaunchRequest tst_Linode::request(const QString& region) const
@@ -412,19 +420,12 @@ void tst_Linode::fullFlow()
 void tst_Linode::launchSurvivesDroppedConnection()
 {
     startFake();
-    // Linode creates the machine, then the connection drops before the answer arrives.
-    m_fake->server().inject({FakeHttpFault::Kind::DropAfterHandle,
-                             "POST",
-                             QStringLiteral("/v4/linode/instances"),
-                             0,
-                             {},
-                             1});
     const LaunchRequest req = request();
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(req, done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
-    QCOMPARE(m_fake->instanceCount(), 1); // found by its tag, not created again
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v4/linode/instances")), 1);
-    QCOMPARE(m_fake->instance(r.value().id.toLongLong())
+    Instance launched;
+    test::dropAfterLaunch(faults(), req, &launched);
+    if (QTest::currentTestFailed())
+        return;
+    QCOMPARE(m_fake->instance(launched.id.toLongLong())
                  .value(QStringLiteral("tags"))
                  .toArray()
                  .first()
@@ -435,40 +436,13 @@ void tst_Linode::launchSurvivesDroppedConnection()
 void tst_Linode::launchAfter500IsCheckedFirst()
 {
     startFake();
-    // A 500 before Linode created anything: the check finds nothing, then one more send.
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v4/linode/instances"), 500, {}, 1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v4/linode/instances")), 2);
-    QVERIFY(m_fake->server().count("GET", QStringLiteral("/v4/linode/instances")) >= 1);
-
-    // Linode keeps failing: at most two sends, never an invisible machine, a clear message.
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v4/linode/instances"), 500, {}, 5});
-    m_fake->server().clearRequests();
-    const auto bad = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY(!bad.ok());
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v4/linode/instances")), 2);
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QVERIFY2(bad.error().message.contains(QLatin1String("no machine was created")),
-             qPrintable(bad.error().message));
+    test::launchAfter500(faults());
 }
 
 void tst_Linode::launchMalformedAnswer()
 {
     startFake();
-    m_fake->server().inject({FakeHttpFault::Kind::MalformedBody,
-                             "POST",
-                             QStringLiteral("/v4/linode/instances"),
-                             0,
-                             {},
-                             1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : r.error().message));
-    QCOMPARE(m_fake->instanceCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v4/linode/instances")), 1);
+    test::malformedLaunchAnswer(faults());
 }
 
 void tst_Linode::rateLimitsOnPolls()

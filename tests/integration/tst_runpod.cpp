@@ -5,6 +5,7 @@
 #include "asyncwait.h"
 #include "billing.h"
 #include "fakerunpod.h"
+#include "launchfaults.h"
 #include "prismmock.h"
 #include "restclient.h"
 #include "runpod/runpodapi.h"
@@ -64,6 +65,7 @@ private:
     std::unique_ptr<FakeRunPod> m_fake;
     std::unique_ptr<RunPodProvider> m_provider;
     void startFake();
+    test::LaunchFaults faults();
     LaunchRequest request(const QString& region = QStringLiteral("US-KS-2")) const;
 };
 
@@ -90,6 +92,12 @@ void tst_RunPod::startFake()
     m_provider = std::make_unique<RunPodProvider>(ctx);
     m_provider->rest().setBackoffBaseMs(20);
     m_provider->setCredential(QStringLiteral("good-key"));
+}
+
+test::LaunchFaults tst_RunPod::faults()
+{
+    return {m_provider.get(), &m_fake->server(), QStringLiteral("/v2/pods"),
+            [this] { return request(); }, [this] { return m_fake->podCount(); }};
 }
 
 LaunchRequest tst_RunPod::request(const QString& region) const
@@ -336,46 +344,24 @@ void tst_RunPod::fullFlow()
 void tst_RunPod::launchSurvivesDroppedConnection()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::DropAfterHandle, "POST", QStringLiteral("/v2/pods"), 0, {}, 1});
     const LaunchRequest req = request();
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(req, done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->podCount(), 1); // found by its token, not created again
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/pods")), 1);
-    QVERIFY(runpod::carriesToken(m_fake->pod(r.value().id), req.clientToken));
+    Instance launched;
+    test::dropAfterLaunch(faults(), req, &launched);
+    if (QTest::currentTestFailed())
+        return;
+    QVERIFY(runpod::carriesToken(m_fake->pod(launched.id), req.clientToken));
 }
 
 void tst_RunPod::launchAfter500IsCheckedFirst()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v2/pods"), 500, {}, 1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->podCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/pods")), 2);
-
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::Status, "POST", QStringLiteral("/v2/pods"), 500, {}, 5});
-    m_fake->server().clearRequests();
-    const auto bad = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY(!bad.ok());
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/pods")), 2);
-    QCOMPARE(m_fake->podCount(), 1);
-    QVERIFY2(bad.error().message.contains(QLatin1String("no machine was created")),
-             qPrintable(bad.error().message));
+    test::launchAfter500(faults());
 }
 
 void tst_RunPod::launchMalformedAnswer()
 {
     startFake();
-    m_fake->server().inject(
-        {FakeHttpFault::Kind::MalformedBody, "POST", QStringLiteral("/v2/pods"), 0, {}, 1});
-    const auto r = wait<Instance>([&](auto done) { m_provider->launch(request(), done); });
-    QVERIFY2(r.ok(), qPrintable(r.ok() ? QString() : message(r.error())));
-    QCOMPARE(m_fake->podCount(), 1);
-    QCOMPARE(m_fake->server().count("POST", QStringLiteral("/v2/pods")), 1);
+    test::malformedLaunchAnswer(faults());
 }
 
 void tst_RunPod::refusalsAreClear()
