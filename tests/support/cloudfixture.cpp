@@ -12,7 +12,9 @@
 
 namespace gpudeck::test {
 
-CloudFixture::CloudFixture() = default;
+CloudFixture::CloudFixture(QString port22Address)
+    : m_port22Address(std::move(port22Address))
+{}
 
 CloudFixture::~CloudFixture()
 {
@@ -76,7 +78,7 @@ bool CloudFixture::startProvider(const QString& provider)
     m_provider = provider;
     m_host = QStringLiteral("127.0.0.1");
     if (!reportsPort(provider)) {
-        m_host = QStringLiteral("127.0.0.22");
+        m_host = m_port22Address;
         const quint16 target = quint16(m_machine.sshPort);
         if (!m_forward.listen(QHostAddress(m_host), 22)) {
             m_error = QStringLiteral("%1 machines are reached on port 22, and this test cannot "
@@ -84,7 +86,7 @@ bool CloudFixture::startProvider(const QString& provider)
                           .arg(provider, m_host, m_forward.errorString());
             return false;
         }
-        // Every connection to 127.0.0.22:22 goes on to the machine's sshd.
+        // Every connection to that address, port 22, goes on to the machine's sshd.
         connect(&m_forward, &QTcpServer::newConnection, this, [this, target] {
             while (QTcpSocket* in = m_forward.nextPendingConnection()) {
                 auto* out = new QTcpSocket(in);

@@ -13,10 +13,11 @@ namespace gpudeck::test {
 // loopback (lambda, runpod, vast, linode, digitalocean) whose machines are one real OpenSSH
 // server, a Sandbox machine (simulated nvidia-smi) carrying the app key. RunPod and Vast.ai
 // report the SSH port; Lambda, Linode and DigitalOcean always mean port 22, so a forwarder on
-// 127.0.0.22:22 leads there (binding it needs root, as CI has; skip otherwise).
+// `port22Address`:22 leads there (binding it needs root, as CI has; skip otherwise). Tests that
+// may run at the same time use different addresses (127.0.0.22, 127.0.0.23...).
 class CloudFixture final : public QObject {
 public:
-    CloudFixture();
+    explicit CloudFixture(QString port22Address = QStringLiteral("127.0.0.22"));
     ~CloudFixture() override;
 
     // The real sshd, with `appKey` authorised; the machine lives under `root`.
@@ -45,6 +46,7 @@ private:
     FakeHttpServer* m_server = nullptr;
     QTcpServer m_forward;
     QString m_provider;
+    QString m_port22Address;
     QString m_host;
     QString m_error;
 };
