@@ -15,7 +15,7 @@ shift $(( $# >= 2 ? 2 : $# ))
 shared=${GPUDECK_SHARED_DIR:-$(sed -n 's/^GPUDECK_SHARED_DIR:PATH=//p' "$build/CMakeCache.txt")}
 real=$shared/realdata
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_smi_csv fuzz_smi_capture fuzz_logparser fuzz_loosejson fuzz_tar fuzz_terminal)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_smi_csv fuzz_smi_capture fuzz_logparser fuzz_loosejson fuzz_tar fuzz_terminal fuzz_provider)
 
 work=$build/fuzz-work
 seeds=$work/seeds
@@ -78,6 +78,18 @@ printf 'N\027\000' >"$work/term.seed"
 ls --color=always -l /usr/bin 2>/dev/null | head -60 >>"$work/term.seed" || true
 printf '\033[?1049h\033[2J\033[H\033]0;title\007\033[5n\033[6n\033[?1000h\033[31;1mred\033[0m\033[10;10Hx\033[?25l\033[?1049l\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80\r\n' >>"$work/term.seed"
 seed fuzz_terminal '' "$work/term.seed"
+
+# Providers' answers: the recorded responses in ../shared/providers, each behind the byte that
+# picks its provider's parsers (fuzz_provider.cpp: 0 Linode, 1 Lambda, 2 RunPod, 3 DigitalOcean,
+# 4 Vast.ai).
+providers=$shared/providers
+find_json() { [ -d "$providers/$1" ] && find "$providers/$1" -name '*.json' -size -512k | sort || true; }
+for f in $(find_json libcloud-fixtures/linode_v4); do seed fuzz_provider '\000' "$f"; done
+for f in $(find_json lambda); do seed fuzz_provider '\001' "$f"; done
+for f in $(find_json libcloud-fixtures/digitalocean_v2); do seed fuzz_provider '\003' "$f"; done
+mkdir -p "$seeds/fuzz_provider"
+printf '\002{"pods":[{"id":"p1","desiredStatus":"RUNNING","publicIp":"1.2.3.4","portMappings":{"22":40022}}]}' >"$seeds/fuzz_provider/runpod"
+printf '\004{"offers":[{"id":1,"gpu_name":"RTX 4090","num_gpus":1,"dph_total":0.4,"geolocation":"US"}]}' >"$seeds/fuzz_provider/vast"
 
 status=0
 for t in "${targets[@]}"; do

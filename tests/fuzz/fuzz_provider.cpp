@@ -1,0 +1,65 @@
+// Every cloud provider's answers as they come over the network: the bytes are read as JSON (as
+// RestClient does) and handed to that provider's pure parsers — instances, plans, error bodies,
+// paging — whatever shape they have. The first byte chooses the provider.
+#include "digitalocean/digitaloceanapi.h"
+#include "fuzzinput.h"
+#include "lambda/lambdaapi.h"
+#include "linode/linodeapi.h"
+#include "runpod/runpodapi.h"
+#include "vast/vastapi.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+
+using namespace gpudeck;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    if (size < 1)
+        return 0;
+    RestResponse r;
+    r.status = 400 + data[0] % 200;
+    r.body = fuzz::bytes(data + 1, size - 1).toByteArray();
+    r.json = QJsonDocument::fromJson(r.body);
+    const QJsonObject o = r.json.object();
+    QJsonArray a = r.json.array();
+    for (const QString& key : o.keys())
+        if (o.value(key).isArray() && a.isEmpty())
+            a = o.value(key).toArray();
+    const QDateTime at = QDateTime::fromSecsSinceEpoch(1764547200);
+    switch (data[0] % 5) {
+    case 0:
+        (void)linode::instanceFrom(o, {});
+        (void)linode::plansFromTypes(a, {QStringLiteral("us-east")}, {}, {}, at);
+        (void)linode::errorFrom(r);
+        (void)linode::nextPage(o, RestRequest{});
+        break;
+    case 1:
+        (void)lambda::instanceFrom(o);
+        (void)lambda::plansFromTypes(o.value(QStringLiteral("data")).toObject(), at);
+        (void)lambda::errorFrom(r);
+        break;
+    case 2:
+        (void)runpod::instanceFrom(o);
+        (void)runpod::plansFromGpus(a, at);
+        (void)runpod::errorFrom(r);
+        break;
+    case 3:
+        (void)digitalocean::instanceFrom(o);
+        (void)digitalocean::plansFromSizes(a, at);
+        (void)digitalocean::regionsFrom(a);
+        (void)digitalocean::errorFrom(r);
+        (void)digitalocean::nextPage(o, RestRequest{});
+        break;
+    default:
+        (void)vast::instanceFrom(o);
+        (void)vast::plansFromOffers(vast::offersOf(o), at);
+        (void)vast::regionsFromOffers(vast::offersOf(o));
+        (void)vast::uniqueById(a);
+        (void)vast::launchedId(o);
+        (void)vast::errorFrom(r);
+        break;
+    }
+    return 0;
+}
