@@ -10,8 +10,7 @@ namespace gpudeck {
 // a double free in OPENSSL_cleanup under AddressSanitizer. Declare one in main() after the
 // application object and before anything that starts pool work, so it runs after their
 // destructors and before the exit handlers.
-class WorkerThreadsJoin
-{
+class WorkerThreadsJoin {
 public:
     WorkerThreadsJoin() = default;
     WorkerThreadsJoin(const WorkerThreadsJoin&) = delete;
