@@ -324,17 +324,6 @@ public:
 
 } // namespace
 
-// A machine whose sshd presents a key not recorded yet (a cloud that does not report host
-// keys: RunPod, Linode, DigitalOcean...) is up: whether to trust the key is the question of the
-// first connection (the terminal asks; gpudeck-cli wants --accept-new), not a reason to wait.
-bool Fleet::sshdPresentsUnknownKey(const ssh::Endpoint& ep)
-{
-    ssh::Session session;
-    KeyPresented asker;
-    (void)session.connect(ep, ssh::HostKeyPolicy::Ask, &asker);
-    return asker.presented;
-}
-
 void Fleet::probeSsh(const Instance& instance)
 {
     const QString k = keyOf(instance);
@@ -346,10 +335,14 @@ void Fleet::probeSsh(const Instance& instance)
     QThreadPool::globalInstance()->start([self, ep, k, id = instance.id] {
         // A healthy machine answers in well under a second; a stuck login must not hold the
         // probe (and so the "SSH ready" step) forever. The next refresh probes again.
-        Result<int> r = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Strict,
-                                  nullptr, QDeadlineTimer(kSshProbeTimeoutMs));
-        if (!r.ok() && r.error().code == ErrorCode::Ssh && sshdPresentsUnknownKey(ep))
-            r = 0; // answering; the unknown key is the first connection's question
+        // A server presenting a key not recorded yet (clouds that report none: RunPod, Linode,
+        // DigitalOcean...) is up: whether to trust the key is the first connection's question
+        // (the terminal asks; gpudeck-cli wants --accept-new), not a reason to wait.
+        KeyPresented asker;
+        Result<int> r = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Ask, nullptr,
+                                  QDeadlineTimer(kSshProbeTimeoutMs), &asker);
+        if (!r.ok() && asker.presented)
+            r = 0;
         QMetaObject::invokeMethod(
             self.data(),
             [self, r, k, id] {

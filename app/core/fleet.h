@@ -19,7 +19,6 @@ class Ledger;
 struct SshHost;
 namespace ssh {
 class ShellSession;
-struct Endpoint;
 } // namespace ssh
 
 // Milestones of one machine's start, with the time GPUDeck first saw each.
@@ -125,7 +124,6 @@ private:
     void noteStatus(const Instance& instance);
     void probeSsh(const Instance& instance);
     [[nodiscard]] Instance withStart(Instance i) const;
-    [[nodiscard]] static bool sshdPresentsUnknownKey(const ssh::Endpoint& ep);
     void pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done);
     void scheduleRefresh();
 

@@ -25,10 +25,10 @@ ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, cons
 
 Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
                       const ssh::Session::OutputFn& output, ssh::HostKeyPolicy policy,
-                      const std::atomic_bool* cancel, QDeadlineTimer deadline)
+                      const std::atomic_bool* cancel, QDeadlineTimer deadline, ssh::Asker* asker)
 {
     ssh::Session session;
-    Result<void> connected = session.connect(endpoint, policy);
+    Result<void> connected = session.connect(endpoint, policy, asker);
     if (!connected.ok())
         return connected.error();
     // The line goes to the login shell as `ssh host COMMAND` would send it: that is what a person

@@ -16,13 +16,12 @@ struct AppPaths;
 // its exit status. Only for lines a person typed (gpudeck-cli exec) or fixed ones without data:
 // GPUDeck's own commands pass paths and text as arguments through ssh::remoteCommand(). Blocking:
 // call it from a worker thread in the GUI. The host key must match what the provider reported, or
-// be known, or (with AcceptNew) is recorded.
-[[nodiscard]] Result<int>
-runRemote(const ssh::Endpoint& endpoint, const QString& command,
-          const ssh::Session::OutputFn& output,
-          ssh::HostKeyPolicy policy = ssh::HostKeyPolicy::Strict,
-          const std::atomic_bool* cancel = nullptr,
-          QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever));
+// be known, or (with AcceptNew) is recorded; with Ask, `asker` is asked.
+[[nodiscard]] Result<int> runRemote(
+    const ssh::Endpoint& endpoint, const QString& command, const ssh::Session::OutputFn& output,
+    ssh::HostKeyPolicy policy = ssh::HostKeyPolicy::Strict,
+    const std::atomic_bool* cancel = nullptr,
+    QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever), ssh::Asker* asker = nullptr);
 
 // Removes what GPUDeck's known_hosts records for the instance's address, so the next connection
 // sees its key as new (and asks, unless a provider vouches for it). Only after the user said,
