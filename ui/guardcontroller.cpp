@@ -5,6 +5,8 @@
 #include "costsdialog.h"
 #include "fleet.h"
 #include "guardcountdowndialog.h"
+#include "guardpanel.h"
+#include "jobs.h"
 #include "meter.h"
 #include "recapdialog.h"
 #include "reconcile.h"
@@ -34,6 +36,9 @@ GuardController::GuardController(Fleet& fleet, MonitorHub& monitors, TransferQue
     m_guard->setTransferQueue(&transfers);
     m_guard->setTickInterval(1000);
     m_watchdogs = new Watchdogs(fleet, this);
+    // Jobs started here or in an earlier session (or by gpudeck-cli): their ends go to the guard.
+    m_jobs = new Jobs(fleet, this);
+    handJobsToGuard(*m_jobs, *m_guard);
 
     m_spend = new QLabel(&window);
     m_spend->setObjectName(QStringLiteral("guardSpendLabel"));
@@ -81,6 +86,10 @@ GuardController::GuardController(Fleet& fleet, MonitorHub& monitors, TransferQue
             [this](const QString&, const QString& text) {
                 notify(tr("Stopped, still billing"), text, false);
             });
+    connect(m_guard, &BillingGuard::stoppedElsewhere, this,
+            [this](const QString&, const QString& text) {
+                notify(tr("Stopped while GPUDeck was away"), text, true);
+            });
     connect(m_guard, &BillingGuard::acting, this, [this](const QString&, const QString& what) {
         m_window.statusBar()->showMessage(what, 10000);
     });
@@ -115,6 +124,14 @@ void GuardController::setClock(Clock& clock)
 {
     m_guard->setClock(clock);
     updateStatus();
+}
+
+QWidget* GuardController::createPanel(const QString& instanceId, QWidget* parent)
+{
+    auto* panel = new GuardPanel(m_fleet, *m_guard, *m_watchdogs, *m_jobs, instanceId, parent);
+    connect(panel, &GuardPanel::statusMessage, this,
+            [this](const QString& m) { m_window.statusBar()->showMessage(m, 8000); });
+    return panel;
 }
 
 GuardCountdownDialog* GuardController::countdownDialog(const QString& instanceId) const

@@ -7,6 +7,8 @@
 #include <QStringList>
 #include <QTimer>
 
+class QWidget;
+
 class QLabel;
 class QMainWindow;
 class QSystemTrayIcon;
@@ -18,6 +20,7 @@ class Clock;
 class CostsDialog;
 class Fleet;
 class GuardCountdownDialog;
+class Jobs;
 class MonitorHub;
 class ReconcileDialog;
 class TransferQueue;
@@ -37,6 +40,9 @@ public:
 
     [[nodiscard]] BillingGuard& guard() const { return *m_guard; }
     [[nodiscard]] Watchdogs& watchdogs() const { return *m_watchdogs; }
+    [[nodiscard]] Jobs& jobs() const { return *m_jobs; }
+    // The guard's part of a machine's Overview (state, policy, watchdog, job mode).
+    [[nodiscard]] QWidget* createPanel(const QString& instanceId, QWidget* parent);
     // Tests run the window on an accelerated clock.
     void setClock(Clock& clock);
     // Every desktop notification sent (title: text), newest last: what the user was told.
@@ -57,6 +63,7 @@ private:
     QPointer<QSystemTrayIcon> m_tray;
     BillingGuard* m_guard = nullptr;
     Watchdogs* m_watchdogs = nullptr;
+    Jobs* m_jobs = nullptr;
     QLabel* m_spend = nullptr;
     QTimer m_status;
     QStringList m_notifications;

@@ -121,7 +121,7 @@ void GuardCountdownDialog::refresh()
         m_text->setText(text);
     const qint64 left = m_guard.secondsLeft(m_instanceId);
     m_left->setText(w->acting ? tr("Acting now…") : left >= 0 ? formatCountdown(left) : QString());
-    const bool canStop = w->countdown && w->countdown->action == GuardPolicy::Action::Stop;
+    const bool canStop = m_guard.canStopToEndBilling(m_instanceId);
     m_stop->setEnabled(!w->acting && canStop);
     m_stop->setToolTip(canStop ? tr("Stopping ends the compute billing here.")
                                : tr("Stopping does not end the billing of this machine (or its "
@@ -131,10 +131,10 @@ void GuardCountdownDialog::refresh()
             .arg(w->countdown && w->countdown->action == GuardPolicy::Action::Stop ? tr("stops")
                                                                                    : tr("destroys"),
                  m_name);
-    if (!w->policy.resultsFolder.isEmpty())
-        note +=
-            QLatin1Char(' ') + tr("It downloads %1 first and destroys nothing unless that arrived.")
-                                   .arg(w->policy.resultsFolder);
+    const QString results = w->countdown ? w->countdown->resultsFolder : w->policy.resultsFolder;
+    if (!results.isEmpty())
+        note += QLatin1Char(' ') +
+                tr("It downloads %1 first and destroys nothing unless that arrived.").arg(results);
     m_note->setText(note);
 }
 

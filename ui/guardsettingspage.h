@@ -2,12 +2,9 @@
 
 #include "settingspage.h"
 
-class QComboBox;
-class QDoubleSpinBox;
-class QSpinBox;
-
 namespace gpudeck {
 
+class GuardPolicyEditor;
 class Settings;
 
 // Settings → Guard: the billing guard's policy for machines guarded from now on (idle timeout,
@@ -23,12 +20,7 @@ public:
 
 private:
     Settings& m_settings;
-    QSpinBox* m_idle = nullptr;
-    QSpinBox* m_lifetime = nullptr;
-    QDoubleSpinBox* m_budget = nullptr;
-    QSpinBox* m_countdown = nullptr;
-    QSpinBox* m_gpuIdle = nullptr;
-    QComboBox* m_action = nullptr;
+    GuardPolicyEditor* m_editor = nullptr;
 };
 
 } // namespace gpudeck

@@ -36,6 +36,7 @@ public:
     TerminalPane* openTerminal();
     [[nodiscard]] TerminalTabs* terminals() const;
     [[nodiscard]] MonitorPage* monitor() const { return m_monitor; }
+    [[nodiscard]] OverviewPage* overview() const { return m_overview; }
     [[nodiscard]] FilesPage* files() const { return m_files; }
     void showFiles();
     // Shown while a destroy waits for the provider's confirmation.

@@ -11,6 +11,7 @@
 #include "instancelistmodel.h"
 #include "instanceworkspace.h"
 #include "launchdialog.h"
+#include "meter.h"
 #include "monitorhub.h"
 #include "monitorpage.h"
 #include "overviewpage.h"
@@ -22,6 +23,7 @@
 #include "statusicons.h"
 #include "terminaltabs.h"
 #include "transferqueue.h"
+#include "watchdog.h"
 #include "welcomedialog.h"
 
 #include <QAction>
@@ -392,6 +394,7 @@ InstanceWorkspace* MainWindow::openWorkspace(const QString& instanceId)
         connect(w->monitor(), &MonitorPage::trainingProgressed, this, [this, instanceId] {
             m_guard->guard().noteActivity(instanceId, BillingGuard::Activity::Epoch);
         });
+        w->overview()->setGuardPanel(m_guard->createPanel(instanceId, w));
         m_workspaces.insert(instanceId, w);
     }
     if (m_tabs->indexOf(w) < 0)
@@ -760,12 +763,42 @@ void MainWindow::closeEvent(QCloseEvent* event)
         event->setAccepted(m_readyToClose);
         return;
     }
+    // Sandbox machines are local test servers: destroyed on quit unless Settings say otherwise.
     QStringList sandboxes;
+    QStringList billing;
+    QStringList lines;
     for (const Instance& i : m_fleet.instances()) {
-        if (i.provider == QLatin1String("sandbox") && i.status != InstanceStatus::Destroying)
+        if (i.status == InstanceStatus::Destroying)
+            continue;
+        if (i.provider == QLatin1String("sandbox") && m_settings.destroySandboxOnQuit()) {
             sandboxes << i.id;
+            continue;
+        }
+        const Provider* p = m_fleet.provider(i.provider);
+        const double rate = hourlyRate(i).totalUsd();
+        if (!p || !p->capabilities().destroy || rate <= 0)
+            continue;
+        billing << i.id;
+        lines << tr("• %1 — %2: %3").arg(i.name, formatHourly(rate), afterQuitNote(i, *p));
     }
-    if (sandboxes.isEmpty() || !m_settings.destroySandboxOnQuit()) {
+    if (!billing.isEmpty()) {
+        QString text = tr("%n machine(s) keep billing after GPUDeck quits:", nullptr,
+                          static_cast<int>(billing.size())) +
+                       QStringLiteral("\n") + lines.join(QLatin1Char('\n'));
+        if (!sandboxes.isEmpty())
+            text += QStringLiteral("\n\n") +
+                    tr("Your Sandbox machines are destroyed either way (Settings → General).");
+        const int choice = Prompter::instance().choose(
+            this, tr("Quit GPUDeck"), text,
+            {tr("Keep them running and quit"), tr("Destroy them and quit")}); // and Cancel
+        event->ignore();
+        if (choice == 0)
+            quitDestroying(sandboxes);
+        else if (choice == 1)
+            quitDestroying(sandboxes + billing);
+        return;
+    }
+    if (sandboxes.isEmpty()) {
         m_readyToClose = true;
         event->accept();
         return;
@@ -783,13 +816,31 @@ void MainWindow::closeEvent(QCloseEvent* event)
         return;
     }
     event->ignore();
-    quitDestroyingSandboxes();
+    quitDestroying(sandboxes);
 }
 
-void MainWindow::quitDestroyingSandboxes()
+QString MainWindow::afterQuitNote(const Instance& i, const Provider& p) const
+{
+    const WatchdogSupport support = watchdogSupport(p, i);
+    if (i.status != InstanceStatus::Running)
+        return stoppedBillingNote(i, p.displayName());
+    if (!support.installable)
+        return tr("nothing stops it once GPUDeck is closed; it bills until you destroy it.");
+    if (!m_guard->watchdogs().installed(i.id))
+        return tr("its watchdog is not installed, so nothing stops it once GPUDeck is closed.");
+    if (!support.endsBilling)
+        return tr("its watchdog can power it off, but %1 bills a powered-off machine: it bills "
+                  "until you destroy it.")
+            .arg(p.displayName());
+    return tr("its watchdog stops it once GPUDeck's heartbeat is missing and its GPUs are idle.");
+}
+
+void MainWindow::quitDestroying(const QStringList& ids)
 {
     m_quitting = true;
-    statusBar()->showMessage(tr("Destroying Sandbox machines before quitting…"));
+    if (!ids.isEmpty())
+        statusBar()->showMessage(
+            tr("Destroying %n machine(s) before quitting…", nullptr, static_cast<int>(ids.size())));
     auto pending = std::make_shared<int>(0);
     QPointer<MainWindow> self(this);
     auto finishOne = [self, pending] {
@@ -798,16 +849,14 @@ void MainWindow::quitDestroyingSandboxes()
             self->close();
         }
     };
-    const QList<Instance> all = m_fleet.instances(); // destroy() may change the fleet's list
-    for (const Instance& i : all) {
-        if (i.provider != QLatin1String("sandbox"))
-            continue;
+    for (const QString& id : ids) {
         ++*pending;
-        m_fleet.destroy(i.id, [finishOne](Result<Recap>) { finishOne(); });
+        m_fleet.destroy(id, [finishOne](Result<Recap>) { finishOne(); });
     }
     if (*pending == 0) {
+        // Called from closeEvent(): a close() inside it would be refused; close once it returned.
         m_readyToClose = true;
-        close();
+        QMetaObject::invokeMethod(this, &QWidget::close, Qt::QueuedConnection);
     }
 }
 

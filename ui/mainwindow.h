@@ -17,6 +17,8 @@ namespace gpudeck {
 
 class CatalogPage;
 class Fleet;
+class Provider;
+struct Instance;
 class InstanceListModel;
 class InstanceWorkspace;
 class MonitorHub;
@@ -73,7 +75,9 @@ private:
     void showRecap(const Recap& recap, const QString& note = {});
     bool m_catalogComplete = false;
     [[nodiscard]] QString selectedInstanceId() const;
-    void quitDestroyingSandboxes();
+    void quitDestroying(const QStringList& ids);
+    // After quitting, what (if anything) still stops a billing machine.
+    [[nodiscard]] QString afterQuitNote(const Instance& instance, const Provider& provider) const;
     void downloadThenDestroy(const Instance& instance);
     void showSettings(const QString& page = {});
     void addWorkspaceTab(InstanceWorkspace* w);

@@ -132,11 +132,17 @@ OverviewPage::OverviewPage(QWidget* parent)
     right->addWidget(launch);
     columns->addLayout(right, 2);
 
-    auto* layout = new QVBoxLayout(this);
-    layout->addWidget(m_title);
-    layout->addLayout(columns);
-    layout->addStretch();
-    layout->addLayout(buttons);
+    m_layout = new QVBoxLayout(this);
+    m_layout->addWidget(m_title);
+    m_layout->addLayout(columns);
+    m_layout->addStretch();
+    m_layout->addLayout(buttons);
+}
+
+void OverviewPage::setGuardPanel(QWidget* panel)
+{
+    panel->setParent(this);
+    m_layout->insertWidget(2, panel); // below the machine and its cost, above the buttons
 }
 
 QLabel* OverviewPage::field(const char* objectName)

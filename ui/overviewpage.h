@@ -6,6 +6,7 @@
 
 class QLabel;
 class QPushButton;
+class QVBoxLayout;
 
 namespace gpudeck {
 
@@ -21,6 +22,8 @@ public:
     void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath,
               bool canDestroy, const QDateTime& now);
     void setDestroying(bool destroying);
+    // The billing guard's panel for this machine (GuardController::createPanel), below the rest.
+    void setGuardPanel(QWidget* panel);
 
 signals:
     void destroyRequested();
@@ -46,6 +49,7 @@ private:
     QPushButton* m_removeHost = nullptr;
     QPushButton* m_openTerminal = nullptr;
     bool m_destroying = false;
+    QVBoxLayout* m_layout = nullptr;
 };
 
 // Sets the text of an SSH hint label for an instance: the command to connect from a terminal.

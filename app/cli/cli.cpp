@@ -3,24 +3,30 @@
 #include "accounts.h"
 #include "await.h"
 #include "billing.h"
+#include "billingguard.h"
+#include "clock.h"
 #include "costreport.h"
 #include "fleet.h"
 #include "gpumonitor.h"
+#include "jobs.h"
 #include "ledger.h"
 #include "monitorcommands.h"
 #include "remote.h"
 #include "secretstore.h"
 #include "sshhost/sshhostprovider.h"
 #include "transfercommands.h"
+#include "transferqueue.h"
 
 #include <QCommandLineParser>
 #include <QEventLoop>
 #include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QStandardPaths>
 #include <QTextStream>
 #include <QTime>
+#include <QTimer>
 
 #include <cerrno>
 #include <cstring>
@@ -47,6 +53,15 @@ const char* const kUsage =
     "                                       the provider's interruptible or community price\n"
     "  exec ID [--accept-new] -- CMD...     run a command over SSH; exits with its status\n"
     "  ssh ID [--accept-new] [-- CMD...]    an interactive SSH session in this terminal\n"
+    "  job ID [--cwd DIR] [--outputs REMOTE_DIR --to LOCAL_DIR] [--then destroy|stop|keep]\n"
+    "      [--countdown S] [--detach] -- CMD...\n"
+    "                                       run CMD detached on the machine (it survives this\n"
+    "                                       program and lost connections); when it ends,\n"
+    "                                       download the outputs (verified), then destroy\n"
+    "                                       (default) or stop after a countdown (Ctrl-C keeps\n"
+    "                                       the machine), print the recap; exits with CMD's\n"
+    "                                       status. --detach: the window (or job --wait) ends it\n"
+    "  job ID --wait | --list               wait for the machine's job started earlier / list\n"
     "  put ID LOCAL... REMOTE_DIR           upload files and folders (resumable, fast route)\n"
     "  get ID REMOTE... LOCAL_DIR           download them; --conflict resume|overwrite|skip|\n"
     "                                       rename, --verify (SHA-256), --accept-new\n"
@@ -622,6 +637,158 @@ void printRecap(const Recap& r, QTextStream& out)
 
 // Two steps on purpose, like the GUI's two confirmations: without --yes it only connects and
 // shows both fingerprints; with --yes it forgets the recorded key.
+// Waits for a job's end and lets the billing guard do what the job was started with (the same
+// mechanism as the window: Jobs → BillingGuard::jobEnded → download → destroy/stop → recap).
+int waitForJob(Fleet& fleet, Jobs& jobs, const Job& job, QTextStream& out, QTextStream& err)
+{
+    BillingGuard guard(fleet, Clock::system());
+    GuardPolicy only; // nothing but the job's end: no idle, lifetime or budget limits here
+    only.idleTimeoutSeconds = 0;
+    guard.setDefaultPolicy(only);
+    TransferQueue queue;
+    guard.setTransferQueue(&queue);
+    handJobsToGuard(jobs, guard);
+    guard.guard(job.spec.instanceId);
+    guard.setTickInterval(1000);
+
+    QEventLoop loop;
+    int rc = kExitError;
+    std::optional<Job> ended;
+    QObject::connect(&jobs, &Jobs::ended, &loop, [&](const Job& j) {
+        if (j.id != job.id)
+            return;
+        ended = j;
+        rc = j.exitCode.value_or(kExitError);
+        if (!j.outputTail.isEmpty())
+            err << "--- last output of the job ---\n" << j.outputTail << "---\n";
+        if (j.spec.after == JobSpec::After::Keep) {
+            err << "gpudeck-cli: " << jobEndText(j) << "; the machine keeps running.\n";
+            loop.quit();
+        }
+        err.flush();
+    });
+    QObject::connect(&guard, &BillingGuard::limitReached, &loop,
+                     [&](const QString&, const QString& text) {
+                         err << "gpudeck-cli: " << text << " (Ctrl-C keeps the machine)\n";
+                         err.flush();
+                     });
+    QObject::connect(&guard, &BillingGuard::acting, &loop,
+                     [&](const QString&, const QString& what) {
+                         err << "gpudeck-cli: " << what << '\n';
+                         err.flush();
+                     });
+    QObject::connect(&guard, &BillingGuard::destroyed, &loop,
+                     [&](const QString&, const Recap& recap) {
+                         printRecap(recap, out);
+                         loop.quit();
+                     });
+    QObject::connect(&guard, &BillingGuard::stopped, &loop,
+                     [&](const QString&, const QString& note) {
+                         out << "Stopped. " << note << '\n';
+                         loop.quit();
+                     });
+    QObject::connect(&guard, &BillingGuard::actionFailed, &loop,
+                     [&](const QString&, const QString& message) {
+                         err << "gpudeck-cli: " << message << '\n';
+                         rc = kExitError;
+                         loop.quit();
+                     });
+    QTimer poll;
+    QObject::connect(&poll, &QTimer::timeout, &jobs, &Jobs::poll);
+    poll.start(2000);
+    jobs.poll();
+    loop.exec();
+    out.flush();
+    err.flush();
+    return ended ? rc : kExitError;
+}
+
+int cmdJob(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    const auto [before, command] = splitCommand(args);
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("cwd"), QStringLiteral("Working folder on the machine."),
+                 QStringLiteral("DIR")});
+    p.addOption({QStringLiteral("outputs"),
+                 QStringLiteral("Folder on the machine to download when the job ends."),
+                 QStringLiteral("REMOTE_DIR")});
+    p.addOption({QStringLiteral("to"), QStringLiteral("Where the outputs go here."),
+                 QStringLiteral("LOCAL_DIR")});
+    p.addOption({QStringLiteral("then"), QStringLiteral("destroy (default), stop or keep."),
+                 QStringLiteral("ACTION"), QStringLiteral("destroy")});
+    p.addOption({QStringLiteral("countdown"),
+                 QStringLiteral("Seconds between the end and the action (default 60)."),
+                 QStringLiteral("S"), QStringLiteral("60")});
+    p.addOption({QStringLiteral("detach"), QStringLiteral("Start it and return.")});
+    p.addOption({QStringLiteral("wait"), QStringLiteral("Wait for the job started earlier.")});
+    p.addOption({QStringLiteral("list"), QStringLiteral("The machine's jobs.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, QStringLiteral("job"), before, err))
+        return kExitUsage;
+    const bool list = p.isSet(QStringLiteral("list"));
+    const bool wait = p.isSet(QStringLiteral("wait"));
+    if (p.positionalArguments().size() != 1 || (command.isEmpty() != (list || wait)))
+        return usage(err, QStringLiteral("usage: job ID [options] -- CMD... | job ID --wait | "
+                                         "job ID --list"));
+    const std::optional<JobSpec::After> after = afterFromName(p.value(QStringLiteral("then")));
+    bool countdownOk = false;
+    const qint64 countdown = p.value(QStringLiteral("countdown")).toLongLong(&countdownOk);
+    if (!after || !countdownOk || countdown < 0)
+        return usage(err, QStringLiteral("--then takes destroy, stop or keep; --countdown a "
+                                         "number of seconds"));
+    if (p.isSet(QStringLiteral("outputs")) != p.isSet(QStringLiteral("to")))
+        return usage(err, QStringLiteral("--outputs and --to go together: what to download and "
+                                         "where to"));
+    const QString id = p.positionalArguments().first();
+    Jobs jobs(fleet);
+    jobs.setPollInterval(0);
+    if (list) {
+        refreshAll(fleet, err);
+        const QDateTime now = QDateTime::currentDateTimeUtc();
+        for (const Job& j : jobs.jobsOn(id))
+            out << j.id << "  " << j.summary(now) << "  then " << afterName(j.spec.after) << '\n';
+        return 0;
+    }
+    const std::optional<Instance> inst = runningInstance(fleet, id, err);
+    if (!inst)
+        return kExitError;
+    if (wait) {
+        const QList<Job> all = jobs.jobsOn(id);
+        const auto it =
+            std::find_if(all.begin(), all.end(), [](const Job& j) { return !j.handled; });
+        if (it == all.end())
+            return fail(err, makeError(ErrorCode::NotFound,
+                                       QStringLiteral("No job waits for its end on %1 (see job "
+                                                      "%1 --list).")
+                                           .arg(id)));
+        return waitForJob(fleet, jobs, *it, out, err);
+    }
+    JobSpec spec;
+    spec.instanceId = id;
+    spec.command = command.join(QLatin1Char(' ')); // as ssh joins them
+    spec.workDir = p.value(QStringLiteral("cwd"));
+    spec.outputs = p.value(QStringLiteral("outputs"));
+    spec.downloadDir = p.isSet(QStringLiteral("to"))
+                           ? QFileInfo(p.value(QStringLiteral("to"))).absoluteFilePath()
+                           : QString();
+    spec.after = *after;
+    spec.countdownSeconds = countdown;
+    Result<Job> started = awaitResult<Job>(
+        [&](Callback<Job> done) { jobs.start(spec, [done](Result<Job> r) { done(r); }); });
+    if (!started.ok())
+        return fail(err, started.error());
+    err << "gpudeck-cli: job " << started->id << " started on " << inst->name
+        << " (its output: ~/.gpudeck/jobs/" << started->id << "/output.log there)\n";
+    err.flush();
+    if (p.isSet(QStringLiteral("detach"))) {
+        out << started->id << '\n';
+        err << "gpudeck-cli: GPUDeck's window ends it as chosen (then " << afterName(spec.after)
+            << "), or run: gpudeck-cli job " << id << " --wait\n";
+        return 0;
+    }
+    return waitForJob(fleet, jobs, started.value(), out, err);
+}
+
 int cmdForgetHostKey(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
 {
     QCommandLineParser p;
@@ -798,21 +965,13 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"),
-                                   QStringLiteral("ls"),
-                                   QStringLiteral("launch"),
-                                   QStringLiteral("exec"),
-                                   QStringLiteral("destroy"),
-                                   QStringLiteral("ledger"),
-                                   QStringLiteral("cost"),
-                                   QStringLiteral("ssh"),
-                                   QStringLiteral("hosts"),
-                                   QStringLiteral("parse-smi"),
-                                   QStringLiteral("parse-log"),
-                                   QStringLiteral("watch"),
-                                   QStringLiteral("put"),
-                                   QStringLiteral("get"),
-                                   QStringLiteral("forget-host-key")};
+    static const QStringList known{
+        QStringLiteral("plans"),          QStringLiteral("ls"),        QStringLiteral("launch"),
+        QStringLiteral("exec"),           QStringLiteral("job"),       QStringLiteral("destroy"),
+        QStringLiteral("ledger"),         QStringLiteral("cost"),      QStringLiteral("ssh"),
+        QStringLiteral("hosts"),          QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
+        QStringLiteral("watch"),          QStringLiteral("put"),       QStringLiteral("get"),
+        QStringLiteral("forget-host-key")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -834,13 +993,10 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";
 
     // Commands that name an instance take --provider too: only that cloud is asked.
-    static const QStringList byId = {QStringLiteral("exec"),
-                                     QStringLiteral("ssh"),
-                                     QStringLiteral("put"),
-                                     QStringLiteral("get"),
-                                     QStringLiteral("watch"),
-                                     QStringLiteral("destroy"),
-                                     QStringLiteral("forget-host-key")};
+    static const QStringList byId = {QStringLiteral("exec"),    QStringLiteral("job"),
+                                     QStringLiteral("ssh"),     QStringLiteral("put"),
+                                     QStringLiteral("get"),     QStringLiteral("watch"),
+                                     QStringLiteral("destroy"), QStringLiteral("forget-host-key")};
     if (byId.contains(command)) {
         const std::optional<QString> only = takeProvider(rest);
         if (only && !fleet.provider(*only))
@@ -858,6 +1014,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdLaunch(fleet, rest, out, err);
     else if (command == QLatin1String("exec"))
         rc = cmdExec(fleet, rest, err);
+    else if (command == QLatin1String("job"))
+        rc = cmdJob(fleet, rest, out, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
     else if (command == QLatin1String("put"))

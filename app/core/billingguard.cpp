@@ -36,6 +36,8 @@ QString activityName(BillingGuard::Activity a)
         return QStringLiteral("CPU busy");
     case BillingGuard::Activity::UserAction:
         return QStringLiteral("you kept it");
+    case BillingGuard::Activity::Job:
+        return QStringLiteral("job running");
     }
     return {};
 }
@@ -116,6 +118,7 @@ void BillingGuard::setMonitorHub(MonitorHub* hub)
             util << s.utilizationGpuPercent.value_or(0.0);
         noteGpuUtilization(id, util);
     });
+    connect(hub, &MonitorHub::cpuLoad, this, &BillingGuard::noteCpuLoad);
 }
 
 void BillingGuard::setTickInterval(int ms)
@@ -215,9 +218,60 @@ void BillingGuard::noteTransferRunning(const QString& instanceId, bool running)
         noteActivity(instanceId, Activity::Transfer);
 }
 
+void BillingGuard::noteJobRunning(const QString& instanceId, bool running)
+{
+    auto it = m_watches.find(instanceId);
+    if (it == m_watches.end())
+        return;
+    it->jobRunning = running;
+    if (running)
+        noteActivity(instanceId, Activity::Job);
+}
+
+void BillingGuard::jobEnded(const QString& instanceId, const QString& why,
+                            std::optional<GuardPolicy::Action> action, const QString& outputs,
+                            const QString& downloadDir, qint64 countdownSeconds)
+{
+    const std::optional<Instance> inst = m_fleet.find(instanceId);
+    if (!inst)
+        return;
+    if (!isGuarded(instanceId))
+        guard(instanceId);
+    GuardWatch& w = m_watches[instanceId];
+    w.jobRunning = false;
+    if (w.acting)
+        return;
+    const std::optional<GuardPolicy::Action> effective =
+        action ? effectiveAction(*inst, *action) : std::nullopt;
+    if (!effective) {
+        emit limitReached(
+            instanceId,
+            action ? QStringLiteral("%1 — GPUDeck cannot stop %2 itself; stop it "
+                                    "or it keeps costing.")
+                         .arg(why, inst->name)
+                   : QStringLiteral("%1. %2 keeps running (and billing at %3).")
+                         .arg(why, inst->name, formatHourly(hourlyRate(*inst).totalUsd())));
+        return;
+    }
+    const QDateTime now = m_clock->now();
+    GuardCountdown c;
+    c.reason = GuardReason::JobEnded;
+    c.startedAt = now;
+    c.endsAt = now.addSecs(std::max<qint64>(0, countdownSeconds));
+    c.action = *effective;
+    c.why = why;
+    c.resultsFolder = outputs;
+    c.downloadDir = downloadDir;
+    w.countdown = c;
+    w.keepUntil = {};
+    qCInfo(lcGuard) << instanceId << "job ended, countdown:" << why;
+    emit limitReached(instanceId, countdownText(instanceId));
+    emit changed(instanceId);
+}
+
 bool BillingGuard::busy(const GuardWatch& w) const
 {
-    return w.gpuBusy || w.cpuBusy || w.transferRunning;
+    return w.gpuBusy || w.cpuBusy || w.transferRunning || w.jobRunning;
 }
 
 qint64 BillingGuard::idleSeconds(const QString& instanceId) const
@@ -319,6 +373,12 @@ std::optional<GuardPolicy::Action> BillingGuard::effectiveAction(const Instance&
     return std::nullopt;
 }
 
+bool BillingGuard::canStopToEndBilling(const QString& instanceId) const
+{
+    const std::optional<Instance> inst = m_fleet.find(instanceId);
+    return inst && effectiveAction(*inst, GuardPolicy::Action::Stop) == GuardPolicy::Action::Stop;
+}
+
 void BillingGuard::tick()
 {
     const QDateTime now = m_clock->now();
@@ -338,9 +398,27 @@ void BillingGuard::evaluate(const Instance& inst, GuardWatch& w, const QDateTime
 {
     if (w.acting)
         return;
+    const std::optional<InstanceStatus> before = w.lastStatus;
+    w.lastStatus = inst.status;
     if (inst.status == InstanceStatus::Stopped) {
         if (w.countdown)
             cancelCountdown(inst.id, w, QStringLiteral("The machine is stopped."));
+        if (before == InstanceStatus::Running) {
+            const Provider* p = m_fleet.provider(inst.provider);
+            const QString how = inst.statusDetail.isEmpty()
+                                    ? QStringLiteral("It was stopped outside GPUDeck.")
+                                    : inst.statusDetail;
+            QString text = QStringLiteral("%1 stopped while GPUDeck was not watching. %2 It cost "
+                                          "%3 so far.")
+                               .arg(inst.name, how, formatCents(costOf(inst, now).totalCents()));
+            if (!stopEndsBilling(inst)) {
+                text += QLatin1Char(' ') +
+                        stoppedBillingNote(inst, p ? p->displayName() : inst.provider);
+                w.stoppedWarned = true;
+            }
+            qCInfo(lcGuard) << inst.id << "stopped elsewhere:" << how;
+            emit stoppedElsewhere(inst.id, text);
+        }
         if (!w.stoppedWarned && !stopEndsBilling(inst)) {
             w.stoppedWarned = true;
             const Provider* p = m_fleet.provider(inst.provider);
@@ -436,6 +514,8 @@ void BillingGuard::startCountdown(const Instance& inst, GuardWatch& w, GuardReas
     c.endsAt = now.addSecs(w.policy.countdownSeconds);
     c.action = action.value_or(GuardPolicy::Action::Destroy);
     c.why = why;
+    c.resultsFolder = w.policy.resultsFolder;
+    c.downloadDir = w.policy.downloadDir;
     if (!action) {
         // Nothing GPUDeck can do here (an SSH host): say so once per limit, then wait for the
         // user (Keep) instead of counting down to an action that cannot run.
@@ -488,7 +568,8 @@ void BillingGuard::act(const QString& instanceId, GuardPolicy::Action action)
             if (w != self->m_watches.end()) {
                 w->acting = false;
                 w->countdown.reset();
-                w->stoppedWarned = true; // said below, with the rate
+                w->stoppedWarned = true;                 // said below, with the rate
+                w->lastStatus = InstanceStatus::Stopped; // stopped here, not elsewhere
             }
             const Provider* p = self->m_fleet.provider(r->provider);
             emit self->stopped(instanceId,
@@ -497,15 +578,20 @@ void BillingGuard::act(const QString& instanceId, GuardPolicy::Action action)
         });
         return;
     }
-    const GuardPolicy& policy = it->policy;
-    if (!policy.resultsFolder.isEmpty() && m_queue) {
-        emit acting(instanceId, QStringLiteral("Downloading %1 from %2 before destroying it…")
-                                    .arg(policy.resultsFolder, inst->name));
-        const QString dir = policy.downloadDir.isEmpty() ? QDir::homePath() : policy.downloadDir;
+    // "Destroy now" without a countdown still downloads the policy's results folder.
+    const GuardCountdown* c = it->countdown ? &*it->countdown : nullptr;
+    const QString folder = c ? c->resultsFolder : it->policy.resultsFolder;
+    QString dir = c ? c->downloadDir : it->policy.downloadDir;
+    if (dir.isEmpty())
+        dir = QDir::homePath();
+    if (!folder.isEmpty() && m_queue) {
+        emit acting(
+            instanceId,
+            QStringLiteral("Downloading %1 from %2 before destroying it…").arg(folder, inst->name));
         QDir().mkpath(dir);
         m_queue->downloadThen(
-            m_fleet, *inst, policy.resultsFolder, dir,
-            [self, instanceId, folder = policy.resultsFolder](Result<ssh::TransferOutcome> r) {
+            m_fleet, *inst, folder, dir,
+            [self, instanceId, folder](Result<ssh::TransferOutcome> r) {
                 if (!self)
                     return;
                 if (!r.ok()) {

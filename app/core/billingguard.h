@@ -20,7 +20,7 @@ class MonitorHub;
 class TransferQueue;
 
 // Why the guard is counting down on a machine.
-enum class GuardReason { Idle, Lifetime, Budget };
+enum class GuardReason { Idle, Lifetime, Budget, JobEnded };
 
 // A running countdown: the warning the user saw and when the action runs.
 struct GuardCountdown {
@@ -30,6 +30,9 @@ struct GuardCountdown {
     GuardPolicy::Action action = GuardPolicy::Action::Destroy; // what will really happen
     QString why;                                               // "GPU idle for 30 min at $1.10/h"
     int escalation = 0; // 0 warned, 1 reminded at half time, 2 reminded in the last minute
+    // Downloaded before a destroy: the policy's results folder, or a job's outputs.
+    QString resultsFolder;
+    QString downloadDir;
 };
 
 // What the guard knows about one watched machine.
@@ -41,11 +44,13 @@ struct GuardWatch {
     bool gpuBusy = false;
     bool cpuBusy = false;
     bool transferRunning = false;
-    QDateTime keepUntil; // the user said Keep: no countdown before this
+    bool jobRunning = false; // a job (job mode) runs on it: never idle meanwhile
+    QDateTime keepUntil;     // the user said Keep: no countdown before this
     std::optional<GuardCountdown> countdown;
     bool acting = false;
     QDateTime hourWarnedFor;    // the billed hour already warned about (hour-rounded rules)
     bool stoppedWarned = false; // "stopped but still billing" already said
+    std::optional<InstanceStatus> lastStatus; // as the guard last saw it
 };
 
 // The desktop half of the billing guard: watches every guarded machine with one clock, decides
@@ -62,7 +67,7 @@ class BillingGuard final : public QObject {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(BillingGuard)
 public:
-    enum class Activity { Keystroke, Transfer, Epoch, GpuBusy, CpuBusy, UserAction };
+    enum class Activity { Keystroke, Transfer, Epoch, GpuBusy, CpuBusy, UserAction, Job };
 
     BillingGuard(Fleet& fleet, Clock& clock, QObject* parent = nullptr);
     ~BillingGuard() override;
@@ -94,6 +99,15 @@ public:
     void noteGpuUtilization(const QString& instanceId, const QList<double>& percentPerGpu);
     void noteCpuLoad(const QString& instanceId, double load1);
     void noteTransferRunning(const QString& instanceId, bool running);
+    void noteJobRunning(const QString& instanceId, bool running);
+
+    // Job mode: a job ended on a guarded (or now guarded) machine. Counts down `countdownSeconds`
+    // ("Job `python train.py` finished (exit status 0) — destroying in 1:00"), then downloads
+    // `outputs` (verified) to `downloadDir` and destroys or stops, as a limit's countdown does;
+    // Keep cancels it. `action` nullopt: only tell the user.
+    void jobEnded(const QString& instanceId, const QString& why,
+                  std::optional<GuardPolicy::Action> action, const QString& outputs,
+                  const QString& downloadDir, qint64 countdownSeconds);
 
     // Seconds the machine has been idle (0 while something is active).
     [[nodiscard]] qint64 idleSeconds(const QString& instanceId) const;
@@ -112,6 +126,8 @@ public:
     // stopping does not end the compute billing, and where the provider cannot stop).
     [[nodiscard]] std::optional<GuardPolicy::Action>
     effectiveAction(const Instance& instance, GuardPolicy::Action wanted) const;
+    // Stopping this machine ends its compute billing (and its provider can stop it).
+    [[nodiscard]] bool canStopToEndBilling(const QString& instanceId) const;
 
     void tick();
 
@@ -128,6 +144,9 @@ signals:
     void hourWarning(const QString& instanceId, const QString& text);
     // A stopped machine keeps billing (powered-off compute or its disk), with the rate.
     void stillBilling(const QString& instanceId, const QString& text);
+    // A machine the guard saw running is stopped, and not by the guard: its watchdog acted while
+    // GPUDeck was away or offline, or someone stopped it elsewhere. Said once, with the cost.
+    void stoppedElsewhere(const QString& instanceId, const QString& text);
     // The action started ("Downloading results…", "Destroying…").
     void acting(const QString& instanceId, const QString& what);
     // The action finished: destroyed (with the recap) or stopped (with what still bills).

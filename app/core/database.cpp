@@ -29,6 +29,11 @@ const char* const kSchema[] = {
     "CREATE TABLE IF NOT EXISTS pending_launches ("
     " client_token TEXT PRIMARY KEY, provider TEXT NOT NULL, plan TEXT NOT NULL,"
     " name TEXT, requested_at TEXT NOT NULL)",
+    // Jobs started on machines (job mode): what runs where, and how it ended.
+    "CREATE TABLE IF NOT EXISTS jobs ("
+    " id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL,"
+    " exit_code INTEGER, started_at TEXT NOT NULL, ended_at TEXT, handled INTEGER NOT NULL,"
+    " tail TEXT)",
 };
 
 } // namespace

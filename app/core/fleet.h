@@ -51,6 +51,7 @@ public:
 
     [[nodiscard]] const AppPaths& paths() const { return m_paths; }
     [[nodiscard]] Ledger& ledger() const;
+    [[nodiscard]] Database& database() const { return *m_db; }
     [[nodiscard]] QList<Provider*> providers() const;
     [[nodiscard]] Provider* provider(const QString& id) const;
 

@@ -4,6 +4,8 @@
 #include <QLoggingCategory>
 #include <QTimer>
 
+#include <cmath>
+
 Q_LOGGING_CATEGORY(lcMonitor, "gpudeck.monitor")
 
 namespace gpudeck {
@@ -12,6 +14,7 @@ namespace {
 
 const QByteArray kProcessFields = "pid,process_name,used_memory,gpu_uuid";
 const QByteArray kProcessEnd = "#gpudeck-end";
+const QByteArray kLoadLine = "#gpudeck-load ";
 
 // What nvidia-smi prints when the driver is missing or broken, in its own words.
 bool saysNoDriver(const QByteArray& text)
@@ -51,21 +54,38 @@ void GpuMonitor::start()
 {
     startMetrics();
     // A POSIX sh loop: RemoteStream runs it with /bin/sh whatever the login shell is, and ends
-    // it (sleep included) when the connection closes.
+    // it (sleep included) when the connection closes. Each round starts with the CPU load
+    // (the billing guard's "low CPU load"; a Sandbox machine names its simulated load file in
+    // GPUDECK_LOADAVG), then the processes on the GPUs.
     m_processStream = std::make_unique<ssh::RemoteStream>(
         m_endpoint,
         QStringLiteral(
-            "while :; do nvidia-smi --query-compute-apps=%1 --format=csv,noheader,nounits "
+            "while :; do echo \"%4$(cat \"${GPUDECK_LOADAVG:-/proc/loadavg}\" 2>/dev/null)\"; "
+            "nvidia-smi --query-compute-apps=%1 --format=csv,noheader,nounits "
             "2>/dev/null; echo '%2'; sleep %3; done")
             .arg(QString::fromLatin1(kProcessFields), QString::fromLatin1(kProcessEnd))
-            .arg(m_processIntervalSeconds));
+            .arg(m_processIntervalSeconds)
+            .arg(QString::fromLatin1(kLoadLine)));
     connect(m_processStream.get(), &ssh::RemoteStream::output, this,
             [this](const QByteArray& bytes) {
                 m_processBuffer += bytes;
                 qsizetype end;
                 while ((end = m_processBuffer.indexOf(kProcessEnd)) >= 0) {
-                    const QByteArray block = m_processBuffer.left(end);
+                    QByteArray block = m_processBuffer.left(end);
                     m_processBuffer.remove(0, end + kProcessEnd.size());
+                    block = block.trimmed();
+                    if (block.startsWith(kLoadLine)) {
+                        const qsizetype nl = block.indexOf('\n');
+                        const QByteArray load =
+                            block.mid(kLoadLine.size(), nl < 0 ? -1 : nl - kLoadLine.size());
+                        block = nl < 0 ? QByteArray() : block.mid(nl + 1);
+                        bool ok = false;
+                        const double load1 = load.simplified().split(' ').value(0).toDouble(&ok);
+                        if (ok && std::isfinite(load1) && load1 >= 0) {
+                            m_cpuLoad1 = load1;
+                            emit cpuLoadChanged(load1);
+                        }
+                    }
                     monitor::SmiCsvBatch batch = m_processParser.feed(block);
                     const monitor::SmiCsvBatch tail = m_processParser.finish();
                     batch.processes += tail.processes;

@@ -9,6 +9,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 
 namespace gpudeck {
 
@@ -51,6 +52,9 @@ public:
     [[nodiscard]] const std::deque<GpuTrack>& gpus() const { return m_gpus; }
     [[nodiscard]] const QList<monitor::GpuProcess>& processes() const { return m_processes; }
     [[nodiscard]] qint64 samplesReceived() const { return m_samples; }
+    // The machine's 1-minute load average (from /proc/loadavg, read with the process list);
+    // nullopt until the first reading, or where the machine has none.
+    [[nodiscard]] std::optional<double> cpuLoad1() const { return m_cpuLoad1; }
     // The samples of the latest batch (what `updated` announced).
     [[nodiscard]] const QList<monitor::GpuSample>& lastBatch() const { return m_lastBatch; }
 
@@ -62,6 +66,7 @@ signals:
     // New samples arrived (charts redraw on their own timer, not per signal).
     void updated();
     void processesChanged();
+    void cpuLoadChanged(double load1);
     void stateChanged(gpudeck::GpuMonitor::State state, const QString& message);
 
 private:
@@ -84,6 +89,7 @@ private:
     State m_state = State::Stopped;
     QString m_message;
     qint64 m_samples = 0;
+    std::optional<double> m_cpuLoad1;
     int m_restarts = 0;
 };
 

@@ -1,5 +1,6 @@
 #include "guardpolicy.h"
 
+#include "billing.h"
 #include "numbers.h"
 
 namespace gpudeck {
@@ -42,6 +43,26 @@ GuardPolicy GuardPolicy::fromJson(const QJsonObject& o)
     p.resultsFolder = o.value(QStringLiteral("results_folder")).toString();
     p.downloadDir = o.value(QStringLiteral("download_dir")).toString();
     return p;
+}
+
+QString GuardPolicy::describe() const
+{
+    QStringList parts;
+    parts << (idleTimeoutSeconds > 0
+                  ? QStringLiteral("idle %1").arg(formatDuration(idleTimeoutSeconds))
+                  : QStringLiteral("no idle limit"));
+    parts << (maxLifetimeSeconds > 0
+                  ? QStringLiteral("lifetime %1").arg(formatDuration(maxLifetimeSeconds))
+                  : QStringLiteral("no lifetime limit"));
+    parts << (budgetCapCents > 0 ? QStringLiteral("budget %1").arg(formatCents(budgetCapCents))
+                                 : QStringLiteral("no budget cap"));
+    QString then =
+        QStringLiteral("%1 after %2")
+            .arg(actionName(action), countdownSeconds > 0 ? formatDuration(countdownSeconds)
+                                                          : QStringLiteral("no countdown"));
+    if (!resultsFolder.isEmpty())
+        then += QStringLiteral(", downloading %1 first").arg(resultsFolder);
+    return parts.join(QStringLiteral(" · ")) + QStringLiteral(" → ") + then;
 }
 
 } // namespace gpudeck

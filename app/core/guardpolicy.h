@@ -23,6 +23,8 @@ struct GuardPolicy {
     QString downloadDir;   // where it goes on this computer
 
     [[nodiscard]] QJsonObject toJson() const;
+    // "idle 30 min · no lifetime limit · no budget cap → destroy after 5 min 00 s"
+    [[nodiscard]] QString describe() const;
     static GuardPolicy fromJson(const QJsonObject& o);
     bool operator==(const GuardPolicy&) const = default;
 };

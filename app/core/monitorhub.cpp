@@ -44,6 +44,8 @@ GpuMonitor* MonitorHub::monitor(const QString& instanceId)
     GpuMonitor* raw = m.get();
     connect(raw, &GpuMonitor::updated, this, [this, instanceId] { emit updated(instanceId); });
     connect(raw, &GpuMonitor::stateChanged, this, [this, instanceId] { emit updated(instanceId); });
+    connect(raw, &GpuMonitor::cpuLoadChanged, this,
+            [this, instanceId](double load1) { emit cpuLoad(instanceId, load1); });
     m_monitors.emplace(instanceId, std::move(m));
     raw->start();
     return raw;

@@ -29,6 +29,7 @@ public:
 
 signals:
     void updated(const QString& instanceId);
+    void cpuLoad(const QString& instanceId, double load1);
 
 private:
     void sync();

@@ -4,6 +4,9 @@
 #include "paths.h"
 #include "remotecommand.h"
 
+#include <QPointer>
+#include <QThreadPool>
+
 namespace gpudeck {
 
 ssh::Endpoint endpointFor(const Instance& instance, const QString& keyPath, const AppPaths& paths)
@@ -37,6 +40,34 @@ Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
     return session.exec(
         ssh::remoteCommand(QStringLiteral("exec \"${SHELL:-/bin/sh}\" -c \"$1\""), {command}),
         output, cancel, deadline);
+}
+
+void runRemoteAsync(QObject* context, const ssh::Endpoint& endpoint, const QString& command,
+                    int timeoutMs, std::function<void(Result<QByteArray>)> done)
+{
+    QPointer<QObject> guard(context);
+    QThreadPool::globalInstance()->start([guard, endpoint, command, timeoutMs,
+                                          done = std::move(done)] {
+        QByteArray out;
+        Result<int> r = runRemote(
+            endpoint, command, [&out](const QByteArray& b, bool) { out += b; },
+            ssh::HostKeyPolicy::Strict, nullptr, QDeadlineTimer(timeoutMs));
+        Result<QByteArray> result =
+            !r.ok() ? Result<QByteArray>(r.error())
+            : r.value() != 0
+                ? Result<QByteArray>(makeError(ErrorCode::ProviderFailure,
+                                               QStringLiteral("exit status %1 on the machine: %2")
+                                                   .arg(r.value())
+                                                   .arg(QString::fromUtf8(out).trimmed())))
+                : Result<QByteArray>(out);
+        QMetaObject::invokeMethod(
+            guard.data(),
+            [guard, done, result] {
+                if (guard)
+                    done(result);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 Result<int> forgetHostKey(const Instance& instance, const AppPaths& paths)

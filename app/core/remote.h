@@ -4,6 +4,10 @@
 #include "sshsession.h"
 #include "types.h"
 
+#include <QObject>
+
+#include <functional>
+
 namespace gpudeck {
 
 struct AppPaths;
@@ -22,6 +26,12 @@ struct AppPaths;
     ssh::HostKeyPolicy policy = ssh::HostKeyPolicy::Strict,
     const std::atomic_bool* cancel = nullptr,
     QDeadlineTimer deadline = QDeadlineTimer(QDeadlineTimer::Forever), ssh::Asker* asker = nullptr);
+
+// Runs a line ssh::remoteCommand() built on the thread pool (host key Strict, `timeoutMs` at most)
+// and calls `done` on `context`'s thread, unless `context` is gone by then: with what it
+// printed, or an error (also for a non-zero exit status, with what it printed).
+void runRemoteAsync(QObject* context, const ssh::Endpoint& endpoint, const QString& command,
+                    int timeoutMs, std::function<void(Result<QByteArray>)> done);
 
 // Removes what GPUDeck's known_hosts records for the instance's address, so the next connection
 // sees its key as new (and asks, unless a provider vouches for it). Only after the user said,

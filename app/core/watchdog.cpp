@@ -7,7 +7,6 @@
 
 #include <QLoggingCategory>
 #include <QPointer>
-#include <QThreadPool>
 
 Q_LOGGING_CATEGORY(lcWatchdog, "gpudeck.guard.watchdog")
 
@@ -178,30 +177,8 @@ bool Watchdogs::installed(const QString& instanceId) const
 void Watchdogs::run(const Instance& instance, const QString& command,
                     std::function<void(Result<QByteArray>)> done)
 {
-    const ssh::Endpoint ep = endpointFor(instance, m_fleet.keyPathFor(instance), m_fleet.paths());
-    QPointer<Watchdogs> self(this);
-    QThreadPool::globalInstance()->start([self, ep, command, done = std::move(done)] {
-        QByteArray out;
-        Result<int> r = runRemote(
-            ep, command, [&out](const QByteArray& b, bool) { out += b; },
-            ssh::HostKeyPolicy::Strict, nullptr, QDeadlineTimer(kCommandTimeoutMs));
-        Result<QByteArray> result =
-            !r.ok() ? Result<QByteArray>(r.error())
-            : r.value() != 0
-                ? Result<QByteArray>(makeError(ErrorCode::ProviderFailure,
-                                               QStringLiteral("The watchdog command failed on the "
-                                                              "machine (exit %1): %2")
-                                                   .arg(r.value())
-                                                   .arg(QString::fromUtf8(out).trimmed())))
-                : Result<QByteArray>(out);
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, done, result] {
-                if (self)
-                    done(result);
-            },
-            Qt::QueuedConnection);
-    });
+    runRemoteAsync(this, endpointFor(instance, m_fleet.keyPathFor(instance), m_fleet.paths()),
+                   command, kCommandTimeoutMs, std::move(done));
 }
 
 void Watchdogs::install(const Instance& instance)
@@ -221,7 +198,7 @@ void Watchdogs::install(const Instance& instance)
     c.installBootHook = support.survivesReboot;
     QPointer<Watchdogs> self(this);
     const QString id = instance.id;
-    run(instance, watchdogInstallCommand(c), [self, id, support](Result<QByteArray> r) {
+    run(instance, watchdogInstallCommand(c), [self, id](Result<QByteArray> r) {
         if (!self)
             return;
         if (!r.ok()) {
@@ -231,7 +208,7 @@ void Watchdogs::install(const Instance& instance)
             return;
         }
         self->m_installed.insert(id);
-        emit self->installedChanged(id, true, support.note);
+        emit self->installedChanged(id, true, QStringLiteral("Watchdog installed."));
     });
 }
 
@@ -249,6 +226,32 @@ void Watchdogs::remove(const Instance& instance)
         }
         self->m_installed.remove(id);
         emit self->installedChanged(id, false, QStringLiteral("Watchdog removed."));
+    });
+}
+
+void Watchdogs::checkStatus(const Instance& instance)
+{
+    QPointer<Watchdogs> self(this);
+    const QString id = instance.id;
+    run(instance, watchdogStatusCommand(), [self, id](Result<QByteArray> r) {
+        if (!self || !r.ok())
+            return;
+        const QStringList lines = QString::fromUtf8(r.value()).trimmed().split(QLatin1Char('\n'));
+        const QString state = lines.value(0).trimmed();
+        const QString last = lines.value(1).trimmed();
+        if (state == QLatin1String("absent")) {
+            self->m_installed.remove(id);
+            emit self->installedChanged(id, false, QStringLiteral("No watchdog on the machine."));
+            return;
+        }
+        self->m_installed.insert(id);
+        emit self->installedChanged(
+            id, true,
+            (state == QLatin1String("running") ? QStringLiteral("Watchdog running.")
+                                               : QStringLiteral("Watchdog installed, not "
+                                                                "running (it acted, or the "
+                                                                "machine restarted).")) +
+                (last.isEmpty() ? QString() : QStringLiteral(" Last: ") + last));
     });
 }
 

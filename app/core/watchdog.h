@@ -60,6 +60,9 @@ public:
     void remove(const Instance& instance);
     void heartbeat(const Instance& instance);
     void heartbeatAll();
+    // Asks the machine whether its watchdog runs (one installed in an earlier session counts);
+    // answers with installedChanged and its last log line.
+    void checkStatus(const Instance& instance);
     [[nodiscard]] bool installed(const QString& instanceId) const;
 
 signals:

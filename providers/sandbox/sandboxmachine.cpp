@@ -357,6 +357,7 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
                        "# GPUDeck Sandbox session entry point (sshd ForceCommand).\n"
                        "export HOME=%1 GPUDECK_SANDBOX_DIR=%2 %3=%4\n"
                        "export PATH=%5:$PATH\n"
+                       "export GPUDECK_LOADAVG=\"$GPUDECK_SANDBOX_DIR/loadavg\"\n"
                        "cd \"$HOME\" || exit 1\n"
                        "login_shell=%6\n"
                        "[ -n \"$login_shell\" ] && export SHELL=\"$login_shell\"\n"
@@ -433,6 +434,9 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
                    config.join(QLatin1Char('\n')).toUtf8() + '\n', rw) ||
         !writeFile(dir + QStringLiteral("/session.sh"), session, rwx) ||
         !writeFile(dir + QStringLiteral("/gpu.conf"), gpuConf, rw) ||
+        // The simulated machine's CPU load (what GPUDeck's monitor reads instead of the host's
+        // /proc/loadavg): idle; tests and demos write another.
+        !writeFile(dir + QStringLiteral("/loadavg"), "0.00 0.00 0.00 1/64 1\n", rw) ||
         !writeFile(home + QStringLiteral("/.profile"), profile, rw) ||
         !writeFile(home + QStringLiteral("/.bashrc"), bashrc, rw) ||
         !writeFile(home + QStringLiteral("/README.txt"), readme, rw | QFile::ReadGroup) ||

@@ -9,10 +9,13 @@
 #include "fleet.h"
 #include "guardcontroller.h"
 #include "guardcountdowndialog.h"
+#include "guardpanel.h"
 #include "guitestmain.h"
 #include "instanceworkspace.h"
+#include "jobs.h"
 #include "ledger.h"
 #include "mainwindow.h"
+#include "overviewpage.h"
 #include "prompter.h"
 #include "reconciledialog.h"
 #include "resources.h"
@@ -32,7 +35,9 @@
 #include <QDir>
 #include <QDoubleSpinBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListWidget>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QTableWidget>
@@ -49,6 +54,8 @@ private slots:
     void startupCheckAdoptAndCosts();
     void defaultsFromSettings();
     void typingInATerminalIsActivity();
+    void overviewPolicyWatchdogAndJob();
+    void scenario2QuitAskedKeptThenWatchdogActs();
 
 private:
     void screenshot(QWidget* w, const QString& name);
@@ -279,6 +286,144 @@ void TestGuardWindow::typingInATerminalIsActivity()
     m_clock->advance(60);
     pane->view()->surface()->feed("\x1b[6n");
     QCOMPARE(guard.idleSeconds(inst.id), 60);
+}
+
+void TestGuardWindow::overviewPolicyWatchdogAndJob()
+{
+    // The guard's part of the Overview: the machine's own policy, its watchdog (visible,
+    // removable, installable again) and job mode, all through the real widgets.
+    const Instance inst = launch(QStringLiteral("l4-2x"), QStringLiteral("job-box"));
+    BillingGuard& guard = m_controller->guard();
+    InstanceWorkspace* workspace = m_window->openWorkspace(inst.id);
+    QVERIFY(workspace);
+    auto* panel = workspace->findChild<GuardPanel*>(QStringLiteral("guardPanel"));
+    QVERIFY(panel && panel->isVisible());
+    auto* state = panel->findChild<QLabel*>(QStringLiteral("guardStateLabel"));
+    QVERIFY2(state->text().startsWith(QStringLiteral("Guarded — idle")), qPrintable(state->text()));
+    QCOMPARE(panel->findChild<QLabel*>(QStringLiteral("guardPolicyLabel"))->text(),
+             QStringLiteral("Policy: idle 30 min 00 s · no lifetime limit · no budget cap → "
+                            "destroy after 5 min 00 s"));
+
+    // Watchdog: installed at the first connection, said so; removed and installed again.
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->watchdogs().installed(inst.id), 20000);
+    auto* watchdog = panel->findChild<QLabel*>(QStringLiteral("watchdogLabel"));
+    auto* watchdogButton = panel->findChild<QPushButton*>(QStringLiteral("watchdogButton"));
+    QTRY_VERIFY(watchdog->text().contains(QStringLiteral("Watchdog installed.")));
+    QVERIFY(watchdog->text().startsWith(QStringLiteral("On-instance watchdog: if GPUDeck stops")));
+    QCOMPARE(watchdogButton->text(), QStringLiteral("&Remove watchdog"));
+    watchdogButton->click();
+    QTRY_VERIFY_WITH_TIMEOUT(watchdog->text().endsWith(QStringLiteral("Watchdog removed.")), 20000);
+    QVERIFY(!m_controller->watchdogs().installed(inst.id));
+    QCOMPARE(watchdogButton->text(), QStringLiteral("&Install watchdog"));
+    watchdogButton->click();
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->watchdogs().installed(inst.id), 20000);
+
+    // Policy…: this machine only.
+    panel->findChild<QPushButton*>(QStringLiteral("guardPolicyButton"))->click();
+    QDialog* policy = nullptr;
+    QTRY_VERIFY((policy = panel->findChild<QDialog*>(QStringLiteral("guardPolicyDialog"))) &&
+                policy->isVisible());
+    policy->findChild<QSpinBox*>(QStringLiteral("guardIdleMinutes"))->setValue(10);
+    policy->findChild<QDoubleSpinBox*>(QStringLiteral("guardBudget"))->setValue(2.5);
+    policy->findChild<QLineEdit*>(QStringLiteral("guardResultsFolder"))
+        ->setText(QStringLiteral("checkpoints"));
+    screenshot(policy, QStringLiteral("guard-policy.png"));
+    policy->accept();
+    QCOMPARE(guard.watch(inst.id)->policy.idleTimeoutSeconds, 10 * 60);
+    QCOMPARE(guard.watch(inst.id)->policy.budgetCapCents, 250);
+    QCOMPARE(guard.watch(inst.id)->policy.resultsFolder, QStringLiteral("checkpoints"));
+    QCOMPARE(guard.defaultPolicy().idleTimeoutSeconds, 30 * 60); // the default is untouched
+    QVERIFY(panel->findChild<QLabel*>(QStringLiteral("guardPolicyLabel"))
+                ->text()
+                .contains(QStringLiteral("idle 10 min 00 s · no lifetime limit · budget $2.50")));
+
+    // Run job…: it runs, the machine is busy meanwhile; at its end the countdown dialog says
+    // so; at zero the outputs are downloaded and the machine destroyed, with the recap.
+    m_controller->jobs().setPollInterval(300);
+    panel->findChild<QPushButton*>(QStringLiteral("runJobButton"))->click();
+    QDialog* job = nullptr;
+    QTRY_VERIFY((job = panel->findChild<QDialog*>(QStringLiteral("jobDialog"))) &&
+                job->isVisible());
+    auto* run = job->findChild<QPushButton*>(QStringLiteral("jobRunButton"));
+    QVERIFY(!run->isEnabled()); // no command yet
+    job->findChild<QPlainTextEdit*>(QStringLiteral("jobCommandEdit"))
+        ->setPlainText(QStringLiteral("mkdir -p out && echo 'accuracy 0.93' > out/metrics.txt\n"
+                                      "sleep 2"));
+    job->findChild<QLineEdit*>(QStringLiteral("jobOutputsEdit"))->setText(QStringLiteral("out"));
+    const QString downloads = m_env->path() + QStringLiteral("/from-job");
+    job->findChild<QLineEdit*>(QStringLiteral("jobDownloadDirEdit"))->setText(downloads);
+    job->findChild<QSpinBox*>(QStringLiteral("jobCountdownSpin"))->setValue(30);
+    QVERIFY(run->isEnabled());
+    screenshot(job, QStringLiteral("job-dialog.png"));
+    QTest::mouseClick(run, Qt::LeftButton);
+    auto* jobLabel = panel->findChild<QLabel*>(QStringLiteral("jobLabel"));
+    QTRY_VERIFY_WITH_TIMEOUT(jobLabel->text().contains(QStringLiteral("running for")), 20000);
+    QTRY_VERIFY(guard.watch(inst.id)->jobRunning);
+    QVERIFY(panel->findChild<QPushButton*>(QStringLiteral("cancelJobButton"))->isVisible());
+    screenshot(workspace, QStringLiteral("overview-guard.png"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->countdownDialog(inst.id) &&
+                                 m_controller->countdownDialog(inst.id)->isVisible(),
+                             20000);
+    GuardCountdownDialog* dialog = m_controller->countdownDialog(inst.id);
+    const QString text = dialog->findChild<QLabel*>(QStringLiteral("guardCountdownText"))->text();
+    QVERIFY2(text.startsWith(QStringLiteral("Job `mkdir -p out && echo 'accuracy 0.93' > "
+                                            "out/metrics.txt` finished (exit status 0) — "
+                                            "destroying in 0:30")),
+             qPrintable(text));
+    QVERIFY(jobLabel->text().contains(QStringLiteral("finished (exit status 0)")));
+    screenshot(dialog, QStringLiteral("job-countdown.png"));
+    m_clock->advance(30);
+    guard.tick();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_fleet->find(inst.id), 30000);
+    QCOMPARE(test::readFile(downloads + QStringLiteral("/out/metrics.txt")),
+             QByteArray("accuracy 0.93\n"));
+    QTRY_VERIFY(m_window->findChild<QDialog*>(QStringLiteral("recapDialog")));
+}
+
+void TestGuardWindow::scenario2QuitAskedKeptThenWatchdogActs()
+{
+    // The app closed normally with a machine running: asked on quit, with what will (or will
+    // not) stop each billing machine; kept: the window goes, its heartbeats stop, and the
+    // watchdog on the machine powers it off within its timeout.
+    m_settings->setDestroySandboxOnQuit(false); // a Sandbox machine that outlives the app
+    m_controller->watchdogs().setStaleSeconds(3);
+    m_controller->watchdogs().setCheckSeconds(1);
+    m_controller->watchdogs().setHeartbeatInterval(500);
+    const Instance inst = launch(QStringLiteral("t4-1x"), QStringLiteral("kept-box"));
+    QTRY_VERIFY_WITH_TIMEOUT(m_controller->watchdogs().installed(inst.id), 20000);
+
+    Prompter::instance().queueChoice(0); // "Keep them running and quit"
+    const QDateTime quitAt = QDateTime::currentDateTimeUtc();
+    m_window->close();
+    QTRY_VERIFY_WITH_TIMEOUT(!m_window->isVisible(), 10000);
+    const QString asked = Prompter::instance().questionsAsked().last();
+    QVERIFY2(asked.contains(QStringLiteral("1 machine(s) keep billing after GPUDeck quits:\n"
+                                           "• kept-box — $0.364/h: its watchdog stops it once "
+                                           "GPUDeck's heartbeat is missing and its GPUs are "
+                                           "idle.")),
+             qPrintable(asked));
+    QVERIFY(m_fleet->find(inst.id)); // kept, not destroyed
+    m_window.reset();                // the app is gone: no more heartbeats
+
+    const sandbox::SandboxStore store(m_env->stateDir() + QStringLiteral("/sandbox"),
+                                      test::binDir(), sandbox::Timing::fromEnvironment());
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(store.machineDir(inst.id) + QStringLiteral("/poweroff")),
+                             20000);
+    QVERIFY(quitAt.secsTo(QDateTime::currentDateTimeUtc()) <= 12);
+    (void)awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); });
+    QCOMPARE(m_fleet->find(inst.id)->status, InstanceStatus::Stopped);
+    QVERIFY(m_fleet->find(inst.id)->statusDetail.startsWith(
+        QStringLiteral("Powered off from inside the machine")));
+
+    // The next start lists it, unguarded, with what happened (the start-up check).
+    m_window = std::make_unique<MainWindow>(*m_fleet, *m_settings);
+    m_window->show();
+    auto* dialog = m_window->findChild<ReconcileDialog*>(QStringLiteral("reconcileDialog"));
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (dialog = m_window->findChild<ReconcileDialog*>(QStringLiteral("reconcileDialog"))) &&
+            dialog->rows() == 1,
+        20000);
+    Prompter::instance().queueChoice(1); // cleanup: "Destroy them and quit"
 }
 
 GPUDECK_GUITEST_MAIN(TestGuardWindow)

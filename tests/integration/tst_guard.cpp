@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "fleet.h"
 #include "gpumonitor.h"
+#include "jobs.h"
 #include "ledger.h"
 #include "meter.h"
 #include "reconcile.h"
@@ -22,7 +23,9 @@
 #include <QFile>
 #include <QProcess>
 #include <QSignalSpy>
+
 #include <QTest>
+#include <csignal>
 
 using namespace gpudeck;
 
@@ -56,6 +59,10 @@ private slots:
     void scenario5TrainingFinishesThenIdlePolicyEnds();
     void scenario3KilledAppWatchdogStopsAndNextStartReconciles();
     void startupFindsMachinesCreatedElsewhere();
+    void scenario4OfflineWatchdogActsAndReconnectReports();
+    void cpuLoadIsActivity();
+    void jobOutlivesTheAppThenEndsTheMachine();
+    void runningJobIsNeverIdleAndKeepCancelsItsEnd();
 
 private:
     Instance launchReady(const QString& plan);
@@ -607,6 +614,207 @@ void TestGuard::startupFindsMachinesCreatedElsewhere()
             QCOMPARE(m.ratePerHourUsd, 0.75);
         }
     }
+}
+
+void TestGuard::scenario4OfflineWatchdogActsAndReconnectReports()
+{
+    // The laptop goes offline: nothing from the app reaches the machine (its SSH server stops
+    // answering: the listener is frozen with SIGSTOP, so connections hang as behind a dead
+    // link) and the app learns nothing new from the provider (no refresh). The watchdog on the
+    // machine acts on the stale heartbeat; when the app is back, the refresh shows the machine
+    // stopped and the guard says so once, with how and what it cost. The Sandbox's "API" is
+    // local files, so offline is the absence of refreshes here; SSH is really unreachable.
+    const Instance inst = launchReady(QStringLiteral("t4-1x"));
+    Watchdogs watchdogs(*m_fleet);
+    watchdogs.setStaleSeconds(3);
+    watchdogs.setCheckSeconds(1);
+    watchdogs.setHeartbeatInterval(500);
+    QSignalSpy installed(&watchdogs, &Watchdogs::installedChanged);
+    watchdogs.install(inst);
+    QVERIFY(installed.wait(20000));
+    QVERIFY(installed.at(0).at(1).toBool());
+    m_guard->tick(); // seen running
+    QSignalSpy elsewhere(m_guard.get(), &BillingGuard::stoppedElsewhere);
+    QSignalSpy acting(m_guard.get(), &BillingGuard::acting);
+
+    const sandbox::SandboxStore store(m_env->stateDir() + QStringLiteral("/sandbox"),
+                                      test::binDir(), sandbox::Timing::fromEnvironment());
+    const QString dir = store.machineDir(inst.id);
+    const pid_t sshd = test::readFile(dir + QStringLiteral("/sshd.pid")).trimmed().toInt();
+    QVERIFY(sshd > 0);
+    QCOMPARE(::kill(sshd, SIGSTOP), 0);
+    const QDateTime offlineAt = QDateTime::currentDateTimeUtc();
+    // Heartbeats keep being tried (and fail); the watchdog powers the machine off.
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(dir + QStringLiteral("/poweroff")), 20000);
+    const qint64 tookSeconds = offlineAt.secsTo(QDateTime::currentDateTimeUtc());
+    QVERIFY2(tookSeconds <= 12, qPrintable(QString::number(tookSeconds)));
+    m_guard->tick();
+    QCOMPARE(elsewhere.count(), 0); // the app does not know yet
+
+    // Back online.
+    ::kill(sshd, SIGCONT);
+    watchdogs.setHeartbeatInterval(0);
+    QVERIFY(
+        awaitResult<QList<Error>>([&](auto done) { m_fleet->refresh(done); }).value().isEmpty());
+    const Instance seen = *m_fleet->find(inst.id);
+    QCOMPARE(seen.status, InstanceStatus::Stopped);
+    m_clock->set(QDateTime::currentDateTimeUtc());
+    m_guard->tick();
+    QCOMPARE(elsewhere.count(), 1);
+    const QString text = argText(elsewhere, 0, 1);
+    QVERIFY2(text.startsWith(QStringLiteral("guarded stopped while GPUDeck was not watching. "
+                                            "Powered off from inside the machine")),
+             qPrintable(text));
+    // Billed under the rule: the 60 s minimum of compute, plus the disk so far.
+    QVERIFY2(text.contains(QStringLiteral("It cost %1 so far.")
+                               .arg(formatCents(costOf(seen, m_clock->now()).totalCents()))),
+             qPrintable(text));
+    QCOMPARE(costOf(seen, m_clock->now()).billedSeconds, 60);
+    m_guard->tick();
+    QCOMPARE(elsewhere.count(), 1); // said once
+    QCOMPARE(acting.count(), 0);    // the guard itself did nothing
+}
+
+void TestGuard::cpuLoadIsActivity()
+{
+    // The monitor reads the machine's load average with its process list (a Sandbox machine's
+    // simulated one: the file GPUDECK_LOADAVG names); a busy CPU keeps the machine from idling
+    // (data preparation, a CPU-bound step), an idle one lets the idle policy run.
+    const Instance inst = launchReady(QStringLiteral("t4-1x"));
+    const sandbox::SandboxStore store(m_env->stateDir() + QStringLiteral("/sandbox"),
+                                      test::binDir(), sandbox::Timing::fromEnvironment());
+    const QString loadavg = store.machineDir(inst.id) + QStringLiteral("/loadavg");
+    QVERIFY(test::writeFile(loadavg, "3.50 2.00 1.00 4/120 999\n"));
+    GpuMonitor monitor(endpointFor(inst, m_fleet->keyPathFor(inst), m_fleet->paths()), 500, 1);
+    connect(&monitor, &GpuMonitor::cpuLoadChanged, this,
+            [&](double load) { m_guard->noteCpuLoad(inst.id, load); });
+    monitor.start();
+    QTRY_COMPARE_WITH_TIMEOUT(monitor.cpuLoad1().value_or(-1), 3.5, 15000);
+    QVERIFY(m_guard->watch(inst.id)->cpuBusy);
+    QCOMPARE(m_guard->stateText(inst.id), QStringLiteral("busy (CPU busy)"));
+    QSignalSpy warned(m_guard.get(), &BillingGuard::limitReached);
+    m_clock->advance(45 * 60);
+    m_guard->tick();
+    QCOMPARE(warned.count(), 0);
+
+    QVERIFY(test::writeFile(loadavg, "0.02 0.50 1.00 1/120 999\n"));
+    QTRY_COMPARE_WITH_TIMEOUT(monitor.cpuLoad1().value_or(-1), 0.02, 15000);
+    monitor.stop();
+    QVERIFY(!m_guard->watch(inst.id)->cpuBusy);
+    m_guard->tick();
+    m_clock->advance(30 * 60);
+    m_guard->tick();
+    QCOMPARE(warned.count(), 1);
+    QVERIFY(argText(warned, 0, 1).startsWith(QStringLiteral("GPU idle for 30 min")));
+}
+
+void TestGuard::jobOutlivesTheAppThenEndsTheMachine()
+{
+    // Job mode: a command started detached survives the app (here: the Jobs object and its
+    // connection go away while it runs, as at a quit or crash); the next start picks the job up
+    // from the database, sees it end with its exit status, and the guard counts down, downloads
+    // the outputs (verified) and destroys the machine, with the recap.
+    const Instance inst = launchReady(QStringLiteral("t4-1x"));
+    TransferQueue queue;
+    m_guard->setTransferQueue(&queue);
+    JobSpec spec;
+    spec.instanceId = inst.id;
+    // User text with quotes, $(...) and a newline reaches bash exactly as typed.
+    spec.command = QStringLiteral("mkdir -p out && printf '%s\\n' \"it's \\$(done)\" > "
+                                  "out/result.txt\nsleep 3; echo finished; exit 7");
+    spec.outputs = QStringLiteral("out");
+    spec.downloadDir = m_env->path() + QStringLiteral("/job-outputs");
+    spec.after = JobSpec::After::Destroy;
+    spec.countdownSeconds = 60;
+    QString jobId;
+    {
+        Jobs first(*m_fleet);
+        first.setPollInterval(0);
+        Result<Job> started = awaitResult<Job>(
+            [&](Callback<Job> done) { first.start(spec, [done](Result<Job> r) { done(r); }); });
+        QVERIFY2(started.ok(), qPrintable(started.ok() ? QString() : started.error().message));
+        QCOMPARE(started->state, Job::State::Running);
+        jobId = started->id;
+    } // the app is gone
+
+    Jobs next(*m_fleet);
+    next.setPollInterval(300);
+    handJobsToGuard(next, *m_guard);
+    QCOMPARE(next.job(jobId)->state, Job::State::Running);
+    QVERIFY(next.running(inst.id));
+    QVERIFY(m_guard->watch(inst.id)->jobRunning);
+    QSignalSpy warned(m_guard.get(), &BillingGuard::limitReached);
+    QSignalSpy destroyed(m_guard.get(), &BillingGuard::destroyed);
+    QSignalSpy acting(m_guard.get(), &BillingGuard::acting);
+    QTRY_VERIFY_WITH_TIMEOUT(warned.count() == 1, 20000);
+    const Job ended = *next.job(jobId);
+    QCOMPARE(ended.state, Job::State::Failed);
+    QCOMPARE(ended.exitCode, 7);
+    QVERIFY(ended.handled);
+    QVERIFY(ended.outputTail.contains(QStringLiteral("finished")));
+    QVERIFY2(argText(warned, 0, 1)
+                 .endsWith(QStringLiteral("failed (exit status 7) — destroying "
+                                          "in 1:00")),
+             qPrintable(argText(warned, 0, 1)));
+    QCOMPARE(destroyed.count(), 0);
+    m_clock->advance(60);
+    m_guard->tick();
+    QVERIFY(destroyed.wait(30000));
+    QVERIFY(argText(acting, 0, 1).startsWith(QStringLiteral("Downloading out from guarded")));
+    QCOMPARE(test::readFile(spec.downloadDir + QStringLiteral("/out/result.txt")),
+             QByteArray("it's $(done)\n"));
+    QVERIFY(!m_fleet->find(inst.id));
+    const Recap recap = destroyed.at(0).at(1).value<Recap>();
+    QCOMPARE(recap.instance.id, inst.id);
+    QCOMPARE(m_fleet->ledger().all()->size(), 1);
+
+    // A third start announces nothing again: its end was handled.
+    Jobs third(*m_fleet);
+    QSignalSpy again(&third, &Jobs::ended);
+    third.poll();
+    QCOMPARE(again.count(), 0);
+}
+
+void TestGuard::runningJobIsNeverIdleAndKeepCancelsItsEnd()
+{
+    const Instance inst = launchReady(QStringLiteral("t4-1x"));
+    Jobs jobs(*m_fleet);
+    jobs.setPollInterval(300);
+    handJobsToGuard(jobs, *m_guard);
+    JobSpec spec;
+    spec.instanceId = inst.id;
+    spec.command = QStringLiteral("sleep 30");
+    spec.after = JobSpec::After::Stop; // per-second plan: stopping ends the compute billing
+    spec.countdownSeconds = 120;
+    Result<Job> started = awaitResult<Job>(
+        [&](Callback<Job> done) { jobs.start(spec, [done](Result<Job> r) { done(r); }); });
+    QVERIFY(started.ok());
+    QTRY_VERIFY_WITH_TIMEOUT(m_guard->watch(inst.id)->jobRunning, 10000);
+    // An hour with idle GPUs: the job is the activity.
+    QSignalSpy warned(m_guard.get(), &BillingGuard::limitReached);
+    m_clock->advance(60 * 60);
+    m_guard->tick();
+    QCOMPARE(warned.count(), 0);
+    QCOMPARE(m_guard->stateText(inst.id), QStringLiteral("busy (job running)"));
+
+    // Cancelled: its end (no exit status of its own: killed) still leads to the chosen end.
+    Result<void> cancelled =
+        awaitResult<void>([&](Callback<void> done) { jobs.cancel(started->id, done); });
+    QVERIFY(cancelled.ok());
+    QTRY_VERIFY_WITH_TIMEOUT(warned.count() == 1, 20000);
+    QVERIFY2(argText(warned, 0, 1).contains(QStringLiteral("stopping in 2:00")),
+             qPrintable(argText(warned, 0, 1)));
+    QVERIFY(jobs.job(started->id)->ended());
+    // Keep: the countdown ends, nothing happens at its zero.
+    QSignalSpy cancelledSpy(m_guard.get(), &BillingGuard::countdownCancelled);
+    m_guard->keepFor(inst.id, 3600);
+    QCOMPARE(cancelledSpy.count(), 1);
+    QSignalSpy stopped(m_guard.get(), &BillingGuard::stopped);
+    m_clock->advance(120);
+    m_guard->tick();
+    QTest::qWait(500);
+    QCOMPARE(stopped.count(), 0);
+    QCOMPARE(m_fleet->find(inst.id)->status, InstanceStatus::Running);
 }
 
 QTEST_GUILESS_MAIN(TestGuard)

@@ -83,6 +83,12 @@ QByteArray readFile(const QString& path)
     return f.readAll();
 }
 
+bool writeFile(const QString& path, const QByteArray& content)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(content) == content.size();
+}
+
 QString binDir()
 {
     const QString d = qEnvironmentVariable("GPUDECK_BIN_DIR");

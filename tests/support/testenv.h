@@ -27,6 +27,8 @@ private:
 [[nodiscard]] QString sharedDir();
 // A whole file, or empty when it cannot be read (tests then fail on the content).
 [[nodiscard]] QByteArray readFile(const QString& path);
+// Replaces a file's content; false when it cannot be written.
+[[nodiscard]] bool writeFile(const QString& path, const QByteArray& content);
 // Where the built programs are (gpudeck-cli, gpudeck-simgpu), from GPUDECK_BIN_DIR.
 [[nodiscard]] QString binDir();
 
