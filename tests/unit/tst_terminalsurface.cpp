@@ -222,6 +222,10 @@ private slots:
     void rectangleOperations();
     void titleStack();
     void resizeBelowTheMargins();
+    void softWrapMarks();
+    void reverseWraparound_data();
+    void reverseWraparound();
+    void textJoinsSoftWrappedLines();
 };
 
 void tst_TerminalSurface::plainTextAndCursor()
@@ -1465,6 +1469,131 @@ void tst_TerminalSurface::resizeBelowTheMargins()
     connect(&t, &TerminalSurface::output, this, [&out](const QByteArray& b) { out += b; });
     t.feed("\x1b[?6$p");
     QCOMPARE(out, QByteArray("\x1b[?6;2$y"));
+}
+
+namespace {
+
+// Which of lines 0 .. totalLines()-1 (scrollback, then screen) are soft-wrapped, as a string
+// of 0 and 1.
+QString wrapMarks(const TerminalSurface& s)
+{
+    QString marks;
+    TerminalLine line;
+    for (int i = 0; i < s.totalLines(); ++i) {
+        s.readLine(i, line);
+        marks += line.wrapped() ? u'1' : u'0';
+    }
+    return marks;
+}
+
+} // namespace
+
+void tst_TerminalSurface::softWrapMarks()
+{
+    // A line is soft-wrapped when autowrap carried its text onto the next line: a character
+    // written in the pending-wrap position, or a wide character that did not fit.
+    TerminalSurface s(10, 5);
+    s.feed("0123456789abc\r\n");
+    QCOMPARE(wrapMarks(s), u"10000"_s);
+    // The last column written and then a CR LF: not wrapped (CR cancels the pending wrap).
+    s.feed("ABCDEFGHIJ\r\n");
+    QCOMPARE(wrapMarks(s), u"10000"_s);
+    s.feed(u"123456789中"_s.toUtf8());
+    QCOMPARE(wrapMarks(s), u"10010"_s);
+    QCOMPARE(s.lineText(4), u"中"_s);
+    // Erasing a wrapped line's end (EL) ends the wrap; erasing its start (EL 1) does not.
+    s.feed("\x1b[1;5H\x1b[1K");
+    QCOMPARE(wrapMarks(s), u"10010"_s);
+    s.feed("\x1b[1;5H\x1b[K");
+    QCOMPARE(wrapMarks(s), u"00010"_s);
+    s.feed("\x1b[2J");
+    QCOMPARE(wrapMarks(s), u"00000"_s);
+
+    // Scrolling: the marks move with their lines into the scrollback.
+    TerminalSurface t(10, 2);
+    t.feed("0123456789abcdefghijKLM");
+    QCOMPARE(t.scrollbackLines(), 1);
+    QCOMPARE(wrapMarks(t), u"110"_s);
+    // A line feed in the pending-wrap position on the last row scrolls, and libvterm 0.1.4
+    // still wraps the next character (one more scroll): the line before the blank row that
+    // the line feed made is not continued by the text after it.
+    TerminalSurface u(10, 2);
+    u.feed("\r\n0123456789\nx");
+    QCOMPARE(u.lineText(1), u"x"_s);
+    QCOMPARE(wrapMarks(u), u"0000"_s);
+    // Without autowrap nothing wraps.
+    TerminalSurface v(10, 2);
+    v.feed("\x1b[?7l0123456789abc");
+    QCOMPARE(wrapMarks(v), u"00"_s);
+    // A resize that changes the width cuts or pads the screen's rows: no longer wrapped.
+    TerminalSurface w(10, 3);
+    w.feed("0123456789abc");
+    QCOMPARE(wrapMarks(w), u"100"_s);
+    w.resize(10, 4);
+    QCOMPARE(wrapMarks(w).left(2), u"10"_s);
+    w.resize(12, 4);
+    QCOMPARE(wrapMarks(w).count(u'1'), 0);
+}
+
+void tst_TerminalSurface::reverseWraparound_data()
+{
+    QTest::addColumn<QByteArray>("bytes");
+    QTest::addColumn<QPoint>("cursor"); // 1-based column, row, on a 20x10 screen
+    QTest::addColumn<QString>("row1");
+    QTest::newRow("CUB wraps back")
+        << QByteArray("\x1b[?45h\x1b[3;3H\x1b[4D") << QPoint(19, 2) << QString();
+    QTest::newRow("CUB over several rows")
+        << QByteArray("\x1b[?45h\x1b[5;5H\x1b[45D") << QPoint(20, 2) << QString();
+    QTest::newRow("CUB needs DECAWM")
+        << QByteArray("\x1b[?45h\x1b[?7l\x1b[3;3H\x1b[4D") << QPoint(1, 3) << QString();
+    QTest::newRow("CUB without ?45") << QByteArray("\x1b[3;3H\x1b[4D") << QPoint(1, 3) << QString();
+    QTest::newRow("CUB stops at the first row")
+        << QByteArray("\x1b[?45h\x1b[2;3H\x1b[99D") << QPoint(1, 1) << QString();
+    // In the pending-wrap position (the last column written) the first step back only
+    // cancels the wrap, as in xterm: BS then X overwrites the last character.
+    QTest::newRow("BS from the pending wrap")
+        << QByteArray("\x1b[?45h\x1b[1;19Hab\b") << QPoint(20, 1) << u"ab"_s;
+    QTest::newRow("BS from the pending wrap, then X")
+        << QByteArray("\x1b[?45h\x1b[1;19Hab\bX") << QPoint(20, 1) << u"aX"_s;
+    QTest::newRow("BS from the pending wrap without ?45")
+        << QByteArray("\x1b[1;19Hab\bX") << QPoint(20, 1) << u"Xb"_s;
+    QTest::newRow("CUB 2 from the pending wrap")
+        << QByteArray("\x1b[?45h\x1b[1;19Hab\x1b[2D") << QPoint(19, 1) << u"ab"_s;
+    // A CUP cancels the pending wrap even when the cursor stays (libvterm and xterm alike).
+    QTest::newRow("CUP in place cancels the pending wrap")
+        << QByteArray("\x1b[?45h\x1b[1;19Hab\x1b[1;20H\b") << QPoint(19, 1) << u"ab"_s;
+    QTest::newRow("text after the pending wrap moved on")
+        << QByteArray("\x1b[?45h\x1b[1;19Habc\b\b") << QPoint(20, 1) << u"ab"_s;
+}
+
+void tst_TerminalSurface::reverseWraparound()
+{
+    QFETCH(QByteArray, bytes);
+    QFETCH(QPoint, cursor);
+    QFETCH(QString, row1);
+    TerminalSurface s(20, 10);
+    s.feed(bytes);
+    QCOMPARE(cursorReport(s), cursor);
+    if (!row1.isNull())
+        QCOMPARE(s.lineText(0).mid(18), row1);
+}
+
+void tst_TerminalSurface::textJoinsSoftWrappedLines()
+{
+    // What a selection copies: a soft-wrapped line goes on without a newline, with the space
+    // it wrapped at; other lines end with one.
+    TerminalSurface s(10, 3);
+    s.feed("abcdefghi jkl\r\nxyz");
+    QCOMPARE(s.text(0, 0, 2, -1), u"abcdefghi jkl\nxyz"_s);
+    QCOMPARE(s.text(0, 3, 1, 2), u"defghi jk"_s);
+    QCOMPARE(s.text(1, 0, 2, 1), u"jkl\nx"_s);
+    // Through the scrollback too, and past the last line.
+    s.feed("\r\n0123456789ABCD\r\n");
+    QCOMPARE(s.scrollbackLines(), 3);
+    QCOMPARE(s.text(0, 0, 99, -1), u"abcdefghi jkl\nxyz\n0123456789ABCD\n"_s);
+    // An erased end is a line end again.
+    s.feed("\x1b[1;5H\x1b[K");
+    QCOMPARE(s.text(3, 0, 5, -1), u"0123\nABCD\n"_s);
 }
 
 QTEST_GUILESS_MAIN(tst_TerminalSurface)

@@ -126,6 +126,7 @@ void TerminalLine::clear()
     // Keeps the capacity: scrollback slots are recycled line after line.
     m_cells.clear();
     m_marks.clear();
+    m_wrapped = false;
 }
 
 void TerminalLine::resize(int cols, const PackedCell& fill)
@@ -140,8 +141,10 @@ void TerminalLine::fill(int from, int to, const PackedCell& fill)
     if (from >= to)
         return;
     std::fill(m_cells.begin() + from, m_cells.begin() + to, fill);
-    if (from == 0 && to == size())
+    if (from == 0 && to == size()) {
         m_marks.clear();
+        m_wrapped = false;
+    }
 }
 
 void TerminalLine::setMarks(int col, std::u32string_view marks)

@@ -58,6 +58,11 @@ public:
                                std::vector<int>* columns = nullptr) const;
     // No cell has been written (libvterm's "end of line" at column 0).
     [[nodiscard]] bool isEmpty() const;
+    // Soft-wrapped: autowrap carried the text past this line's right edge onto the start of
+    // the next line (xterm's "wrapped" line flag). libvterm 0.1.4 does not say; the surface
+    // marks it. Cleared with the line (clear(), a fill of the whole line).
+    [[nodiscard]] bool wrapped() const { return m_wrapped; }
+    void setWrapped(bool wrapped) { m_wrapped = wrapped; }
 
     void clear();
     // Exactly `cols` cells; cells added are copies of `fill`.
@@ -75,6 +80,7 @@ private:
 
     std::vector<PackedCell> m_cells;
     std::vector<std::u32string> m_marks;
+    bool m_wrapped = false;
 };
 
 } // namespace gpudeck::terminal

@@ -148,6 +148,18 @@ struct SurfaceCallbacks {
         if (pos.row < 0 || pos.row >= s.m_rows || pos.col < 0 || pos.col >= s.m_cols)
             return 0;
         TerminalLine& row = grid[static_cast<size_t>(pos.row)];
+        // The start of the row below the last character, with no cursor movement since and
+        // libvterm's cursor in the pending-wrap position (or a wide character that did not fit
+        // in the last column): autowrap carried the text over, and the row above is
+        // soft-wrapped. A line feed that scrolled in between leaves a row between the two.
+        if (pos.col == 0 && s.m_glyphRow >= 0 && pos.row == s.m_glyphRow + 1 &&
+            (s.m_phantom || s.m_glyphNext + info->width > s.m_cols))
+            grid[static_cast<size_t>(s.m_glyphRow)].setWrapped(true);
+        s.m_glyphRow = pos.row;
+        s.m_glyphCol = pos.col;
+        s.m_glyphNext = pos.col + info->width;
+        // libvterm's rule (0.1.4 wraps at the screen's edge, whatever the margins).
+        s.m_phantom = s.m_shadow.autowrap && s.m_glyphNext >= s.m_cols;
         PackedCell* cells = row.cells();
         PackedCell& c = cells[pos.col];
         c.ch = info->chars[0];
@@ -178,6 +190,12 @@ struct SurfaceCallbacks {
     static int moveCursor(VTermPos pos, VTermPos, int visible, void* user)
     {
         TerminalSurface& s = self(user);
+        // libvterm cancels a pending wrap whenever the cursor moves; after text it reports the
+        // cursor where the last character left it.
+        if (pos.row != s.m_glyphRow || pos.col != (s.m_phantom ? s.m_glyphCol : s.m_glyphNext)) {
+            s.m_glyphRow = -1;
+            s.m_phantom = false;
+        }
         s.m_cursor.row = pos.row;
         s.m_cursor.col = pos.col;
         s.m_cursor.visible = visible != 0;
@@ -195,12 +213,20 @@ struct SurfaceCallbacks {
             return 1;
         s.addDamage(rect.start_col, rect.start_row, rect.end_col - rect.start_col,
                     rect.end_row - rect.start_row);
+        const bool wholeRows = rightward == 0 && rect.start_col == 0 && rect.end_col == s.m_cols;
+        if (s.m_glyphRow >= rect.start_row && s.m_glyphRow < rect.end_row) {
+            // The line last written to moves with its row (it is followed for soft wraps), or
+            // is lost when only part of it moves.
+            s.m_glyphRow = wholeRows ? s.m_glyphRow - downward : -1;
+            if (s.m_glyphRow < rect.start_row || s.m_glyphRow >= rect.end_row)
+                s.m_glyphRow = -1;
+        }
         if (qAbs(downward) >= height || qAbs(rightward) >= width) {
             // Everything scrolls out: an erase (and, as in libvterm, nothing for the scrollback).
             eraseRect(rect, 0, user);
             return 1;
         }
-        if (rightward != 0 || rect.start_col != 0 || rect.end_col != s.m_cols) {
+        if (!wholeRows) {
             vterm_scroll_rect(rect, downward, rightward, &moveRect, &eraseRect, user);
             return 1;
         }
@@ -263,6 +289,10 @@ struct SurfaceCallbacks {
         std::vector<TerminalLine>& grid = s.grid();
         const PackedCell blank = s.blank();
         for (int r = rect.start_row; r < rect.end_row; ++r) {
+            // As in xterm, a line whose end is erased (EL, ED, ECH or DCH to the right edge)
+            // no longer goes on in the next one.
+            if (!selective && rect.end_col == s.m_cols)
+                grid[static_cast<size_t>(r)].setWrapped(false);
             PackedCell* cells = grid[static_cast<size_t>(r)].cells();
             for (int c = rect.start_col; c < rect.end_col; ++c) {
                 if (selective && (cells[c].flags & TerminalLine::Protected))
@@ -327,6 +357,7 @@ struct SurfaceCallbacks {
             // The state erases the alternate screen itself when a program enters it.
             if (s.m_altScreen != (val->boolean != 0)) {
                 s.m_altScreen = val->boolean != 0;
+                s.m_glyphRow = -1; // a row of the other screen
                 s.damageAll();
             }
             break;
@@ -390,9 +421,18 @@ struct SurfaceCallbacks {
         }
         for (std::vector<TerminalLine>* grid : {&s.m_primary, &s.m_alt}) {
             grid->resize(static_cast<size_t>(rows));
-            for (TerminalLine& row : *grid)
+            for (TerminalLine& row : *grid) {
                 row.resize(cols, blank);
+                // Without reflow a wrapped row is cut short or padded with blanks: its text
+                // no longer goes on in the next row. (The scrollback keeps whole lines.)
+                if (cols != s.m_cols)
+                    row.setWrapped(false);
+            }
         }
+        s.m_glyphRow = -1;
+        // libvterm leaves the pending-wrap position when the row has grown past it.
+        if (s.m_phantom && cursor.col < cols - 1)
+            s.m_phantom = false;
         if (!s.m_altScreen && rows > oldRows) {
             // Bring back as many lines as rows were added, while the bottom rows are empty.
             for (int room = rows - oldRows;
@@ -509,7 +549,9 @@ void TerminalSurface::pushScrollback(TerminalLine& row)
     // The ring's recycled slot and the screen's row trade buffers: no cell is copied.
     TerminalLine& slot = m_scrollback.push();
     std::swap(slot, row);
-    slot.trimTrailingBlanks();
+    // A soft-wrapped line keeps its full width: a space where it wrapped is part of its text.
+    if (!slot.wrapped())
+        slot.trimTrailingBlanks();
 }
 
 TerminalSurface::~TerminalSurface()
@@ -752,6 +794,9 @@ void TerminalSurface::write(QByteArrayView bytes)
             toVterm(bytes.sliced(run, pos - run));
             run = pos;
             toVterm(m_shadow.leftRight ? "\x1b[r\x1b[s" : "\x1b[r");
+            // DECALN writes every cell without moving the cursor: no row was wrapped.
+            for (TerminalLine& row : grid())
+                row.setWrapped(false);
             m_shadow.top = m_shadow.left = 0;
             m_shadow.bottom = m_rows;
             m_shadow.right = m_cols;
@@ -763,6 +808,8 @@ void TerminalSurface::write(QByteArrayView bytes)
             run = pos;
             {
                 resetShadow();
+                m_phantom = false;
+                m_glyphRow = -1;
                 m_palette = m_userPalette;
                 m_titleStack.clear();
                 m_saved = {};
@@ -997,11 +1044,22 @@ bool TerminalSurface::wantsCsi(const ControlSequence& csi) const
     case 'A': // CUU, CUD, CUF, CUB, CNL, CPL stop at the margins they start inside
     case 'B':
     case 'C':
-    case 'D':
+    case 'D': // and CUB may wrap back (?45)
     case 'E':
     case 'F':
         return csi.leader == 0 && csi.intermediates == 0 &&
-               (m_shadow.top != 0 || m_shadow.bottom != m_rows || m_shadow.leftRight);
+               (m_shadow.top != 0 || m_shadow.bottom != m_rows || m_shadow.leftRight ||
+                m_shadow.reverseWrap);
+    case 'H': // CUP, HVP, CHA, HPA, VPA, HPR, VPR, HPB, VPB: with reverse wraparound on, the
+    case 'f': // surface must know that libvterm cancels the pending wrap even when the cursor
+    case 'G': // does not move (see handleCsi)
+    case '`':
+    case 'd':
+    case 'a':
+    case 'e':
+    case 'j':
+    case 'k':
+        return csi.leader == 0 && csi.intermediates == 0 && m_shadow.reverseWrap;
     default:
         return false;
     }
@@ -1135,6 +1193,18 @@ void TerminalSurface::handleCsi(const ControlSequence& csi, QByteArrayView raw)
     case 'F':
         cursorMotion(csi);
         return;
+    case 'H':
+    case 'f':
+    case 'G':
+    case '`':
+    case 'd':
+    case 'a':
+    case 'e':
+    case 'j':
+    case 'k':
+        toVterm(raw);
+        m_phantom = false; // moved or not, the cursor is no longer waiting to wrap
+        return;
     default:
         toVterm(raw);
         return;
@@ -1222,6 +1292,9 @@ void TerminalSurface::moveTo(int row, int col)
     }
     toVterm(QByteArray("\x1b[" + QByteArray::number(row + 1) + ';' + QByteArray::number(col + 1) +
                        'H'));
+    // libvterm's CUP cancels a pending wrap even when the cursor stays where it is.
+    m_phantom = false;
+    m_glyphRow = -1;
 }
 
 int TerminalSurface::leftEdge(int col) const
@@ -1255,6 +1328,10 @@ void TerminalSurface::cursorMotion(const ControlSequence& csi)
         break;
     }
     case 'D':
+        if (m_shadow.reverseWrap && m_shadow.autowrap) {
+            reverseWrapBack(count);
+            return;
+        }
         col = qMax(leftEdge(col), col - count);
         break;
     case 'E':
@@ -1273,23 +1350,50 @@ void TerminalSurface::cursorMotion(const ControlSequence& csi)
 
 void TerminalSurface::backspace()
 {
-    const QPoint at = statePosition();
-    const int edge = leftEdge(at.x());
-    if (at.x() > edge) {
-        moveTo(at.y(), at.x() - 1);
+    if (m_shadow.reverseWrap && m_shadow.autowrap) {
+        reverseWrapBack(1);
         return;
     }
-    if (!m_shadow.reverseWrap || !m_shadow.autowrap)
-        return;
-    // Reverse wraparound (?45 with DECAWM): to the right margin of the line above, from the
-    // top of the scroll region to its bottom.
+    const QPoint at = statePosition();
+    if (at.x() > leftEdge(at.x()))
+        moveTo(at.y(), at.x() - 1);
+}
+
+void TerminalSurface::reverseWrapBack(int count)
+{
+    // BS and CUB with reverse wraparound (?45 and DECAWM), as xterm's CursorBack: from the
+    // pending-wrap position the first step only cancels the wrap (the cursor is still on the
+    // last character); past the left edge the cursor goes on at the right margin of the row
+    // above, from the scroll region's top margin to its bottom margin, and stops at the first
+    // row. It wraps onto any row, soft-wrapped or not, as xterm did up to patch 379 and as
+    // esctest2 expects of ?45 without --xterm-reverse-wrap (docs/TERMINAL.md).
+    const QPoint at = statePosition();
+    int row = at.y();
+    int col = at.x();
+    const int left = leftEdge(col);
     const int right = m_shadow.leftRight ? m_shadow.right - 1 : m_cols - 1;
-    int row = at.y() - 1;
-    if (at.y() == m_shadow.top && m_shadow.top != 0)
-        row = m_shadow.bottom - 1;
-    else if (row < 0)
-        return; // xterm's ?45 no longer wraps from the first line to the last
-    moveTo(row, right);
+    if (m_phantom)
+        --count;
+    // Beyond a full screen only a scroll region's cycle could go on; a program's CUB 99999
+    // must not loop for long.
+    count = qMin(count, m_rows * m_cols);
+    while (count > 0) {
+        if (col - count >= left) {
+            col -= count;
+            break;
+        }
+        count -= col - left + 1;
+        if (row == m_shadow.top && m_shadow.top != 0) {
+            row = m_shadow.bottom - 1;
+        } else if (row == 0) {
+            col = left; // xterm's ?45 no longer wraps from the first line to the last
+            break;
+        } else {
+            --row;
+        }
+        col = right;
+    }
+    moveTo(row, col);
 }
 
 void TerminalSurface::lineFeed(char kind, const char* raw)
@@ -1559,6 +1663,7 @@ void TerminalSurface::softReset()
     const QByteArray back =
         "\x1b[" + QByteArray::number(at.y() + 1) + ';' + QByteArray::number(at.x() + 1) + 'H';
     toVterm(back);
+    m_phantom = false; // libvterm's CUP cancels a pending wrap
     const Shadow before = m_shadow;
     resetShadow();
     // Not among what DECSTR resets (xterm keeps DECAWM at its resource default, on).
@@ -1798,6 +1903,7 @@ void TerminalSurface::clampCursor()
     const QByteArray cup = "\x1b[" + QByteArray::number(qBound(0, pos.row, m_rows - 1) + 1) + ';' +
                            QByteArray::number(qBound(0, pos.col, m_cols - 1) + 1) + 'H';
     toVterm(cup);
+    m_phantom = false;
 }
 
 void TerminalSurface::flush()
@@ -1874,6 +1980,7 @@ void TerminalSurface::resetMarginsAfterResize(bool marginsSet)
     m_shadow.top = m_shadow.left = 0;
     toVterm(QByteArray("\x1b[" + QByteArray::number(qBound(0, pos.row, m_rows - 1) + 1) + ';' +
                        QByteArray::number(qBound(0, pos.col, m_cols - 1) + 1) + 'H'));
+    m_phantom = false;
     m_heldEsc = heldEsc;
 }
 
@@ -1914,7 +2021,8 @@ void TerminalSurface::readLine(int line, TerminalLine& out) const
         return;
     }
     out = grid()[static_cast<size_t>(row)];
-    out.trimTrailingBlanks();
+    if (!out.wrapped())
+        out.trimTrailingBlanks();
 }
 
 QString TerminalSurface::text(int line) const
@@ -1922,6 +2030,33 @@ QString TerminalSurface::text(int line) const
     TerminalLine l;
     readLine(line, l);
     return l.text();
+}
+
+QString TerminalSurface::text(int first, int fromCol, int last, int toCol) const
+{
+    QString out;
+    TerminalLine l;
+    std::vector<int> columns;
+    first = qMax(0, first);
+    last = qMin(last, totalLines() - 1);
+    for (int line = first; line <= last; ++line) {
+        readLine(line, l);
+        const int from = line == first ? fromCol : 0;
+        const int to = line == last ? toCol : -1;
+        out += l.text(from, to, &columns);
+        if (line == last)
+            break;
+        if (!l.wrapped()) {
+            out += QLatin1Char('\n');
+            continue;
+        }
+        // The text goes on in the next line: keep the spaces text() drops at the end.
+        const int end = columns.empty() ? qMax(0, from) : columns.back() + 1;
+        const int blanks = l.size() - (l.isWideTail(end) ? end + 1 : end);
+        if (blanks > 0)
+            out += QString(blanks, QLatin1Char(' '));
+    }
+    return out;
 }
 
 QList<TerminalMatch> TerminalSurface::find(const QString& needle, Qt::CaseSensitivity cs) const

@@ -98,9 +98,15 @@ public:
     [[nodiscard]] int totalLines() const { return m_scrollback.size() + m_rows; }
     void readLine(int line, TerminalLine& out) const;
     [[nodiscard]] QString text(int line) const;
+    // The text from column `fromCol` of line `first` to column `toCol` (exclusive, -1: the
+    // line's end) of line `last`, lines numbered as in readLine(): what a selection copies.
+    // Lines are joined with a newline, except after a soft-wrapped line (one whose text autowrap
+    // carried onto the next; TerminalLine::wrapped()), which goes on without one and keeps
+    // its trailing spaces: a long command line copies as the one line it was.
+    [[nodiscard]] QString text(int first, int fromCol, int last, int toCol) const;
 
     // Plain-text search through scrollback and screen, oldest first. A match does not span
-    // lines (libvterm 0.1.4 does not say which lines were wrapped).
+    // lines, soft-wrapped ones included.
     [[nodiscard]] QList<TerminalMatch> find(const QString& needle,
                                             Qt::CaseSensitivity cs = Qt::CaseInsensitive) const;
 
@@ -175,6 +181,7 @@ private:
     void rectangleOperation(const ControlSequence& csi);
     void cursorMotion(const ControlSequence& csi);
     void backspace();
+    void reverseWrapBack(int count);
     void carriageReturn();
     void lineFeed(char kind, const char* raw);
     void indexColumn(bool forward);
@@ -291,6 +298,16 @@ private:
     QSize m_cellPixels{8, 16};
     // Width of the last character written; 0 until one is (REP, see wantsCsi).
     int m_lastGlyphWidth = 0;
+    // Where libvterm's state wrote the last character, followed through scrolls (-1: unknown,
+    // or the cursor has moved since), the column after it, and whether libvterm's cursor is in
+    // the pending-wrap ("phantom") position after it: the last column was written with autowrap
+    // on, and the next character goes to the next line. libvterm 0.1.4 keeps that flag to
+    // itself; it is followed from the callbacks (see putGlyph, moveCursor). It marks soft-wrapped
+    // lines, and BS/CUB with reverse wraparound start from it as xterm's do.
+    int m_glyphRow = -1;
+    int m_glyphCol = 0;
+    int m_glyphNext = 0;
+    bool m_phantom = false;
     std::function<void(QByteArrayView)> m_vtermTap;
     // A write's trailing ESC, held for the next write (see toVterm).
     bool m_heldEsc = false;

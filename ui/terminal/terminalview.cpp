@@ -842,18 +842,19 @@ QString TerminalView::selectedText() const
         return {};
     const auto [a, b] = selectionRange();
     const quint64 base = dropped();
-    QStringList lines;
-    TerminalLine l;
-    for (quint64 s = std::max(a.line, base); s <= b.line; ++s) {
-        const qint64 line = static_cast<qint64>(s - base);
-        if (line >= m_surface->totalLines())
-            break;
-        m_surface->readLine(static_cast<int>(line), l);
-        const int from = s == a.line ? a.col : 0;
-        const int to = s == b.line ? b.col : -1;
-        lines << l.text(from, to == std::numeric_limits<int>::max() ? -1 : to);
+    if (b.line < base)
+        return {}; // scrolled out of the scrollback
+    // Soft-wrapped lines are joined without a newline (TerminalSurface::text).
+    const int first = a.line < base ? 0 : static_cast<int>(a.line - base);
+    const int from = a.line < base ? 0 : a.col;
+    int last = static_cast<int>(
+        std::min<quint64>(b.line - base, static_cast<quint64>(m_surface->totalLines())));
+    int to = b.col == std::numeric_limits<int>::max() ? -1 : b.col;
+    if (last >= m_surface->totalLines()) {
+        last = m_surface->totalLines() - 1;
+        to = -1;
     }
-    return lines.join(QLatin1Char('\n'));
+    return m_surface->text(first, from, last, to);
 }
 
 // ---- mouse --------------------------------------------------------------------------------
