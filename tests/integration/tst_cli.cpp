@@ -59,6 +59,7 @@ private slots:
     void usageErrors_data();
     void usageErrors();
     void destroyUnknownInstance();
+    void jobDetachedThenWaitedEndsTheMachine();
 
 private:
     std::unique_ptr<test::IsolatedEnvironment> m_env;
@@ -312,6 +313,12 @@ void TestCli::usageErrors_data()
         << QStringLiteral("On Linode the disk comes with the plan");
     QTest::newRow("cost bad date")
         << words("cost --since yesterday") << QStringLiteral("--since needs a date");
+    QTest::newRow("job without command")
+        << words("job sbx-00000000") << QStringLiteral("usage: job ID [options] -- CMD");
+    QTest::newRow("job bad then") << words("job sbx-00000000 --then later -- true")
+                                  << QStringLiteral("--then takes destroy, stop or keep");
+    QTest::newRow("job outputs without to") << words("job sbx-00000000 --outputs out -- true")
+                                            << QStringLiteral("--outputs and --to go together");
     QTest::newRow("hosts add without host")
         << words("hosts add box") << QStringLiteral("hosts add needs --host");
     QTest::newRow("hosts bad port") << words("hosts add box --host h --port 99999")
@@ -334,6 +341,42 @@ void TestCli::destroyUnknownInstance()
         cli({QStringLiteral("destroy"), QStringLiteral("sbx-00000000"), QStringLiteral("--yes")});
     QCOMPARE(r.code, 1);
     QVERIFY(r.err.contains("No instance sbx-00000000"));
+}
+
+void TestCli::jobDetachedThenWaitedEndsTheMachine()
+{
+    // gpudeck-cli job --detach starts the job and returns; the job runs on without it; a later
+    // `job --wait` (another process) picks it up from the database, waits for its end, downloads
+    // the outputs, destroys the machine after the countdown and prints the recap; it exits with
+    // the job's own status.
+    Run r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), QStringLiteral("sandbox"),
+                 QStringLiteral("--plan"), QStringLiteral("t4-1x"), QStringLiteral("--name"),
+                 QStringLiteral("job-box"), QStringLiteral("--wait"), QStringLiteral("--json")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QString id = QJsonDocument::fromJson(r.out).object()[QStringLiteral("id")].toString();
+    const QString to = m_env->path() + QStringLiteral("/outputs");
+    r = cli({QStringLiteral("job"), id, QStringLiteral("--outputs"), QStringLiteral("out"),
+             QStringLiteral("--to"), to, QStringLiteral("--countdown"), QStringLiteral("1"),
+             QStringLiteral("--detach"), QStringLiteral("--"), QStringLiteral("mkdir -p out;"),
+             QStringLiteral("echo \"$((6 * 7))\" > out/answer.txt; sleep 2; exit 4")});
+    QVERIFY2(r.code == 0, r.err.constData());
+    const QString jobId = QString::fromUtf8(r.out).trimmed();
+    QVERIFY(
+        QString::fromUtf8(r.err).contains(QStringLiteral("job %1 started on job-box").arg(jobId)));
+
+    r = cli({QStringLiteral("job"), id, QStringLiteral("--list")});
+    QCOMPARE(r.code, 0);
+    QVERIFY2(r.out.contains(jobId.toUtf8()) && r.out.contains("then destroy"), r.out.constData());
+
+    r = cli({QStringLiteral("job"), id, QStringLiteral("--wait")});
+    QVERIFY2(r.code == 4, r.err.constData()); // the job's exit status
+    QVERIFY2(r.err.contains("failed (exit status 4) — destroying in 0:01"), r.err.constData());
+    QVERIFY(r.err.contains("Downloading out from job-box before destroying it"));
+    QVERIFY2(QString::fromUtf8(r.out).startsWith(QStringLiteral("Destroyed %1 (job-box)").arg(id)),
+             r.out.constData());
+    QCOMPARE(test::readFile(to + QStringLiteral("/out/answer.txt")), QByteArray("42\n"));
+    r = cli({QStringLiteral("ls"), QStringLiteral("--json")});
+    QCOMPARE(QJsonDocument::fromJson(r.out).array().size(), 0);
 }
 
 QTEST_GUILESS_MAIN(TestCli)
