@@ -117,7 +117,7 @@ QString FakeEc2::instanceXml(Machine& m, bool advance)
         .arg(m.id, m.image)
         .arg(codes.value(m.state))
         .arg(m.state, m.keyName, m.type, m.launchTime,
-             hasIp ? QStringLiteral("<ipAddress>127.0.0.1</ipAddress>") : QString(),
+             hasIp ? QStringLiteral("<ipAddress>%1</ipAddress>").arg(m_sshHost) : QString(),
              m.spot ? QStringLiteral("<instanceLifecycle>spot</instanceLifecycle>") : QString(),
              m.groupId, m.name.toHtmlEscaped());
 }

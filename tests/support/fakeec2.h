@@ -26,6 +26,8 @@ public:
     void throttleNext(int n) { m_throttle = n; }
     void noCapacityFor(const QString& type) { m_noCapacity.insert(type); }
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
+    // The public address running instances report (end-to-end tests: where their sshd is).
+    void setSshHost(const QString& host) { m_sshHost = host; }
 
     struct Machine {
         QString id, type, state, clientToken, keyName, groupId, shutdownBehavior, name, image;
@@ -51,6 +53,7 @@ private:
     FakeHttpServer m_server;
     FakeHttpServer m_checkIp;
     QString m_accessKey, m_secret;
+    QString m_sshHost = QStringLiteral("127.0.0.1");
     int m_throttle = 0;
     int m_pollsPerStep = 1;
     int m_rejected = 0;
