@@ -24,6 +24,7 @@ enum class ErrorCode {
     Unsupported,       // the provider cannot do this (e.g. stop on Lambda)
     MissingDependency, // a program or package we need is not installed
     Ssh,               // SSH connection, authentication or host key problem
+    AuthDenied,        // the SSH server refused every credential offered (login user or key)
     HostKeyChanged,    // the host key differs from the recorded one: refused until forgotten
     Io,                // local file system problem
     Cancelled,         // the user cancelled

@@ -302,12 +302,12 @@ Result<void> Session::authenticate(const Endpoint& ep, Asker* asker)
         askedUser = true;
     }
     if (askedUser && ep.identityFile.isEmpty())
-        return sshError(ErrorCode::Ssh,
+        return sshError(ErrorCode::AuthDenied,
                         QStringLiteral("%1 did not accept the login. Check the user name and the "
                                        "password (or the answers it asked for).")
                             .arg(m_where));
     return sshError(
-        ErrorCode::Ssh,
+        ErrorCode::AuthDenied,
         QStringLiteral("%1 refused the key %2. Check the login user and that this key "
                        "is authorised on the machine.%3")
             .arg(m_where,
@@ -397,6 +397,8 @@ Result<void> Session::verifyHostKey(const Endpoint& ep, HostKeyPolicy policy, As
     }
     case SSH_KNOWN_HOSTS_UNKNOWN:
     case SSH_KNOWN_HOSTS_NOT_FOUND:
+        if (policy == HostKeyPolicy::AcceptOnce)
+            return {};
         if (policy == HostKeyPolicy::AcceptNew)
             return record();
         if (policy == HostKeyPolicy::Ask && asker && asker->acceptHostKey(m_where, m_fingerprint))

@@ -41,6 +41,10 @@ enum class HostKeyPolicy {
     Strict,    // an unknown key is refused (OpenSSH StrictHostKeyChecking=yes)
     AcceptNew, // an unknown key is recorded (OpenSSH accept-new); a changed key is still refused
     Ask,       // an unknown key is shown to the user (Asker) who accepts or refuses it
+    // An unknown key is let through for this connection only and recorded nowhere (a changed
+    // one is still refused): for GPUDeck's own probes that only run `true` (is SSH up, which
+    // login user does the key open); the first real connection then asks about the key.
+    AcceptOnce,
 };
 
 // Questions a connection may have to ask the user. Called on the connection's own thread;

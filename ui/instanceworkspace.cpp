@@ -3,12 +3,15 @@
 #include "clock.h"
 #include "filespage.h"
 #include "fleet.h"
+#include "meter.h"
 #include "monitorpage.h"
 #include "overviewpage.h"
+#include "prompter.h"
 #include "terminalpane.h"
 #include "terminaltabs.h"
 
 #include <QLabel>
+#include <QPointer>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
@@ -45,6 +48,8 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, Transfe
             &InstanceWorkspace::openTerminal);
     connect(m_overview, &OverviewPage::destroyRequested, this,
             [this] { emit destroyRequested(m_id); });
+    connect(m_overview, &OverviewPage::stopRequested, this, [this] { power(false); });
+    connect(m_overview, &OverviewPage::startRequested, this, [this] { power(true); });
     connect(m_overview, &OverviewPage::statusMessage, this, &InstanceWorkspace::statusMessage);
     connect(m_overview, &OverviewPage::removeHostRequested, this,
             [this] { emit removeHostRequested(m_id); });
@@ -59,7 +64,43 @@ void InstanceWorkspace::refresh()
     const QString key = m_fleet.keyPathFor(*i);
     const Provider* p = m_fleet.provider(i->provider);
     m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy,
-                     m_meterClock.now());
+                     p && p->capabilities().stopStart, m_meterClock.now());
+}
+
+void InstanceWorkspace::power(bool on)
+{
+    const std::optional<Instance> i = m_fleet.find(m_id);
+    const Provider* p = i ? m_fleet.provider(i->provider) : nullptr;
+    if (!i || !p)
+        return;
+    if (!on) {
+        // What stopping saves (or does not) is said before, not after.
+        const QString billing = stopEndsBilling(*i) ? tr("Nothing bills while it is stopped.")
+                                                    : stoppedBillingNote(*i, p->displayName());
+        if (!Prompter::instance().confirm(
+                this, tr("Stop %1").arg(i->name),
+                tr("Stop %1? Programs running on it end; its disk is kept. %2")
+                    .arg(i->name, billing),
+                tr("Stop")))
+            return;
+    }
+    emit statusMessage(on ? tr("Starting %1…").arg(i->name) : tr("Stopping %1…").arg(i->name));
+    QPointer<InstanceWorkspace> self(this);
+    const auto done = [self, on](Result<Instance> r) {
+        if (!self)
+            return;
+        if (!r.ok()) {
+            Prompter::instance().showError(self, on ? tr("Start") : tr("Stop"), r.error());
+            return;
+        }
+        emit self->statusMessage(on ? tr("%1 is starting; SSH is checked again.").arg(r->name)
+                                    : tr("%1 is stopped.").arg(r->name));
+        self->refresh();
+    };
+    if (on)
+        m_fleet.start(m_id, done);
+    else
+        m_fleet.stop(m_id, done);
 }
 
 TerminalPane* InstanceWorkspace::openTerminal()

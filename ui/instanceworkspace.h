@@ -48,6 +48,8 @@ signals:
     void statusMessage(const QString& message);
 
 private:
+    void power(bool on);
+
     Fleet& m_fleet;
     const Clock& m_meterClock;
     QString m_id;

@@ -105,6 +105,14 @@ OverviewPage::OverviewPage(QWidget* parent)
     m_destroy->setToolTip(tr("Delete this machine and its disk; shows the cost recap"));
     connect(m_destroy, &QPushButton::clicked, this, &OverviewPage::destroyRequested);
 
+    m_stop = new QPushButton(tr("St&op…"), this);
+    m_stop->setObjectName(QStringLiteral("stopButton"));
+    connect(m_stop, &QPushButton::clicked, this, &OverviewPage::stopRequested);
+    m_start = new QPushButton(tr("St&art"), this);
+    m_start->setObjectName(QStringLiteral("startButton"));
+    m_start->setToolTip(tr("Start the machine again; its address may change"));
+    connect(m_start, &QPushButton::clicked, this, &OverviewPage::startRequested);
+
     m_removeHost = new QPushButton(tr("&Remove from GPUDeck…"), this);
     m_removeHost->setObjectName(QStringLiteral("removeHostButton"));
     m_removeHost->setToolTip(tr("Forget this host; the machine itself is not touched"));
@@ -119,10 +127,14 @@ OverviewPage::OverviewPage(QWidget* parent)
     auto* buttons = new QHBoxLayout;
     buttons->addWidget(m_openTerminal);
     buttons->addStretch();
+    buttons->addWidget(m_stop);
+    buttons->addWidget(m_start);
     buttons->addWidget(m_removeHost);
     buttons->addWidget(m_destroy);
     // Keyboard order follows what a user does first: open a terminal; destroying comes last.
-    setTabOrder(m_openTerminal, m_removeHost);
+    setTabOrder(m_openTerminal, m_stop);
+    setTabOrder(m_stop, m_start);
+    setTabOrder(m_start, m_removeHost);
     setTabOrder(m_removeHost, m_destroy);
 
     auto* columns = new QHBoxLayout;
@@ -162,9 +174,13 @@ void OverviewPage::setDestroying(bool destroying)
 }
 
 void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath,
-                        bool canDestroy, const QDateTime& now)
+                        bool canDestroy, bool canStopStart, const QDateTime& now)
 {
     m_destroy->setVisible(canDestroy);
+    m_stop->setVisible(canStopStart && i.status != InstanceStatus::Stopped);
+    m_stop->setEnabled(!m_destroying && i.status == InstanceStatus::Running);
+    m_start->setVisible(canStopStart && i.status == InstanceStatus::Stopped);
+    m_start->setEnabled(!m_destroying);
     m_removeHost->setVisible(!canDestroy && i.provider == QLatin1String("ssh"));
     const Cost c = costOf(i, now);
     m_title->setText(QStringLiteral("%1  <small>(%2 on %3)</small>").arg(i.name, i.id, i.provider));

@@ -19,14 +19,17 @@ public:
 
     // `canDestroy`: the provider destroys machines (else the machine is the user's own).
     // `now`: the instant costs are shown for (the one the instance list uses too).
+    // `canStopStart`: the provider stops and starts machines.
     void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath,
-              bool canDestroy, const QDateTime& now);
+              bool canDestroy, bool canStopStart, const QDateTime& now);
     void setDestroying(bool destroying);
     // The billing guard's panel for this machine (GuardController::createPanel), below the rest.
     void setGuardPanel(QWidget* panel);
 
 signals:
     void destroyRequested();
+    void stopRequested();
+    void startRequested();
     void statusMessage(const QString& message);
     void removeHostRequested();
     void openTerminalRequested();
@@ -46,6 +49,8 @@ private:
     QLabel* m_cost = nullptr;
     QLabel* m_timeline = nullptr;
     QPushButton* m_destroy = nullptr;
+    QPushButton* m_stop = nullptr;
+    QPushButton* m_start = nullptr;
     QPushButton* m_removeHost = nullptr;
     QPushButton* m_openTerminal = nullptr;
     bool m_destroying = false;

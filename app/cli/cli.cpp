@@ -10,6 +10,7 @@
 #include "gpumonitor.h"
 #include "jobs.h"
 #include "ledger.h"
+#include "meter.h"
 #include "monitorcommands.h"
 #include "remote.h"
 #include "secretstore.h"
@@ -72,6 +73,9 @@ const char* const kUsage =
     "  hosts rm NAME | hosts ls             from a ~/.ssh/config alias\n"
     "  forget-host-key ID [--yes]           after a host key CHANGED: show the recorded and\n"
     "                                       the new fingerprint; --yes forgets the old key\n"
+    "  stop ID [--json]                     stop (power off) a machine; says what keeps billing\n"
+    "  start ID [--wait] [--json]           start it again; --wait: until SSH answers (the\n"
+    "                                       address may have changed)\n"
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
@@ -826,6 +830,51 @@ int cmdForgetHostKey(Fleet& fleet, const QStringList& args, QTextStream& out, QT
     return 0;
 }
 
+// stop ID / start ID: one machine powered off or on through its provider.
+int cmdPower(Fleet& fleet, bool on, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    const QString name = on ? QStringLiteral("start") : QStringLiteral("stop");
+    QCommandLineParser p;
+    p.addOption({QStringLiteral("json"), QStringLiteral("JSON output.")});
+    if (on)
+        p.addOption({QStringLiteral("wait"), QStringLiteral("Wait until SSH answers.")});
+    p.addPositionalArgument(QStringLiteral("ID"), QStringLiteral("Instance id."));
+    if (!parse(p, name, args, err))
+        return kExitUsage;
+    if (p.positionalArguments().size() != 1)
+        return usage(err, QStringLiteral("usage: %1 ID").arg(name));
+    const QString id = p.positionalArguments().first();
+    refreshAll(fleet, err);
+    Result<Instance> r = awaitResult<Instance>([&](Callback<Instance> done) {
+        if (on)
+            fleet.start(id, done);
+        else
+            fleet.stop(id, done);
+    });
+    if (!r.ok())
+        return fail(err, r.error());
+    Instance inst = r.value();
+    if (on && p.isSet(QStringLiteral("wait"))) {
+        Result<Instance> ready = awaitResult<Instance>(
+            [&](Callback<Instance> done) { fleet.waitUntilReady(id, kReadyTimeoutMs, done); });
+        if (!ready.ok())
+            return fail(err, ready.error());
+        inst = ready.value();
+        err << "SSH ready at " << inst.user << '@' << inst.host << ':' << inst.sshPort << ".\n";
+    } else if (!on) {
+        const Provider* provider = fleet.provider(inst.provider);
+        err << (stopEndsBilling(inst)
+                    ? QStringLiteral("Stopped: nothing bills while it is stopped.")
+                    : stoppedBillingNote(inst, provider ? provider->displayName() : inst.provider))
+            << '\n';
+    }
+    if (p.isSet(QStringLiteral("json")))
+        out << json(instanceJson(fleet, inst));
+    else
+        out << inst.id << ' ' << statusName(inst.status) << '\n';
+    return 0;
+}
+
 int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
 {
     QCommandLineParser p;
@@ -965,13 +1014,15 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     QStringList rest = args.mid(1);
-    static const QStringList known{
-        QStringLiteral("plans"),          QStringLiteral("ls"),        QStringLiteral("launch"),
-        QStringLiteral("exec"),           QStringLiteral("job"),       QStringLiteral("destroy"),
-        QStringLiteral("ledger"),         QStringLiteral("cost"),      QStringLiteral("ssh"),
-        QStringLiteral("hosts"),          QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
-        QStringLiteral("watch"),          QStringLiteral("put"),       QStringLiteral("get"),
-        QStringLiteral("forget-host-key")};
+    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
+                                   QStringLiteral("launch"),    QStringLiteral("exec"),
+                                   QStringLiteral("job"),       QStringLiteral("stop"),
+                                   QStringLiteral("start"),     QStringLiteral("destroy"),
+                                   QStringLiteral("ledger"),    QStringLiteral("cost"),
+                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
+                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
+                                   QStringLiteral("watch"),     QStringLiteral("put"),
+                                   QStringLiteral("get"),       QStringLiteral("forget-host-key")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -994,6 +1045,7 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
 
     // Commands that name an instance take --provider too: only that cloud is asked.
     static const QStringList byId = {QStringLiteral("exec"),    QStringLiteral("job"),
+                                     QStringLiteral("stop"),    QStringLiteral("start"),
                                      QStringLiteral("ssh"),     QStringLiteral("put"),
                                      QStringLiteral("get"),     QStringLiteral("watch"),
                                      QStringLiteral("destroy"), QStringLiteral("forget-host-key")};
@@ -1016,6 +1068,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdExec(fleet, rest, err);
     else if (command == QLatin1String("job"))
         rc = cmdJob(fleet, rest, out, err);
+    else if (command == QLatin1String("stop") || command == QLatin1String("start"))
+        rc = cmdPower(fleet, command == QLatin1String("start"), rest, out, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
     else if (command == QLatin1String("put"))

@@ -29,6 +29,8 @@ const char* const kSchema[] = {
     "CREATE TABLE IF NOT EXISTS pending_launches ("
     " client_token TEXT PRIMARY KEY, provider TEXT NOT NULL, plan TEXT NOT NULL,"
     " name TEXT, requested_at TEXT NOT NULL)",
+    // The login user the SSH probe found for a machine whose provider could only guess it.
+    "CREATE TABLE IF NOT EXISTS login_users (instance_key TEXT PRIMARY KEY, user TEXT NOT NULL)",
     // Jobs started on machines (job mode): what runs where, and how it ended.
     "CREATE TABLE IF NOT EXISTS jobs ("
     " id TEXT PRIMARY KEY, instance_id TEXT NOT NULL, spec TEXT NOT NULL, state TEXT NOT NULL,"

@@ -81,6 +81,10 @@ Result<void> Fleet::open()
     }
 
     QSqlQuery q(m_db->connection());
+    if (q.exec(QStringLiteral("SELECT instance_key, user FROM login_users"))) {
+        while (q.next())
+            m_loginUsers.insert(q.value(0).toString(), q.value(1).toString());
+    }
     if (q.exec(
             QStringLiteral("SELECT provider, instance_id, key_path, launched_at FROM launched"))) {
         while (q.next()) {
@@ -236,6 +240,10 @@ void Fleet::merge(const QString& providerId, const QList<Instance>& listed)
 
 Instance Fleet::withStart(Instance i) const
 {
+    // The login user the SSH probe found, where the provider's guess was wrong (EC2 images).
+    const QString user = m_loginUsers.value(keyOf(i));
+    if (!user.isEmpty())
+        i.user = user;
     // Some APIs say nothing of when a machine was made (Lambda): the meter and the recap then
     // count from GPUDeck's launch, else from when GPUDeck first saw the machine.
     if (!i.createdAt.isValid()) {
@@ -305,25 +313,6 @@ void Fleet::noteStatus(const Instance& i)
         emit timelineChanged(i.id);
 }
 
-namespace {
-
-// Notes that the server presented a host key nobody has accepted yet, and accepts nothing.
-class KeyPresented final : public ssh::Asker {
-public:
-    bool presented = false;
-    bool acceptHostKey(const QString&, const QString&) override
-    {
-        presented = true;
-        return false;
-    }
-    std::optional<QString> answer(const QString&, const QString&, bool) override
-    {
-        return std::nullopt;
-    }
-};
-
-} // namespace
-
 void Fleet::probeSsh(const Instance& instance)
 {
     const QString k = keyOf(instance);
@@ -331,35 +320,79 @@ void Fleet::probeSsh(const Instance& instance)
         return;
     m_probing.insert(k);
     const ssh::Endpoint ep = endpointFor(instance, keyPathFor(instance), m_paths);
+    // The login user: the one found before, else the provider's candidates in order (an EC2
+    // image may want ubuntu, ec2-user or root), each tried until the key is taken.
+    QStringList users{m_loginUsers.value(k)};
+    if (users.first().isEmpty()) {
+        const Provider* p = provider(instance.provider);
+        users = p ? p->loginUsers(instance) : QStringList{};
+        if (users.isEmpty())
+            users = {instance.user};
+    }
     QPointer<Fleet> self(this);
-    QThreadPool::globalInstance()->start([self, ep, k, id = instance.id] {
-        // A healthy machine answers in well under a second; a stuck login must not hold the
-        // probe (and so the "SSH ready" step) forever. The next refresh probes again.
-        // A server presenting a key not recorded yet (clouds that report none: RunPod, Linode,
-        // DigitalOcean...) is up: whether to trust the key is the first connection's question
-        // (the terminal asks; gpudeck-cli wants --accept-new), not a reason to wait.
-        KeyPresented asker;
-        Result<int> r = runRemote(ep, QStringLiteral("true"), {}, ssh::HostKeyPolicy::Ask, nullptr,
-                                  QDeadlineTimer(kSshProbeTimeoutMs), &asker);
-        if (!r.ok() && asker.presented)
-            r = 0;
-        QMetaObject::invokeMethod(
-            self.data(),
-            [self, r, k, id] {
-                if (!self)
-                    return;
-                self->m_probing.remove(k);
-                LaunchTimeline& t = self->m_timelines[k];
-                if (r.ok()) {
-                    t.sshReady = QDateTime::currentDateTimeUtc();
-                    t.sshError.clear();
-                } else {
-                    t.sshError = r.error().message;
-                }
-                emit self->timelineChanged(id);
-            },
-            Qt::QueuedConnection);
-    });
+    QThreadPool::globalInstance()->start(
+        [self, ep, k, users, id = instance.id, reported = instance.user] {
+            // A healthy machine answers in well under a second; a stuck login must not hold the
+            // probe (and so the "SSH ready" step) forever. The next refresh probes again.
+            // Clouds that report no host key (RunPod, Linode, DigitalOcean...): the probe lets an
+            // unknown key through for itself only and records nothing; whether to trust it is the
+            // first real connection's question (the terminal asks; gpudeck-cli wants --accept-new).
+            Result<int> r = makeError(ErrorCode::Internal, QStringLiteral("no login user to try"));
+            QString found;
+            for (const QString& user : users) {
+                ssh::Endpoint e = ep;
+                e.user = user;
+                r = runRemote(e, QStringLiteral("true"), {}, ssh::HostKeyPolicy::AcceptOnce,
+                              nullptr, QDeadlineTimer(kSshProbeTimeoutMs));
+                if (r.ok())
+                    found = user;
+                if (r.ok() || r.error().code != ErrorCode::AuthDenied)
+                    break;
+            }
+            // A server that refuses the login still answers: "SSH ready" means the machine's SSH
+            // server is up; the refusal (wrong user or key) is the first connection's message.
+            if (!r.ok() && r.error().code == ErrorCode::AuthDenied)
+                r = 0;
+            QMetaObject::invokeMethod(
+                self.data(),
+                [self, r, k, id, found, reported] {
+                    if (!self)
+                        return;
+                    self->m_probing.remove(k);
+                    if (!found.isEmpty() && found != reported)
+                        self->rememberLoginUser(k, found);
+                    LaunchTimeline& t = self->m_timelines[k];
+                    if (r.ok()) {
+                        t.sshReady = QDateTime::currentDateTimeUtc();
+                        t.sshError.clear();
+                    } else {
+                        t.sshError = r.error().message;
+                    }
+                    emit self->timelineChanged(id);
+                },
+                Qt::QueuedConnection);
+        });
+}
+
+void Fleet::rememberLoginUser(const QString& key, const QString& user)
+{
+    m_loginUsers.insert(key, user);
+    QSqlQuery q(m_db->connection());
+    q.prepare(QStringLiteral("INSERT OR REPLACE INTO login_users (instance_key, user) "
+                             "VALUES (?, ?)"));
+    q.addBindValue(key);
+    q.addBindValue(user);
+    if (!q.exec())
+        qCWarning(lcFleet) << "could not remember the login user:" << q.lastError().text();
+    bool changed = false;
+    for (Instance& i : m_instances) {
+        if (keyOf(i) == key && i.user != user) {
+            i.user = user;
+            changed = true;
+        }
+    }
+    if (changed)
+        emit instancesChanged();
 }
 
 void Fleet::fetchCatalog(std::function<void(QList<Plan>, QList<Error>)> done,
@@ -689,6 +722,16 @@ bool Fleet::launchedHere(const Instance& instance) const
 
 void Fleet::stop(const QString& instanceId, Callback<Instance> done)
 {
+    power(instanceId, false, std::move(done));
+}
+
+void Fleet::start(const QString& instanceId, Callback<Instance> done)
+{
+    power(instanceId, true, std::move(done));
+}
+
+void Fleet::power(const QString& instanceId, bool on, Callback<Instance> done)
+{
     const std::optional<Instance> known = find(instanceId);
     Provider* p = known ? provider(known->provider) : nullptr;
     if (!p) {
@@ -696,21 +739,36 @@ void Fleet::stop(const QString& instanceId, Callback<Instance> done)
         return;
     }
     if (!p->capabilities().stopStart) {
-        done(makeError(
-            ErrorCode::Unsupported,
-            QStringLiteral("%1 machines cannot be stopped from GPUDeck.").arg(p->displayName())));
+        done(makeError(ErrorCode::Unsupported,
+                       QStringLiteral("%1 machines cannot be %2 from GPUDeck.")
+                           .arg(p->displayName(),
+                                on ? QStringLiteral("started") : QStringLiteral("stopped"))));
         return;
     }
     QPointer<Fleet> self(this);
-    p->stop(instanceId, [self, done](Result<Instance> r) {
+    const QString k = keyOf(*known);
+    auto answered = [self, done, k, on](Result<Instance> r) {
         if (!self)
             return;
-        if (r.ok())
+        if (r.ok()) {
+            if (on) {
+                // A started machine may have a new address (EC2, GCE): SSH is checked again.
+                LaunchTimeline& t = self->m_timelines[k];
+                t.sshReady = {};
+                t.sshError.clear();
+                emit self->timelineChanged(r->id);
+            }
             self->upsert(r.value());
-        else
+            self->scheduleRefresh();
+        } else {
             self->refresh();
+        }
         done(std::move(r));
-    });
+    };
+    if (on)
+        p->start(instanceId, std::move(answered));
+    else
+        p->stop(instanceId, std::move(answered));
 }
 
 qint64 Fleet::spendTodayCents() const

@@ -93,6 +93,8 @@ public:
     void destroy(const QString& instanceId, Callback<Recap> done);
     // Stops the machine (where the provider can) and hands back its new state.
     void stop(const QString& instanceId, Callback<Instance> done);
+    // Starts a stopped machine; "SSH ready" is checked again (its address may have changed).
+    void start(const QString& instanceId, Callback<Instance> done);
     // Did GPUDeck launch this machine (in this session or an earlier one)?
     [[nodiscard]] bool launchedHere(const Instance& instance) const;
 
@@ -127,6 +129,8 @@ private:
     [[nodiscard]] Instance withStart(Instance i) const;
     void pollDestroyed(const Instance& last, QDateTime deadline, Callback<Recap> done);
     void scheduleRefresh();
+    void power(const QString& instanceId, bool on, Callback<Instance> done);
+    void rememberLoginUser(const QString& key, const QString& user);
 
     AppPaths m_paths;
     std::unique_ptr<Database> m_db;
@@ -136,6 +140,7 @@ private:
     QHash<QString, LaunchTimeline> m_timelines;
     QHash<QString, QString> m_keyPaths;
     QHash<QString, QDateTime> m_launchedAt; // the launched table: when GPUDeck launched each
+    QHash<QString, QString> m_loginUsers;   // the login_users table: the user the probe found
     QSet<QString> m_probing;
     QTimer m_refreshTimer;
     bool m_refreshing = false;

@@ -77,6 +77,11 @@ QString Ec2Provider::selfStopCommand() const
     return QStringLiteral("shutdown -h now");
 }
 
+QStringList Ec2Provider::loginUsers(const Instance& /*instance*/) const
+{
+    return {QStringLiteral("ubuntu"), QStringLiteral("ec2-user"), QStringLiteral("root")};
+}
+
 void Ec2Provider::setCredential(const QString& token)
 {
     m_stored = token;

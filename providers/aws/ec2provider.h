@@ -30,6 +30,8 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
     QString selfStopCommand() const override;
+    // Deep-learning AMIs on Ubuntu log in as ubuntu, Amazon Linux as ec2-user, some as root.
+    QStringList loginUsers(const Instance& instance) const override;
     QString spotNote() const override;
 
     void fetchCatalog(Callback<Catalog> done) override;

@@ -10,6 +10,11 @@ Error Provider::unsupported(const QString& what) const
                      QStringLiteral("%1 cannot %2 machines.").arg(displayName(), what));
 }
 
+QStringList Provider::loginUsers(const Instance& instance) const
+{
+    return {instance.user};
+}
+
 QString Provider::selfStopCommand() const
 {
     return {};

@@ -62,6 +62,9 @@ public:
     // rule, chiefly when the provider may take the machine back and what is lost then. Empty
     // where the provider has no spot offer (capabilities().spot is false).
     [[nodiscard]] virtual QString spotNote() const;
+    // The login users to try in order when the provider cannot say which one the image has
+    // (the SSH probe remembers the first the key opens). Default: the instance's own user.
+    [[nodiscard]] virtual QStringList loginUsers(const Instance& instance) const;
     // Why nothing can be launched here and what to do instead, where a launch is offered
     // (capabilities().launch is false): Colab has no launch API, SSH hosts are the user's own.
     [[nodiscard]] virtual QString noLaunchNote() const;

@@ -2,8 +2,9 @@
 // running with an SSH address → a command over SSH → destroy → recap, against the provider's
 // stateful fake on loopback (in this process), whose machines are real OpenSSH servers: a
 // Sandbox machine (real sshd, simulated nvidia-smi) carrying the app key the launch sent.
-// RunPod and Vast.ai report the SSH port; Lambda, Linode and DigitalOcean always mean port 22,
-// so a forwarder on 127.0.0.22:22 (binding it needs root, as CI has) leads there.
+// RunPod and Vast.ai report the SSH port; Lambda, Linode, DigitalOcean and AWS always mean port
+// 22, so a forwarder on 127.0.0.22:22 (binding it needs root, as CI has) leads there. AWS also
+// goes stop → start (SSH again) and launches spot.
 #include "cloudfixture.h"
 #include "paths.h"
 #include "testenv.h"
@@ -92,17 +93,26 @@ void TestCloudE2E::everyProvider_data()
     QTest::addColumn<QString>("provider");
     QTest::addColumn<QString>("plan");
     QTest::addColumn<QString>("region");
+    QTest::addColumn<bool>("spot");
+    QTest::addColumn<bool>("stopStart"); // stop, start again (new address check), SSH again
     QTest::newRow("lambda") << QStringLiteral("lambda") << QStringLiteral("gpu_1x_a10")
-                            << QStringLiteral("us-east-1");
+                            << QStringLiteral("us-east-1") << false << false;
     QTest::newRow("runpod") << QStringLiteral("runpod")
                             << QStringLiteral("NVIDIA GeForce RTX 4090|1")
-                            << QStringLiteral("US-KS-2");
+                            << QStringLiteral("US-KS-2") << false << false;
     QTest::newRow("vast") << QStringLiteral("vast") << QStringLiteral("RTX 4090|1")
-                          << QStringLiteral("US");
+                          << QStringLiteral("US") << false << false;
     QTest::newRow("linode") << QStringLiteral("linode") << QStringLiteral("g1-gpu-rtx6000-1")
-                            << QStringLiteral("us-east");
+                            << QStringLiteral("us-east") << false << false;
     QTest::newRow("digitalocean") << QStringLiteral("digitalocean")
-                                  << QStringLiteral("gpu-h100x1-80gb") << QStringLiteral("tor1");
+                                  << QStringLiteral("gpu-h100x1-80gb") << QStringLiteral("tor1")
+                                  << false << false;
+    // EC2: the login user is not known from the API (ubuntu, ec2-user or root by image); the
+    // SSH probe finds the one the key opens and GPUDeck remembers it.
+    QTest::newRow("aws") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
+                         << QStringLiteral("us-east-1") << false << true;
+    QTest::newRow("aws spot") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
+                              << QStringLiteral("us-east-1") << true << false;
 }
 
 void TestCloudE2E::everyProvider()
@@ -110,6 +120,8 @@ void TestCloudE2E::everyProvider()
     QFETCH(QString, provider);
     QFETCH(QString, plan);
     QFETCH(QString, region);
+    QFETCH(bool, spot);
+    QFETCH(bool, stopStart);
     if (!m_cloud->startProvider(provider))
         QSKIP(qPrintable(m_cloud->error()));
     const auto stop = qScopeGuard([&] { m_cloud->stopProvider(); });
@@ -125,10 +137,20 @@ void TestCloudE2E::everyProvider()
     QVERIFY2(listed, r.out.constData());
 
     // Launch and wait until SSH answers (the machine's key is unknown: not a reason to wait).
-    r = cli({QStringLiteral("launch"), QStringLiteral("--provider"), provider,
-             QStringLiteral("--plan"), plan, QStringLiteral("--region"), region,
-             QStringLiteral("--name"), QStringLiteral("e2e"), QStringLiteral("--wait"),
-             QStringLiteral("--json")});
+    QStringList launchArgs{QStringLiteral("launch"),
+                           QStringLiteral("--provider"),
+                           provider,
+                           QStringLiteral("--plan"),
+                           plan,
+                           QStringLiteral("--region"),
+                           region,
+                           QStringLiteral("--name"),
+                           QStringLiteral("e2e"),
+                           QStringLiteral("--wait"),
+                           QStringLiteral("--json")};
+    if (spot)
+        launchArgs << QStringLiteral("--spot");
+    r = cli(launchArgs);
     QVERIFY2(r.code == 0, r.err.constData());
     const QJsonObject launched = QJsonDocument::fromJson(r.out).object();
     const QString id = launched[QStringLiteral("id")].toString();
@@ -144,6 +166,10 @@ void TestCloudE2E::everyProvider()
     const QString user = launched[QStringLiteral("user")].toString();
     const passwd* me = getpwuid(geteuid());
     const bool sameUser = me && user == QString::fromLocal8Bit(me->pw_name);
+    if (provider == QLatin1String("aws"))
+        QVERIFY2(sameUser, qPrintable(QStringLiteral("the probe should have found the login user "
+                                                     "this machine has, not %1")
+                                          .arg(user)));
     r = cli({QStringLiteral("exec"), QStringLiteral("--provider"), provider, id,
              QStringLiteral("--accept-new"), QStringLiteral("--"), QStringLiteral("nvidia-smi"),
              QStringLiteral("--query-gpu=name"), QStringLiteral("--format=csv,noheader")});
@@ -155,6 +181,34 @@ void TestCloudE2E::everyProvider()
               qPrintable(provider), qPrintable(user));
         QCOMPARE(r.code, 1);
         QVERIFY2(r.err.contains("Check the login user"), r.err.constData());
+    }
+
+    if (stopStart) {
+        // Stop: what keeps billing is said; start: SSH is checked again, the login user found
+        // before is kept, and the machine answers a command again.
+        r = cli({QStringLiteral("stop"), QStringLiteral("--provider"), provider, id});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.out.contains("stopped"), r.out.constData());
+        QVERIFY2(r.err.contains("keeps billing") || r.err.contains("nothing bills"),
+                 r.err.constData());
+        r = cli({QStringLiteral("start"), QStringLiteral("--provider"), provider, id,
+                 QStringLiteral("--wait"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, r.err.constData());
+        const QJsonObject started = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(started[QStringLiteral("status")].toString(), QStringLiteral("running"));
+        QCOMPARE(started[QStringLiteral("user")].toString(), user);
+        r = cli({QStringLiteral("exec"), QStringLiteral("--provider"), provider, id,
+                 QStringLiteral("--"), QStringLiteral("echo"), QStringLiteral("back")});
+        if (sameUser) {
+            QVERIFY2(r.code == 0, r.err.constData());
+            QCOMPARE(r.out.trimmed(), QByteArray("back"));
+        }
+    }
+    if (spot && provider == QLatin1String("aws")) {
+        // A one-time Spot instance cannot be stopped: AWS refuses, and the message says so.
+        r = cli({QStringLiteral("stop"), QStringLiteral("--provider"), provider, id});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains("Spot"), r.err.constData());
     }
 
     // Destroy: confirmed gone with the provider, then the recap.

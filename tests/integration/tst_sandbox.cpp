@@ -334,7 +334,7 @@ void TestSandbox::wrongKeyIsRefused()
     Result<int> rc =
         runRemote(endpointFor(inst, stranger, m_fleet->paths()), QStringLiteral("true"), {});
     QVERIFY(!rc.ok());
-    QCOMPARE(rc.error().code, ErrorCode::Ssh);
+    QCOMPARE(rc.error().code, ErrorCode::AuthDenied);
     QVERIFY2(rc.error().message.contains(QLatin1String("refused the key")),
              qPrintable(rc.error().message));
 }

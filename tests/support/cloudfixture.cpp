@@ -1,6 +1,7 @@
 #include "cloudfixture.h"
 
 #include "fakedigitalocean.h"
+#include "fakeec2.h"
 #include "fakelambda.h"
 #include "fakelinode.h"
 #include "fakerunpod.h"
@@ -63,7 +64,8 @@ QByteArray CloudFixture::tokenVariable(const QString& provider)
         {QStringLiteral("runpod"), "RUNPOD_API_KEY"},
         {QStringLiteral("vast"), "VAST_API_KEY"},
         {QStringLiteral("linode"), "LINODE_TOKEN"},
-        {QStringLiteral("digitalocean"), "DIGITALOCEAN_TOKEN"}};
+        {QStringLiteral("digitalocean"), "DIGITALOCEAN_TOKEN"},
+        {QStringLiteral("aws"), "AWS_ACCESS_KEY_ID"}};
     return vars.value(provider);
 }
 
@@ -130,6 +132,19 @@ bool CloudFixture::startProvider(const QString& provider)
         f->setAdvanceOnList(true);
         f->setSshHost(m_host);
         listening = take(f);
+    } else if (provider == QLatin1String("aws")) {
+        // The access key is the token; the secret signs every request (the fake checks it).
+        auto* f = new FakeEc2(token, QString::fromLatin1(kAwsSecret));
+        f->setSshHost(m_host);
+        listening = take(f);
+        if (listening) {
+            qputenv("GPUDECK_API_BASE_AWS_CHECKIP", f->checkIpUrl().toUtf8());
+            qputenv("AWS_SECRET_ACCESS_KEY", kAwsSecret);
+            qputenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent");
+            qunsetenv("AWS_PROFILE");
+            qunsetenv("AWS_SESSION_TOKEN");
+            qputenv("AWS_REGION", "us-east-1");
+        }
     }
     if (!listening) {
         m_error = QStringLiteral("no fake for %1, or it cannot listen").arg(provider);
@@ -146,6 +161,11 @@ void CloudFixture::stopProvider()
     if (!m_provider.isEmpty()) {
         qunsetenv(QByteArray("GPUDECK_API_BASE_" + m_provider.toUpper().toLatin1()).constData());
         qunsetenv(tokenVariable(m_provider).constData());
+        if (m_provider == QLatin1String("aws")) {
+            for (const char* v : {"GPUDECK_API_BASE_AWS_CHECKIP", "AWS_SECRET_ACCESS_KEY",
+                                  "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION"})
+                qunsetenv(v);
+        }
     }
     m_forward.close();
     disconnect(&m_forward, nullptr, this, nullptr);

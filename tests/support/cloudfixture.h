@@ -10,9 +10,9 @@
 namespace gpudeck::test {
 
 // A "cloud" for end-to-end tests of the CLI and the window: one provider's stateful fake on
-// loopback (lambda, runpod, vast, linode, digitalocean) whose machines are one real OpenSSH
+// loopback (lambda, runpod, vast, linode, digitalocean, aws) whose machines are one real OpenSSH
 // server, a Sandbox machine (simulated nvidia-smi) carrying the app key. RunPod and Vast.ai
-// report the SSH port; Lambda, Linode and DigitalOcean always mean port 22, so a forwarder on
+// report the SSH port; Lambda, Linode, DigitalOcean and AWS always mean port 22, so a forwarder on
 // `port22Address`:22 leads there (binding it needs root, as CI has; skip otherwise). Tests that
 // may run at the same time use different addresses (127.0.0.22, 127.0.0.23...).
 class CloudFixture final : public QObject {
@@ -38,6 +38,7 @@ public:
     [[nodiscard]] static bool reportsPort(const QString& provider);
     [[nodiscard]] static QByteArray tokenVariable(const QString& provider);
     static constexpr const char* kToken = "e2e-token";
+    static constexpr const char* kAwsSecret = "e2e-secret";
 
 private:
     std::unique_ptr<sandbox::SandboxStore> m_machines;
