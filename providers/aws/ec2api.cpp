@@ -314,6 +314,17 @@ Instance instanceFrom(const XmlNode& item, const QString& region, const QHash<QS
     return i;
 }
 
+QHash<QString, double> volumeSizesFrom(const XmlNode& root)
+{
+    QHash<QString, double> gb;
+    for (const XmlNode& volume : root.items(QStringLiteral("volumeSet"))) {
+        const double size = volume.at(QStringLiteral("size")).toDouble();
+        for (const XmlNode& a : volume.items(QStringLiteral("attachmentSet")))
+            gb[a.at(QStringLiteral("instanceId"))] += size;
+    }
+    return gb;
+}
+
 QList<Instance> instancesFrom(const XmlNode& root, const QString& region,
                               const QHash<QString, Plan>& plans)
 {

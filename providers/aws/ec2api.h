@@ -58,6 +58,10 @@ inline constexpr double kEbsGp3UsdPerGbMonth = 0.08;
 // knows which regional endpoint to ask.
 [[nodiscard]] Instance instanceFrom(const XmlNode& item, const QString& region,
                                     const QHash<QString, Plan>& plans);
+// DescribeVolumes: the EBS gigabytes attached to each instance (instance id → GB), which is what a
+// stopped instance keeps paying for.
+[[nodiscard]] QHash<QString, double> volumeSizesFrom(const XmlNode& describeVolumes);
+
 [[nodiscard]] QList<Instance> instancesFrom(const XmlNode& describeInstances, const QString& region,
                                             const QHash<QString, Plan>& plans);
 [[nodiscard]] InstanceStatus statusFrom(const QString& ec2State);

@@ -307,7 +307,7 @@ void Ec2Provider::listInstances(Callback<QList<Instance>> done)
             for (const Instance& i : instancesFrom(r.value(), m_region, m_plans))
                 if (i.status != InstanceStatus::Destroyed)
                     out.append(i);
-            done(out);
+            withVolumes(m_region, std::move(out), done);
         });
     });
 }
@@ -335,9 +335,40 @@ void Ec2Provider::getInstance(const QString& id, Callback<Instance> done)
                                                    "more).")));
                      return;
                  }
-                 done(list.first());
+                 withVolumes(region, {list.first()},
+                             [done](Result<QList<Instance>> sized) { done(sized->first()); });
              });
     });
+}
+
+void Ec2Provider::withVolumes(const QString& region, QList<Instance> list,
+                              Callback<QList<Instance>> done)
+{
+    if (list.isEmpty()) {
+        done(std::move(list));
+        return;
+    }
+    QUrlQuery q;
+    q.addQueryItem(QStringLiteral("Filter.1.Name"), QStringLiteral("attachment.instance-id"));
+    int n = 1;
+    for (const Instance& i : std::as_const(list))
+        q.addQueryItem(QStringLiteral("Filter.1.Value.%1").arg(n++), splitId(i.id, region).second);
+    call(
+        region, QStringLiteral("DescribeVolumes"), q,
+        [region, list, done](Result<XmlNode> r) mutable {
+            // The disks are what a stopped instance keeps paying for; without the answer the
+            // machines still show (their storage rate unknown until the next refresh).
+            if (r.ok()) {
+                const QHash<QString, double> gb = volumeSizesFrom(r.value());
+                for (Instance& i : list) {
+                    const double size = gb.value(splitId(i.id, region).second);
+                    if (size > 0)
+                        i.diskGb = size;
+                }
+            }
+            done(std::move(list));
+        },
+        true);
 }
 
 void Ec2Provider::myAddress(Callback<QString> done)

@@ -59,6 +59,8 @@ private:
     void call(const QString& region, const QString& action, const QUrlQuery& params,
               Callback<XmlNode> done, bool idempotent = true);
     void withPlans(const QString& region, std::function<void()> then);
+    // Fills in each instance's EBS size (DescribeVolumes).
+    void withVolumes(const QString& region, QList<Instance> list, Callback<QList<Instance>> done);
     void fetchLive(const QString& region, Callback<Catalog> done);
     void ensureKeyPair(const QString& region, const QString& publicKey, Callback<QString> done);
     void ensureSecurityGroup(const QString& region, Callback<QString> done);

@@ -17,6 +17,7 @@
 #include "terminalview.h"
 #include "testenv.h"
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDialog>
 #include <QDir>
@@ -24,6 +25,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QTabWidget>
 #include <QTableView>
 #include <QtTest>
 
@@ -74,17 +76,24 @@ void TestCloudWindow::launchTerminalDestroy_data()
     QTest::addColumn<QString>("provider");
     QTest::addColumn<QString>("plan");
     QTest::addColumn<QString>("region");
+    QTest::addColumn<bool>("spot");
+    QTest::addColumn<bool>("stopStart"); // Stop… and Start in the Overview, SSH ready again
     QTest::newRow("lambda") << QStringLiteral("lambda") << QStringLiteral("gpu_1x_a10")
-                            << QStringLiteral("us-west-1");
+                            << QStringLiteral("us-west-1") << false << false;
     QTest::newRow("runpod") << QStringLiteral("runpod")
                             << QStringLiteral("NVIDIA GeForce RTX 4090|1")
-                            << QStringLiteral("US-KS-2");
+                            << QStringLiteral("US-KS-2") << false << false;
     QTest::newRow("vast") << QStringLiteral("vast") << QStringLiteral("RTX 4090|1")
-                          << QStringLiteral("US");
+                          << QStringLiteral("US") << false << false;
     QTest::newRow("linode") << QStringLiteral("linode") << QStringLiteral("g1-gpu-rtx6000-1")
-                            << QStringLiteral("us-ord");
+                            << QStringLiteral("us-ord") << false << false;
     QTest::newRow("digitalocean") << QStringLiteral("digitalocean")
-                                  << QStringLiteral("gpu-h100x1-80gb") << QStringLiteral("nyc2");
+                                  << QStringLiteral("gpu-h100x1-80gb") << QStringLiteral("nyc2")
+                                  << false << false;
+    QTest::newRow("aws") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
+                         << QStringLiteral("us-east-1") << false << true;
+    QTest::newRow("aws spot") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
+                              << QStringLiteral("us-east-1") << true << false;
 }
 
 void TestCloudWindow::launchTerminalDestroy()
@@ -92,6 +101,8 @@ void TestCloudWindow::launchTerminalDestroy()
     QFETCH(QString, provider);
     QFETCH(QString, plan);
     QFETCH(QString, region);
+    QFETCH(bool, spot);
+    QFETCH(bool, stopStart);
     if (!m_cloud->startProvider(provider))
         QSKIP(qPrintable(m_cloud->error()));
     Prompter::instance().clear();
@@ -137,6 +148,11 @@ void TestCloudWindow::launchTerminalDestroy()
     regions->setCurrentIndex(at);
     QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit")),
                      QStringLiteral("cloud-e2e"));
+    if (spot) {
+        auto* spotCheck = dialog->findChild<QCheckBox*>(QStringLiteral("spotCheck"));
+        QVERIFY(spotCheck && spotCheck->isEnabled());
+        spotCheck->setChecked(true);
+    }
     QTest::mouseClick(dialog->findChild<QPushButton*>(QStringLiteral("confirmLaunchButton")),
                       Qt::LeftButton);
     QString id;
@@ -198,6 +214,44 @@ void TestCloudWindow::launchTerminalDestroy()
         auto* banner = pane->findChild<QLabel*>(QStringLiteral("terminalStatus"));
         QVERIFY(banner);
         QTRY_VERIFY_WITH_TIMEOUT(banner->text().contains(QLatin1String("login user")), 30000);
+    }
+
+    if (spot) { // sent as a spot request, and metered at the spot price the dialog showed
+        bool asked = false;
+        for (const test::FakeHttpRequest& r : m_cloud->server().requests())
+            asked = asked || r.body.contains("InstanceMarketOptions.MarketType=spot");
+        QVERIFY(asked);
+        const Plan p = [&] {
+            for (const Plan& p : fleet.catalogs().value(provider).plans)
+                if (p.id == plan)
+                    return p;
+            return Plan();
+        }();
+        QVERIFY(p.spotHourly);
+        QCOMPARE(fleet.find(id)->priceHourly, *p.spotHourly);
+    }
+    if (provider == QLatin1String("aws")) // the probe found the login user this machine has
+        QVERIFY2(sameUser, qPrintable(fleet.find(id)->user));
+    if (stopStart) {
+        // Stop… says what keeps billing before it stops; Start brings SSH back.
+        auto* stopButton = workspace->findChild<QPushButton*>(QStringLiteral("stopButton"));
+        auto* startButton = workspace->findChild<QPushButton*>(QStringLiteral("startButton"));
+        auto* overview = workspace->findChild<QWidget*>(QStringLiteral("overviewPage"));
+        auto* tabs = qobject_cast<QTabWidget*>(overview->parentWidget()->parentWidget());
+        QVERIFY(tabs);
+        tabs->setCurrentWidget(overview);
+        QVERIFY(stopButton->isVisible() && stopButton->isEnabled() && !startButton->isVisible());
+        Prompter::instance().queueAnswer(true);
+        QTest::mouseClick(stopButton, Qt::LeftButton);
+        QVERIFY2(
+            Prompter::instance().questionsAsked().last().contains(QLatin1String("keeps billing")),
+            qPrintable(Prompter::instance().questionsAsked().last()));
+        QTRY_COMPARE_WITH_TIMEOUT(fleet.find(id)->status, InstanceStatus::Stopped, 30000);
+        QTRY_VERIFY(startButton->isVisible() && !stopButton->isVisible());
+        QTest::mouseClick(startButton, Qt::LeftButton);
+        QTRY_COMPARE_WITH_TIMEOUT(fleet.find(id)->status, InstanceStatus::Running, 30000);
+        QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QLatin1String("SSH ready")), 60000);
+        QVERIFY(stopButton->isVisible());
     }
 
     // Destroy: confirmed, then the recap once the provider says the machine is gone.

@@ -309,6 +309,24 @@ FakeHttpReply FakeEc2::handle(const FakeHttpRequest& r)
                                          "</reservationSet>")
                               .arg(items));
     }
+    if (action == QLatin1String("DescribeVolumes")) {
+        // One root volume per instance: the size asked for, else the image's 100 GB.
+        QStringList wanted;
+        for (int n = 1; p.contains(QStringLiteral("Filter.1.Value.%1").arg(n)); ++n)
+            wanted << p.value(QStringLiteral("Filter.1.Value.%1").arg(n));
+        QString items;
+        for (const Machine& m : std::as_const(m_instances)) {
+            if (m.state == QLatin1String("terminated") || !wanted.contains(m.id))
+                continue;
+            items += QStringLiteral("<item><volumeId>vol-%1</volumeId><size>%2</size>"
+                                    "<volumeType>gp3</volumeType><attachmentSet><item>"
+                                    "<instanceId>%1</instanceId><device>/dev/sda1</device>"
+                                    "</item></attachmentSet></item>")
+                         .arg(m.id)
+                         .arg(m.volumeGb > 0 ? m.volumeGb : 100);
+        }
+        return ok(action, QStringLiteral("<volumeSet>%1</volumeSet>").arg(items));
+    }
     if (action == QLatin1String("StopInstances") || action == QLatin1String("StartInstances") ||
         action == QLatin1String("TerminateInstances")) {
         Machine* m = instanceById();
