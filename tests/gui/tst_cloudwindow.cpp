@@ -25,6 +25,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTabWidget>
 #include <QTableView>
 #include <QtTest>
@@ -148,6 +149,20 @@ void TestCloudWindow::launchTerminalDestroy()
     regions->setCurrentIndex(at);
     QTest::keyClicks(dialog->findChild<QLineEdit*>(QStringLiteral("nameEdit")),
                      QStringLiteral("cloud-e2e"));
+    if (provider == QLatin1String("aws")) {
+        // The AMI: deep-learning images, newest first (the failed one left out); the EBS size.
+        auto* images = dialog->findChild<QComboBox*>(QStringLiteral("imageCombo"));
+        QVERIFY(images->isEnabled());
+        QCOMPARE(images->count(), 2);
+        QCOMPARE(images->itemData(0).toString(), QStringLiteral("ami-newer-dl"));
+        images->setCurrentIndex(1); // the older one, to see the choice reach the launch
+        auto* disk = dialog->findChild<QSpinBox*>(QStringLiteral("diskSpin"));
+        QVERIFY(disk && disk->isEnabled());
+        disk->setValue(120);
+        const QString shots = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
+        if (!shots.isEmpty() && !spot)
+            QVERIFY(dialog->grab().save(shots + QStringLiteral("/launch-dialog-aws.png")));
+    }
     if (spot) {
         auto* spotCheck = dialog->findChild<QCheckBox*>(QStringLiteral("spotCheck"));
         QVERIFY(spotCheck && spotCheck->isEnabled());
@@ -216,6 +231,15 @@ void TestCloudWindow::launchTerminalDestroy()
         QTRY_VERIFY_WITH_TIMEOUT(banner->text().contains(QLatin1String("login user")), 30000);
     }
 
+    if (provider == QLatin1String("aws")) {
+        bool chosen = false;
+        for (const test::FakeHttpRequest& r : m_cloud->server().requests())
+            chosen = chosen || (r.body.contains("Action=RunInstances") &&
+                                r.body.contains("ImageId=ami-older-dl") &&
+                                r.body.contains("Ebs.VolumeSize=120"));
+        QVERIFY(chosen);
+        QTRY_COMPARE_WITH_TIMEOUT(fleet.find(id)->diskGb, 120.0, 20000);
+    }
     if (spot) { // sent as a spot request, and metered at the spot price the dialog showed
         bool asked = false;
         for (const test::FakeHttpRequest& r : m_cloud->server().requests())
