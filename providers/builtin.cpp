@@ -3,6 +3,7 @@
 #include "aws/ec2provider.h"
 #include "colab/colabprovider.h"
 #include "digitalocean/digitaloceanprovider.h"
+#include "gce/gceprovider.h"
 #include "lambda/lambdaprovider.h"
 #include "linode/linodeprovider.h"
 #include "registry.h"
@@ -25,6 +26,7 @@ const ProviderRegistry& ProviderRegistry::builtin()
         r.add<RunPodProvider>(QStringLiteral("runpod"), QStringLiteral("RunPod"));
         r.add<VastProvider>(QStringLiteral("vast"), QStringLiteral("Vast.ai"));
         r.add<Ec2Provider>(QStringLiteral("aws"), QStringLiteral("AWS EC2"));
+        r.add<GceProvider>(QStringLiteral("gce"), QStringLiteral("Google Compute Engine"));
         r.add<ColabProvider>(QStringLiteral("colab"), QStringLiteral("Google Colab"));
         return r;
     }();
