@@ -67,6 +67,8 @@ private slots:
 private:
     Instance launchReady(const QString& plan);
     Result<int> exec(const Instance& i, const QString& command);
+    // The watchdog on `i`, acting 3 s after the last heartbeat (one every 500 ms until stopped).
+    [[nodiscard]] static bool installFastWatchdog(Watchdogs& watchdogs, const Instance& i);
     GuardPolicy policy() const;
 
     std::unique_ptr<test::IsolatedEnvironment> m_env;
@@ -127,6 +129,16 @@ Instance TestGuard::launchReady(const QString& plan)
 Result<int> TestGuard::exec(const Instance& i, const QString& command)
 {
     return runRemote(endpointFor(i, m_fleet->keyPathFor(i), m_fleet->paths()), command, {});
+}
+
+bool TestGuard::installFastWatchdog(Watchdogs& watchdogs, const Instance& i)
+{
+    watchdogs.setStaleSeconds(3);
+    watchdogs.setCheckSeconds(1);
+    watchdogs.setHeartbeatInterval(500);
+    QSignalSpy installed(&watchdogs, &Watchdogs::installedChanged);
+    watchdogs.install(i);
+    return installed.wait(20000) && installed.at(0).at(1).toBool();
 }
 
 void TestGuard::meterRateAgreesWithRecap()
@@ -509,13 +521,7 @@ void TestGuard::scenario3KilledAppWatchdogStopsAndNextStartReconciles()
     QVERIFY(support.installable);
     QVERIFY(support.endsBilling);
     Watchdogs watchdogs(*m_fleet);
-    watchdogs.setStaleSeconds(3);
-    watchdogs.setCheckSeconds(1);
-    watchdogs.setHeartbeatInterval(500);
-    QSignalSpy installed(&watchdogs, &Watchdogs::installedChanged);
-    watchdogs.install(inst);
-    QVERIFY(installed.wait(20000));
-    QVERIFY(installed.at(0).at(1).toBool());
+    QVERIFY(installFastWatchdog(watchdogs, inst));
     // While the app beats, nothing happens.
     QTest::qWait(5000);
     Provider* sandbox = m_fleet->provider(QStringLiteral("sandbox"));
@@ -626,13 +632,7 @@ void TestGuard::scenario4OfflineWatchdogActsAndReconnectReports()
     // local files, so offline is the absence of refreshes here; SSH is really unreachable.
     const Instance inst = launchReady(QStringLiteral("t4-1x"));
     Watchdogs watchdogs(*m_fleet);
-    watchdogs.setStaleSeconds(3);
-    watchdogs.setCheckSeconds(1);
-    watchdogs.setHeartbeatInterval(500);
-    QSignalSpy installed(&watchdogs, &Watchdogs::installedChanged);
-    watchdogs.install(inst);
-    QVERIFY(installed.wait(20000));
-    QVERIFY(installed.at(0).at(1).toBool());
+    QVERIFY(installFastWatchdog(watchdogs, inst));
     m_guard->tick(); // seen running
     QSignalSpy elsewhere(m_guard.get(), &BillingGuard::stoppedElsewhere);
     QSignalSpy acting(m_guard.get(), &BillingGuard::acting);
