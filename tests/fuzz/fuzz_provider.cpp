@@ -3,6 +3,8 @@
 // paging — whatever shape they have. The first byte chooses the provider.
 #include "digitalocean/digitaloceanapi.h"
 #include "fuzzinput.h"
+#include "gce/gceapi.h"
+#include "gce/serviceaccount.h"
 #include "lambda/lambdaapi.h"
 #include "linode/linodeapi.h"
 #include "runpod/runpodapi.h"
@@ -28,7 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (o.value(key).isArray() && a.isEmpty())
             a = o.value(key).toArray();
     const QDateTime at = QDateTime::fromSecsSinceEpoch(1764547200);
-    switch (data[0] % 5) {
+    switch (data[0] % 6) {
     case 0:
         (void)linode::instanceFrom(o, {});
         (void)linode::plansFromTypes(a, {QStringLiteral("us-east")}, {}, {}, at);
@@ -52,13 +54,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)digitalocean::errorFrom(r);
         (void)digitalocean::nextPage(o, RestRequest{});
         break;
-    default:
+    case 4:
         (void)vast::instanceFrom(o);
         (void)vast::plansFromOffers(vast::offersOf(o), at);
         (void)vast::regionsFromOffers(vast::offersOf(o));
         (void)vast::uniqueById(a);
         (void)vast::launchedId(o);
         (void)vast::errorFrom(r);
+        break;
+    default:
+        (void)gce::instanceFrom(o);
+        (void)gce::plansFrom(gce::flattenAggregated(o, QStringLiteral("acceleratorTypes")),
+                             gce::flattenAggregated(o, QStringLiteral("machineTypes")), at);
+        (void)gce::plansFrom(a, a, at);
+        (void)gce::zonesFrom(gce::flattenAggregated(o, QStringLiteral("acceleratorTypes")));
+        (void)gce::imagesFrom(o.value(QStringLiteral("items")).toArray());
+        (void)gce::flattenAggregated(o, QStringLiteral("instances"));
+        (void)gce::operationError(o);
+        (void)gce::errorFrom(r);
+        (void)gce::isThrottled(r);
+        (void)gce::nextPage(o, RestRequest{});
+        (void)gce::parseKey(r.body);
+        (void)gce::parseTokenAnswer(o, at);
+        (void)gce::tokenError(r.status, o);
         break;
     }
     return 0;

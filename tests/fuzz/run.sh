@@ -81,12 +81,13 @@ seed fuzz_terminal '' "$work/term.seed"
 
 # Providers' answers: the recorded responses in ../shared/providers, each behind the byte that
 # picks its provider's parsers (fuzz_provider.cpp: 0 Linode, 1 Lambda, 2 RunPod, 3 DigitalOcean,
-# 4 Vast.ai).
+# 4 Vast.ai, 5 Google Compute Engine).
 providers=$shared/providers
 find_json() { [ -d "$providers/$1" ] && find "$providers/$1" -name '*.json' -size -512k | sort || true; }
 for f in $(find_json libcloud-fixtures/linode_v4); do seed fuzz_provider '\000' "$f"; done
 for f in $(find_json lambda); do seed fuzz_provider '\001' "$f"; done
 for f in $(find_json libcloud-fixtures/digitalocean_v2); do seed fuzz_provider '\003' "$f"; done
+for f in $(find_json libcloud-fixtures/gce); do seed fuzz_provider '\005' "$f"; done
 mkdir -p "$seeds/fuzz_provider"
 printf '\002{"pods":[{"id":"p1","desiredStatus":"RUNNING","publicIp":"1.2.3.4","portMappings":{"22":40022}}]}' >"$seeds/fuzz_provider/runpod"
 printf '\004{"offers":[{"id":1,"gpu_name":"RTX 4090","num_gpus":1,"dph_total":0.4,"geolocation":"US"}]}' >"$seeds/fuzz_provider/vast"
