@@ -119,6 +119,7 @@ LaunchDialog::LaunchDialog(QList<Plan> plans, const QString& selectedProvider,
 
     connect(m_plan, &QComboBox::currentIndexChanged, this, &LaunchDialog::planChanged);
     connect(m_hours, &QSpinBox::valueChanged, this, &LaunchDialog::updateEstimate);
+    connect(m_disk, &QSpinBox::valueChanged, this, &LaunchDialog::updateEstimate);
     connect(m_spot, &QCheckBox::toggled, this, &LaunchDialog::updateEstimate);
     connect(m_buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(m_buttons, &QDialogButtonBox::accepted, this, [this, launch] {
@@ -259,9 +260,14 @@ void LaunchDialog::planChanged()
 
 void LaunchDialog::updateEstimate()
 {
-    const Plan* p = currentPlan();
-    if (!p)
+    const Plan* chosen = currentPlan();
+    if (!chosen)
         return;
+    // The disk the user picked is what will bill, not the plan's default.
+    Plan sized = *chosen;
+    if (m_disk->isEnabled() && m_disk->value() > 0)
+        sized.diskGb = m_disk->value();
+    const Plan* p = &sized;
     const int hours = m_hours->value();
     const bool spot = spotChosen();
     // The one rate the Overview and the status bar will show: compute plus disk.

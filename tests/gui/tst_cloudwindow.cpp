@@ -95,6 +95,12 @@ void TestCloudWindow::launchTerminalDestroy_data()
                          << QStringLiteral("us-east-1") << false << true;
     QTest::newRow("aws spot") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
                               << QStringLiteral("us-east-1") << true << false;
+    QTest::newRow("gce") << QStringLiteral("gce")
+                         << QStringLiteral("n1-standard-8+1xnvidia-tesla-t4")
+                         << QStringLiteral("us-central1-a") << false << true;
+    QTest::newRow("gce spot") << QStringLiteral("gce")
+                              << QStringLiteral("n1-standard-8+1xnvidia-tesla-t4")
+                              << QStringLiteral("us-central1-a") << true << false;
 }
 
 void TestCloudWindow::launchTerminalDestroy()
@@ -159,6 +165,11 @@ void TestCloudWindow::launchTerminalDestroy()
         auto* disk = dialog->findChild<QSpinBox*>(QStringLiteral("diskSpin"));
         QVERIFY(disk && disk->isEnabled());
         disk->setValue(120);
+        // The estimate charges the chosen EBS size: $0.526/h + 120 GB at $0.08/GB-month.
+        QVERIFY2(dialog->findChild<QLabel*>(QStringLiteral("priceLabel"))
+                     ->text()
+                     .contains(QLatin1String("$0.013/h disk")),
+                 qPrintable(dialog->findChild<QLabel*>(QStringLiteral("priceLabel"))->text()));
         const QString shots = qEnvironmentVariable("GPUDECK_SCREENSHOT_DIR");
         if (!shots.isEmpty() && !spot)
             QVERIFY(dialog->grab().save(shots + QStringLiteral("/launch-dialog-aws.png")));
@@ -243,7 +254,8 @@ void TestCloudWindow::launchTerminalDestroy()
     if (spot) { // sent as a spot request, and metered at the spot price the dialog showed
         bool asked = false;
         for (const test::FakeHttpRequest& r : m_cloud->server().requests())
-            asked = asked || r.body.contains("InstanceMarketOptions.MarketType=spot");
+            asked = asked || r.body.contains("InstanceMarketOptions.MarketType=spot") ||
+                    r.body.contains("\"provisioningModel\":\"SPOT\"");
         QVERIFY(asked);
         const Plan p = [&] {
             for (const Plan& p : fleet.catalogs().value(provider).plans)

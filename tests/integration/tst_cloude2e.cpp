@@ -3,8 +3,8 @@
 // stateful fake on loopback (in this process), whose machines are real OpenSSH servers: a
 // Sandbox machine (real sshd, simulated nvidia-smi) carrying the app key the launch sent.
 // RunPod and Vast.ai report the SSH port; Lambda, Linode, DigitalOcean and AWS always mean port
-// 22, so a forwarder on 127.0.0.22:22 (binding it needs root, as CI has) leads there. AWS also
-// goes stop → start (SSH again) and launches spot.
+// 22, so a forwarder on 127.0.0.22:22 (binding it needs root, as CI has) leads there. AWS and
+// GCE also go stop → start (SSH again) and launch spot.
 #include "cloudfixture.h"
 #include "paths.h"
 #include "testenv.h"
@@ -113,6 +113,12 @@ void TestCloudE2E::everyProvider_data()
                          << QStringLiteral("us-east-1") << false << true;
     QTest::newRow("aws spot") << QStringLiteral("aws") << QStringLiteral("g4dn.xlarge")
                               << QStringLiteral("us-east-1") << true << false;
+    QTest::newRow("gce") << QStringLiteral("gce")
+                         << QStringLiteral("n1-standard-8+1xnvidia-tesla-t4")
+                         << QStringLiteral("us-central1-a") << false << true;
+    QTest::newRow("gce spot") << QStringLiteral("gce")
+                              << QStringLiteral("n1-standard-8+1xnvidia-tesla-t4")
+                              << QStringLiteral("us-central1-a") << true << false;
 }
 
 void TestCloudE2E::everyProvider()

@@ -2,6 +2,7 @@
 
 #include "fakedigitalocean.h"
 #include "fakeec2.h"
+#include "fakegce.h"
 #include "fakelambda.h"
 #include "fakelinode.h"
 #include "fakerunpod.h"
@@ -30,6 +31,7 @@ bool CloudFixture::startMachine(const QString& root, const QString& helperDir,
     sandbox::Timing fast;
     fast.provisionMs = 0;
     fast.bootMs = 0;
+    m_root = root;
     m_machines = std::make_unique<sandbox::SandboxStore>(root, helperDir, fast);
     LaunchRequest req;
     req.planId = QStringLiteral("a100-1x");
@@ -65,7 +67,8 @@ QByteArray CloudFixture::tokenVariable(const QString& provider)
         {QStringLiteral("vast"), "VAST_API_KEY"},
         {QStringLiteral("linode"), "LINODE_TOKEN"},
         {QStringLiteral("digitalocean"), "DIGITALOCEAN_TOKEN"},
-        {QStringLiteral("aws"), "AWS_ACCESS_KEY_ID"}};
+        {QStringLiteral("aws"), "AWS_ACCESS_KEY_ID"},
+        {QStringLiteral("gce"), "GOOGLE_APPLICATION_CREDENTIALS"}};
     return vars.value(provider);
 }
 
@@ -145,6 +148,21 @@ bool CloudFixture::startProvider(const QString& provider)
             qunsetenv("AWS_SESSION_TOKEN");
             qputenv("AWS_REGION", "us-east-1");
         }
+    } else if (provider == QLatin1String("gce")) {
+        // A service-account key file, as `gcloud iam service-accounts keys create` writes it.
+        auto* f = new FakeGce();
+        f->setSshHost(m_host);
+        f->setAdvanceOnList(true);
+        listening = take(f);
+        const QString keyFile = m_root + QStringLiteral("/gce-key.json");
+        if (listening && f->writeKeyFile(keyFile)) {
+            qputenv("GPUDECK_OAUTH_TOKEN_URL", f->tokenUrl().toUtf8());
+            qputenv("GPUDECK_API_BASE_GCE_CHECKIP", f->checkIpUrl().toUtf8());
+            qputenv(tokenVariable(provider).constData(), keyFile.toUtf8());
+            qputenv("GPUDECK_API_BASE_GCE", f->baseUrl().toUtf8()); // …/compute/v1
+            return true;
+        }
+        listening = false;
     }
     if (!listening) {
         m_error = QStringLiteral("no fake for %1, or it cannot listen").arg(provider);
@@ -161,6 +179,10 @@ void CloudFixture::stopProvider()
     if (!m_provider.isEmpty()) {
         qunsetenv(QByteArray("GPUDECK_API_BASE_" + m_provider.toUpper().toLatin1()).constData());
         qunsetenv(tokenVariable(m_provider).constData());
+        if (m_provider == QLatin1String("gce")) {
+            qunsetenv("GPUDECK_OAUTH_TOKEN_URL");
+            qunsetenv("GPUDECK_API_BASE_GCE_CHECKIP");
+        }
         if (m_provider == QLatin1String("aws")) {
             for (const char* v : {"GPUDECK_API_BASE_AWS_CHECKIP", "AWS_SECRET_ACCESS_KEY",
                                   "AWS_SHARED_CREDENTIALS_FILE", "AWS_REGION"})

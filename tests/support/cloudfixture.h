@@ -10,11 +10,11 @@
 namespace gpudeck::test {
 
 // A "cloud" for end-to-end tests of the CLI and the window: one provider's stateful fake on
-// loopback (lambda, runpod, vast, linode, digitalocean, aws) whose machines are one real OpenSSH
-// server, a Sandbox machine (simulated nvidia-smi) carrying the app key. RunPod and Vast.ai
-// report the SSH port; Lambda, Linode, DigitalOcean and AWS always mean port 22, so a forwarder on
-// `port22Address`:22 leads there (binding it needs root, as CI has; skip otherwise). Tests that
-// may run at the same time use different addresses (127.0.0.22, 127.0.0.23...).
+// loopback (lambda, runpod, vast, linode, digitalocean, aws, gce) whose machines are one real
+// OpenSSH server, a Sandbox machine (simulated nvidia-smi) carrying the app key. RunPod and Vast.ai
+// report the SSH port; Lambda, Linode, DigitalOcean, AWS and GCE always mean port 22, so a
+// forwarder on `port22Address`:22 leads there (binding it needs root, as CI has; skip otherwise).
+// Tests that may run at the same time use different addresses (127.0.0.22, 127.0.0.23...).
 class CloudFixture final : public QObject {
 public:
     explicit CloudFixture(QString port22Address = QStringLiteral("127.0.0.22"));
@@ -47,6 +47,7 @@ private:
     FakeHttpServer* m_server = nullptr;
     QTcpServer m_forward;
     QString m_provider;
+    QString m_root;
     QString m_port22Address;
     QString m_host;
     QString m_error;
