@@ -50,6 +50,17 @@ InstanceWorkspace::InstanceWorkspace(Fleet& fleet, MonitorHub* monitors, Transfe
             [this] { emit destroyRequested(m_id); });
     connect(m_overview, &OverviewPage::stopRequested, this, [this] { power(false); });
     connect(m_overview, &OverviewPage::startRequested, this, [this] { power(true); });
+    connect(m_overview, &OverviewPage::allowSshRequested, this, [this] {
+        QPointer<InstanceWorkspace> self(this);
+        m_fleet.allowSshFromHere(m_id, [self](Result<QString> r) {
+            if (!self)
+                return;
+            if (!r.ok())
+                Prompter::instance().showError(self, tr("Allow SSH"), r.error());
+            else
+                emit self->statusMessage(r.value());
+        });
+    });
     connect(m_overview, &OverviewPage::statusMessage, this, &InstanceWorkspace::statusMessage);
     connect(m_overview, &OverviewPage::removeHostRequested, this,
             [this] { emit removeHostRequested(m_id); });
@@ -64,7 +75,8 @@ void InstanceWorkspace::refresh()
     const QString key = m_fleet.keyPathFor(*i);
     const Provider* p = m_fleet.provider(i->provider);
     m_overview->show(*i, m_fleet.timeline(*i), key, p && p->capabilities().destroy,
-                     p && p->capabilities().stopStart, m_meterClock.now());
+                     p && p->capabilities().stopStart, p && p->capabilities().sshFirewall,
+                     m_meterClock.now());
 }
 
 void InstanceWorkspace::power(bool on)

@@ -86,6 +86,15 @@ OverviewPage::OverviewPage(QWidget* parent)
     mform->addRow(tr("Address:"), m_address);
     mform->addRow(tr("Login user:"), m_user);
     mform->addRow(tr("Connect:"), sshRow);
+    // SSH does not answer and the provider keeps port 22 open to one address only: most often
+    // the user is on another network now.
+    m_allowSsh = new QPushButton(tr("Allow SSH from my current address"), this);
+    m_allowSsh->setObjectName(QStringLiteral("allowSshButton"));
+    m_allowSsh->setToolTip(tr("Port 22 is open only to the address you launched from; open it "
+                              "to the one you have now"));
+    m_allowSsh->hide();
+    connect(m_allowSsh, &QPushButton::clicked, this, &OverviewPage::allowSshRequested);
+    mform->addRow(QString(), m_allowSsh);
     mform->addRow(tr("Plan:"), m_plan);
 
     auto* money = new QGroupBox(tr("Cost"), this);
@@ -174,8 +183,10 @@ void OverviewPage::setDestroying(bool destroying)
 }
 
 void OverviewPage::show(const Instance& i, const LaunchTimeline& t, const QString& keyPath,
-                        bool canDestroy, bool canStopStart, const QDateTime& now)
+                        bool canDestroy, bool canStopStart, bool sshFirewall, const QDateTime& now)
 {
+    m_allowSsh->setVisible(sshFirewall && i.status == InstanceStatus::Running &&
+                           !t.sshReady.isValid() && !t.sshError.isEmpty());
     m_destroy->setVisible(canDestroy);
     m_stop->setVisible(canStopStart && i.status != InstanceStatus::Stopped);
     m_stop->setEnabled(!m_destroying && i.status == InstanceStatus::Running);

@@ -21,7 +21,7 @@ public:
     // `now`: the instant costs are shown for (the one the instance list uses too).
     // `canStopStart`: the provider stops and starts machines.
     void show(const Instance& instance, const LaunchTimeline& timeline, const QString& keyPath,
-              bool canDestroy, bool canStopStart, const QDateTime& now);
+              bool canDestroy, bool canStopStart, bool sshFirewall, const QDateTime& now);
     void setDestroying(bool destroying);
     // The billing guard's panel for this machine (GuardController::createPanel), below the rest.
     void setGuardPanel(QWidget* panel);
@@ -30,6 +30,7 @@ signals:
     void destroyRequested();
     void stopRequested();
     void startRequested();
+    void allowSshRequested();
     void statusMessage(const QString& message);
     void removeHostRequested();
     void openTerminalRequested();
@@ -51,6 +52,7 @@ private:
     QPushButton* m_destroy = nullptr;
     QPushButton* m_stop = nullptr;
     QPushButton* m_start = nullptr;
+    QPushButton* m_allowSsh = nullptr;
     QPushButton* m_removeHost = nullptr;
     QPushButton* m_openTerminal = nullptr;
     bool m_destroying = false;

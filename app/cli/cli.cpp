@@ -76,6 +76,8 @@ const char* const kUsage =
     "  stop ID [--json]                     stop (power off) a machine; says what keeps billing\n"
     "  start ID [--wait] [--json]           start it again; --wait: until SSH answers (the\n"
     "                                       address may have changed)\n"
+    "  allow-ssh ID                         open port 22 to this computer's address now (AWS,\n"
+    "                                       GCE: after a network change locked SSH out)\n"
     "  destroy ID --yes [--json]            destroy, wait for the provider to confirm, print\n"
     "                                       the cost recap\n"
     "  ledger [--json] [--csv FILE]         every recap so far\n"
@@ -875,6 +877,19 @@ int cmdPower(Fleet& fleet, bool on, const QStringList& args, QTextStream& out, Q
     return 0;
 }
 
+int cmdAllowSsh(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
+{
+    if (args.size() != 1 || args.first().startsWith(QLatin1Char('-')))
+        return usage(err, QStringLiteral("usage: allow-ssh ID"));
+    refreshAll(fleet, err);
+    Result<QString> r = awaitResult<QString>(
+        [&](Callback<QString> done) { fleet.allowSshFromHere(args.first(), done); });
+    if (!r.ok())
+        return fail(err, r.error());
+    out << r.value() << '\n';
+    return 0;
+}
+
 int cmdDestroy(Fleet& fleet, const QStringList& args, QTextStream& out, QTextStream& err)
 {
     QCommandLineParser p;
@@ -1014,15 +1029,14 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
     }
     const QString command = args.first();
     QStringList rest = args.mid(1);
-    static const QStringList known{QStringLiteral("plans"),     QStringLiteral("ls"),
-                                   QStringLiteral("launch"),    QStringLiteral("exec"),
-                                   QStringLiteral("job"),       QStringLiteral("stop"),
-                                   QStringLiteral("start"),     QStringLiteral("destroy"),
-                                   QStringLiteral("ledger"),    QStringLiteral("cost"),
-                                   QStringLiteral("ssh"),       QStringLiteral("hosts"),
-                                   QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
-                                   QStringLiteral("watch"),     QStringLiteral("put"),
-                                   QStringLiteral("get"),       QStringLiteral("forget-host-key")};
+    static const QStringList known{
+        QStringLiteral("plans"),          QStringLiteral("ls"),        QStringLiteral("launch"),
+        QStringLiteral("exec"),           QStringLiteral("job"),       QStringLiteral("stop"),
+        QStringLiteral("start"),          QStringLiteral("allow-ssh"), QStringLiteral("destroy"),
+        QStringLiteral("ledger"),         QStringLiteral("cost"),      QStringLiteral("ssh"),
+        QStringLiteral("hosts"),          QStringLiteral("parse-smi"), QStringLiteral("parse-log"),
+        QStringLiteral("watch"),          QStringLiteral("put"),       QStringLiteral("get"),
+        QStringLiteral("forget-host-key")};
     if (!known.contains(command))
         return usage(err, QStringLiteral("unknown command \"%1\"").arg(command));
     if (command == QLatin1String("parse-smi"))
@@ -1044,11 +1058,17 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
             << interrupted << "); check `gpudeck-cli ls` for a machine you did not expect.\n";
 
     // Commands that name an instance take --provider too: only that cloud is asked.
-    static const QStringList byId = {QStringLiteral("exec"),    QStringLiteral("job"),
-                                     QStringLiteral("stop"),    QStringLiteral("start"),
-                                     QStringLiteral("ssh"),     QStringLiteral("put"),
-                                     QStringLiteral("get"),     QStringLiteral("watch"),
-                                     QStringLiteral("destroy"), QStringLiteral("forget-host-key")};
+    static const QStringList byId = {QStringLiteral("exec"),
+                                     QStringLiteral("job"),
+                                     QStringLiteral("stop"),
+                                     QStringLiteral("start"),
+                                     QStringLiteral("ssh"),
+                                     QStringLiteral("put"),
+                                     QStringLiteral("get"),
+                                     QStringLiteral("watch"),
+                                     QStringLiteral("allow-ssh"),
+                                     QStringLiteral("destroy"),
+                                     QStringLiteral("forget-host-key")};
     if (byId.contains(command)) {
         const std::optional<QString> only = takeProvider(rest);
         if (only && !fleet.provider(*only))
@@ -1070,6 +1090,8 @@ int run(const QStringList& args, QTextStream& out, QTextStream& err)
         rc = cmdJob(fleet, rest, out, err);
     else if (command == QLatin1String("stop") || command == QLatin1String("start"))
         rc = cmdPower(fleet, command == QLatin1String("start"), rest, out, err);
+    else if (command == QLatin1String("allow-ssh"))
+        rc = cmdAllowSsh(fleet, rest, out, err);
     else if (command == QLatin1String("destroy"))
         rc = cmdDestroy(fleet, rest, out, err);
     else if (command == QLatin1String("put"))

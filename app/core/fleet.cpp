@@ -730,6 +730,28 @@ void Fleet::start(const QString& instanceId, Callback<Instance> done)
     power(instanceId, true, std::move(done));
 }
 
+void Fleet::allowSshFromHere(const QString& instanceId, Callback<QString> done)
+{
+    const std::optional<Instance> known = find(instanceId);
+    Provider* p = known ? provider(known->provider) : nullptr;
+    if (!p) {
+        done(makeError(ErrorCode::NotFound, QStringLiteral("No instance %1.").arg(instanceId)));
+        return;
+    }
+    QPointer<Fleet> self(this);
+    const Instance i = *known;
+    p->allowSshFromHere(i, [self, i, done](Result<QString> r) {
+        if (self && r.ok()) {
+            LaunchTimeline& t = self->m_timelines[keyOf(i)];
+            t.sshError.clear();
+            if (!t.sshReady.isValid() && i.status == InstanceStatus::Running)
+                self->probeSsh(i);
+            emit self->timelineChanged(i.id);
+        }
+        done(std::move(r));
+    });
+}
+
 void Fleet::power(const QString& instanceId, bool on, Callback<Instance> done)
 {
     const std::optional<Instance> known = find(instanceId);

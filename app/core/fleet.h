@@ -95,6 +95,9 @@ public:
     void stop(const QString& instanceId, Callback<Instance> done);
     // Starts a stopped machine; "SSH ready" is checked again (its address may have changed).
     void start(const QString& instanceId, Callback<Instance> done);
+    // Port 22 opened to this computer's current address (after a network change locked SSH
+    // out), then SSH checked again. Providers without an SSH firewall say so.
+    void allowSshFromHere(const QString& instanceId, Callback<QString> done);
     // Did GPUDeck launch this machine (in this session or an earlier one)?
     [[nodiscard]] bool launchedHere(const Instance& instance) const;
 

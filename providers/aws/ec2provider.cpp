@@ -48,6 +48,7 @@ ProviderCapabilities Ec2Provider::capabilities() const
     c.stoppedStillBills = false;
     c.needsAccount = true;
     c.diskSize = true;
+    c.sshFirewall = true;
     return c;
 }
 
@@ -475,6 +476,26 @@ void Ec2Provider::openSsh(const QString& region, const QString& groupId, Callbac
 void Ec2Provider::allowMyAddress(const QString& region, Callback<QString> done)
 {
     ensureSecurityGroup(region.isEmpty() ? m_region : region, std::move(done));
+}
+
+void Ec2Provider::allowSshFromHere(const Instance& instance, Callback<QString> done)
+{
+    const QString region =
+        splitId(instance.id, instance.region.isEmpty() ? m_region : instance.region).first;
+    myAddress([this, region, done](Result<QString> ip) {
+        if (!ip.ok()) {
+            done(ip.error());
+            return;
+        }
+        allowMyAddress(region, [ip = ip.value(), done](Result<QString> group) {
+            if (!group.ok()) {
+                done(group.error());
+                return;
+            }
+            done(QStringLiteral("Port 22 is open to %1 now (security group %2).")
+                     .arg(ip, group.value()));
+        });
+    });
 }
 
 void Ec2Provider::pickImage(const QString& region, const QString& wanted, Callback<QString> done)

@@ -30,6 +30,7 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
     QString selfStopCommand() const override;
+    void allowSshFromHere(const Instance& instance, Callback<QString> done) override;
     // Deep-learning AMIs on Ubuntu log in as ubuntu, Amazon Linux as ec2-user, some as root.
     QStringList loginUsers(const Instance& instance) const override;
     QString spotNote() const override;

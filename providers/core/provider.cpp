@@ -45,6 +45,15 @@ void Provider::start(const QString& /*id*/, Callback<Instance> done)
     deliver<Instance>(std::move(done), unsupported(QStringLiteral("start")));
 }
 
+void Provider::allowSshFromHere(const Instance& /*instance*/, Callback<QString> done)
+{
+    deliver<QString>(std::move(done),
+                     makeError(ErrorCode::Unsupported,
+                               QStringLiteral("%1 has no firewall GPUDeck manages: SSH is not "
+                                              "limited to one address there.")
+                                   .arg(displayName())));
+}
+
 void Provider::setCredential(const QString& /*token*/) {}
 
 void Provider::checkCredential(Callback<QString> done)

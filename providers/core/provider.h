@@ -34,6 +34,7 @@ struct ProviderCapabilities {
     bool stoppedStillBills = false; // a powered-off machine keeps billing compute
     bool needsAccount = false;      // calls need a token (setCredential) except the catalog
     bool diskSize = false;          // LaunchRequest::diskGb is honoured
+    bool sshFirewall = false;       // port 22 is open to the user's address only (allowSshFromHere)
 };
 
 // One cloud (or the Sandbox, or an SSH host list). Every operation is asynchronous: it returns
@@ -77,6 +78,10 @@ public:
     virtual void stop(const QString& id, Callback<Instance> done);
     virtual void start(const QString& id, Callback<Instance> done);
     virtual void destroy(const QString& id, Callback<void> done) = 0;
+    // Opens port 22 of the machine's firewall to this computer's current public address, when
+    // that changed since the launch (a new network: the common lock-out). Answers with what it
+    // did ("Port 22 is open to 203.0.113.7 now.").
+    virtual void allowSshFromHere(const Instance& instance, Callback<QString> done);
 
     // Accounts. The token comes from the keychain (GUI) or the environment (CLI); a provider
     // never stores it. Without one, listInstances answers an empty list (nothing to list) and

@@ -585,6 +585,19 @@ void tst_Aws::fullFlowOnDemand()
     QCOMPARE(now.status, InstanceStatus::Running);
     QCOMPARE(now.host, QStringLiteral("127.0.0.1"));
     QCOMPARE(now.user, QStringLiteral("ubuntu"));
+    QCOMPARE(now.diskGb, 120.0); // DescribeVolumes: what a stopped instance keeps paying for
+
+    // The user moved to another network: port 22 is opened to the new address too, in one go.
+    m_fake->setPublicAddress(QStringLiteral("198.51.100.9"));
+    const auto allowed = wait<QString>([&](auto done) { m_provider->allowSshFromHere(now, done); });
+    QVERIFY2(allowed.ok(), qPrintable(allowed.ok() ? QString() : allowed.error().message));
+    QVERIFY2(allowed.value().startsWith(QStringLiteral("Port 22 is open to 198.51.100.9 now")),
+             qPrintable(allowed.value()));
+    QCOMPARE(m_fake->sshCidrs(),
+             QStringList({QStringLiteral("203.0.113.7/32"), QStringLiteral("198.51.100.9/32")}));
+    // Asked again from the same address: nothing new, no error (the rule exists).
+    QVERIFY(wait<QString>([&](auto done) { m_provider->allowSshFromHere(now, done); }).ok());
+    QCOMPARE(m_fake->sshCidrs().size(), 2);
 
     m_fake->throttleNext(1);
     const auto stopped = wait<Instance>([&](auto done) { m_provider->stop(first.id, done); });

@@ -11,9 +11,9 @@ namespace gpudeck::test {
 FakeEc2::FakeEc2(QString accessKey, QString secret, QObject* parent)
     : QObject(parent)
     , m_server([this](const FakeHttpRequest& r) { return handle(r); })
-    , m_checkIp([](const FakeHttpRequest&) {
+    , m_checkIp([this](const FakeHttpRequest&) {
         FakeHttpReply reply;
-        reply.body = "203.0.113.7\n";
+        reply.body = m_publicIp.toUtf8() + '\n';
         reply.contentType = "text/plain";
         return reply;
     })

@@ -28,6 +28,8 @@ public:
     void setPollsPerStep(int n) { m_pollsPerStep = n; }
     // The public address running instances report (end-to-end tests: where their sshd is).
     void setSshHost(const QString& host) { m_sshHost = host; }
+    // What the public-address check answers (the user moved to another network).
+    void setPublicAddress(const QString& ip) { m_publicIp = ip; }
 
     struct Machine {
         QString id, type, state, clientToken, keyName, groupId, shutdownBehavior, name, image;
@@ -54,6 +56,7 @@ private:
     FakeHttpServer m_checkIp;
     QString m_accessKey, m_secret;
     QString m_sshHost = QStringLiteral("127.0.0.1");
+    QString m_publicIp = QStringLiteral("203.0.113.7");
     int m_throttle = 0;
     int m_pollsPerStep = 1;
     int m_rejected = 0;
