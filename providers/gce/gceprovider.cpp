@@ -77,6 +77,7 @@ ProviderCapabilities GceProvider::capabilities() const
     c.stoppedStillBills = false;
     c.needsAccount = true;
     c.diskSize = true;
+    c.sshFirewall = true;
     return c;
 }
 
@@ -538,6 +539,19 @@ void GceProvider::allowMyAddress(Callback<QString> done)
 {
     authed<QString>([this](Callback<QString> got) { ensureFirewall(std::move(got)); },
                     std::move(done));
+}
+
+void GceProvider::allowSshFromHere(const Instance& /*instance*/, Callback<QString> done)
+{
+    // One project-wide rule (gpudeck-ssh) covers every VM GPUDeck made.
+    allowMyAddress([done](Result<QString> ip) {
+        if (!ip.ok()) {
+            done(ip.error());
+            return;
+        }
+        done(QStringLiteral("Port 22 is open to %1 now (firewall rule gpudeck-ssh).")
+                 .arg(ip.value()));
+    });
 }
 
 void GceProvider::pickImage(const QString& wanted, Callback<QString> done)

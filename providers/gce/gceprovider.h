@@ -30,6 +30,7 @@ public:
     ProviderCapabilities capabilities() const override;
     QString guardNote() const override;
     QString selfStopCommand() const override;
+    void allowSshFromHere(const Instance& instance, Callback<QString> done) override;
     QString spotNote() const override;
 
     void getInstance(const QString& id, Callback<Instance> done) override;

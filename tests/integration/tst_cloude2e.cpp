@@ -189,6 +189,12 @@ void TestCloudE2E::everyProvider()
         QVERIFY2(r.err.contains("Check the login user"), r.err.constData());
     }
 
+    if (provider == QLatin1String("aws") || provider == QLatin1String("gce")) {
+        // One click (here: one command) opens port 22 to the address this computer has now.
+        r = cli({QStringLiteral("allow-ssh"), QStringLiteral("--provider"), provider, id});
+        QVERIFY2(r.code == 0, r.err.constData());
+        QVERIFY2(r.out.startsWith("Port 22 is open to "), r.out.constData());
+    }
     if (stopStart) {
         // Stop: what keeps billing is said; start: SSH is checked again, the login user found
         // before is kept, and the machine answers a command again.
