@@ -20,12 +20,13 @@ packages=(
 )
 
 # Only for the tests: the login shells remote commands are tested under, Node.js/npm for the
-# Prism mock servers, Python for the terminal conformance suite; for .ci/run's other stages:
+# Prism mock servers, Python for the terminal conformance suite, the openssl command (an
+# independent check of GCE's JWTs); for .ci/run's other stages:
 # clang + libFuzzer (tests/fuzz), `file` (CPack's dpkg-shlibdeps step) and the validators of the
 # desktop file and AppStream metadata.
 test_packages=(
     dash zsh fish tcsh
-    python3 python3-botocore python3-yaml
+    python3 python3-botocore python3-yaml openssl
     clang libclang-rt-14-dev
     file desktop-file-utils appstream
 )
