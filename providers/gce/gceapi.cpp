@@ -7,6 +7,7 @@
 #include <QUuid>
 
 #include <algorithm>
+#include <cmath>
 
 namespace gpudeck::gce {
 
@@ -180,6 +181,189 @@ std::optional<double> priceFor(const QString& planId, const QString& region, boo
     return std::round(total * 1e6) / 1e6;
 }
 
+QDateTime priceTableDate()
+{
+    return QDateTime::fromString(
+        QString::fromLatin1(kGcePriceTableDate) + QStringLiteral("-01T00:00:00Z"), Qt::ISODate);
+}
+
+std::optional<double> BillingRates::rate(const QString& region, const QString& what,
+                                         bool spotRate) const
+{
+    const QHash<QString, double>& table = spotRate ? spot : onDemand;
+    const auto it = table.constFind(region + QLatin1Char('|') + what);
+    if (it == table.constEnd())
+        return std::nullopt;
+    return *it;
+}
+
+std::optional<double> skuUnitPrice(const QJsonObject& sku)
+{
+    const QJsonArray infos = sku.value(QStringLiteral("pricingInfo")).toArray();
+    if (infos.isEmpty())
+        return std::nullopt;
+    // The API answers the current price as the only (or last) entry.
+    const QJsonArray tiers = infos.last()
+                                 .toObject()
+                                 .value(QStringLiteral("pricingExpression"))
+                                 .toObject()
+                                 .value(QStringLiteral("tieredRates"))
+                                 .toArray();
+    QList<std::pair<double, double>> rates; // start of the tier, USD per unit
+    for (const QJsonValue& v : tiers) {
+        const QJsonObject t = v.toObject();
+        const QJsonObject money = t.value(QStringLiteral("unitPrice")).toObject();
+        const QString currency = money.value(QStringLiteral("currencyCode")).toString();
+        if (!currency.isEmpty() && currency != QLatin1String("USD"))
+            return std::nullopt;
+        // units is an int64 in a string; nanos an integer (same sign as units).
+        bool ok = true;
+        const QJsonValue unitsValue = money.value(QStringLiteral("units"));
+        const double units =
+            unitsValue.isString() ? unitsValue.toString().toDouble(&ok) : unitsValue.toDouble(0);
+        if (!ok)
+            continue;
+        rates.append({t.value(QStringLiteral("startUsageAmount")).toDouble(0),
+                      units + money.value(QStringLiteral("nanos")).toDouble(0) / 1e9});
+    }
+    std::sort(rates.begin(), rates.end());
+    std::optional<double> price;
+    // The rate from the first unit; a first tier at 0 is a free allowance: the next tier's.
+    for (const auto& [from, value] : std::as_const(rates)) {
+        if (!price || *price == 0)
+            price = value;
+    }
+    if (!price || *price < 0 || !std::isfinite(*price))
+        return std::nullopt;
+    return std::round(*price * 1e9) / 1e9;
+}
+
+std::pair<QString, bool> skuKind(const QJsonObject& sku)
+{
+    const QJsonObject category = sku.value(QStringLiteral("category")).toObject();
+    const QString usage = category.value(QStringLiteral("usageType")).toString();
+    const QString description = sku.value(QStringLiteral("description")).toString().simplified();
+    bool spot = false;
+    if (usage == QLatin1String("Preemptible"))
+        spot = true;
+    else if (usage != QLatin1String("OnDemand"))
+        return {}; // commitments and the rest
+    if (category.value(QStringLiteral("resourceFamily")).toString() != QLatin1String("Compute"))
+        return {};
+    const QJsonObject expression = sku.value(QStringLiteral("pricingInfo"))
+                                       .toArray()
+                                       .last()
+                                       .toObject()
+                                       .value(QStringLiteral("pricingExpression"))
+                                       .toObject();
+    const QString unit = expression.value(QStringLiteral("usageUnit")).toString();
+    static const QRegularExpression machine(QStringLiteral(
+        "^(?:Spot )?(?:Preemptible )?(N1 Predefined|A2) Instance (Core|Ram) running in "));
+    static const QRegularExpression gpu(
+        QStringLiteral("^(?:Spot )?(?:Preemptible )?Nvidia Tesla (T4|P4|P100|V100|K80|A100) GPU "
+                       "(?:attached to (?:Spot )?Preemptible VMs )?running in "));
+    if (const QRegularExpressionMatch m = machine.match(description); m.hasMatch()) {
+        const bool core = m.captured(2) == QLatin1String("Core");
+        if (unit != (core ? QLatin1String("h") : QLatin1String("GiBy.h")))
+            return {};
+        const QString family =
+            m.captured(1) == QLatin1String("A2") ? QStringLiteral("a2") : QStringLiteral("n1");
+        return {family + (core ? QStringLiteral("-core") : QStringLiteral("-ram")), spot};
+    }
+    if (const QRegularExpressionMatch m = gpu.match(description); m.hasMatch()) {
+        if (unit != QLatin1String("h"))
+            return {};
+        return {QStringLiteral("nvidia-tesla-") + m.captured(1).toLower(), spot};
+    }
+    return {};
+}
+
+BillingRates billingRatesFrom(const QJsonArray& skus, const QDateTime& at)
+{
+    BillingRates out;
+    out.fetchedAt = at;
+    for (const QJsonValue& v : skus) {
+        const QJsonObject sku = v.toObject();
+        const auto [what, spot] = skuKind(sku);
+        if (what.isEmpty())
+            continue;
+        const std::optional<double> price = skuUnitPrice(sku);
+        if (!price)
+            continue;
+        const QJsonArray regions = sku.value(QStringLiteral("serviceRegions")).toArray();
+        for (const QJsonValue& r : regions) {
+            const QString region = r.toString();
+            if (region.isEmpty() || region == QLatin1String("global"))
+                continue;
+            const QString key = region + QLatin1Char('|') + what +
+                                (spot ? QStringLiteral("|s") : QStringLiteral("|o"));
+            // The SKU for this very region beats one covering a whole continent.
+            if (out.scope.contains(key) && out.scope.value(key) <= regions.size())
+                continue;
+            out.scope.insert(key, int(regions.size()));
+            (spot ? out.spot : out.onDemand).insert(region + QLatin1Char('|') + what, *price);
+        }
+    }
+    return out;
+}
+
+std::optional<std::pair<double, double>>
+billedPriceFor(const BillingRates& rates, const QString& planId, const QString& region)
+{
+    const GceOffer* o = offer(planId);
+    if (!o)
+        return std::nullopt;
+    const QString r = regionOfZone(region);
+    const QString family = QString::fromLatin1(o->machineType).section(QLatin1Char('-'), 0, 0);
+    const auto total = [&](bool spot) -> std::optional<double> {
+        const auto core = rates.rate(r, family + QStringLiteral("-core"), spot);
+        const auto ram = rates.rate(r, family + QStringLiteral("-ram"), spot);
+        const auto gpu = rates.rate(r, QString::fromLatin1(o->accelerator), spot);
+        if (!core || !ram || !gpu)
+            return std::nullopt;
+        const double sum = o->vcpus * *core + o->ramGb * *ram + o->gpuCount * *gpu;
+        return std::round(sum * 1e6) / 1e6;
+    };
+    const auto onDemand = total(false);
+    const auto spot = total(true);
+    if (!onDemand || !spot)
+        return std::nullopt;
+    return std::pair{*onDemand, *spot};
+}
+
+Error billingErrorFrom(const RestResponse& r)
+{
+    const QJsonObject e = r.json.object().value(QStringLiteral("error")).toObject();
+    const QString status = e.value(QStringLiteral("status")).toString();
+    const QString message = e.value(QStringLiteral("message")).toString().simplified();
+    QString reason;
+    for (const QJsonValue& d : e.value(QStringLiteral("details")).toArray())
+        if (reason.isEmpty())
+            reason = d.toObject().value(QStringLiteral("reason")).toString();
+    const QString detail =
+        QStringLiteral("HTTP %1 %2 %3: %4").arg(r.status).arg(status, reason, message);
+    if (r.status == 429 || status == QLatin1String("RESOURCE_EXHAUSTED"))
+        return makeError(ErrorCode::RateLimited,
+                         QStringLiteral("Google is throttling Cloud Billing requests; try again "
+                                        "in a minute."),
+                         detail);
+    if (reason == QLatin1String("API_KEY_INVALID") || message.contains(QLatin1String("API key")))
+        return makeError(ErrorCode::Unauthorized,
+                         QStringLiteral("Google does not accept the Cloud Billing API key in "
+                                        "%1: check it (APIs & Services → Credentials).")
+                             .arg(QString::fromLatin1(kBillingKeyVariable)),
+                         detail);
+    if (r.status == 403)
+        return makeError(ErrorCode::Forbidden,
+                         QStringLiteral("The Cloud Billing API key may not read the catalog: "
+                                        "enable the Cloud Billing API in its project and allow "
+                                        "the key to use it."),
+                         detail);
+    return makeError(
+        ErrorCode::ProviderFailure,
+        QStringLiteral("The Cloud Billing Catalog API answered HTTP %1.").arg(r.status), detail);
+}
+
 BillingRule billingRule()
 {
     BillingRule b;
@@ -214,7 +398,8 @@ QString planIdFor(const QString& machineType, const QString& accelerator, int co
 }
 
 QList<Plan> plansFrom(const QJsonArray& acceleratorTypes, const QJsonArray& machineTypes,
-                      const QDateTime& at)
+                      const QDateTime& at, const BillingRates* billing,
+                      const QString& billingProblem)
 {
     const bool live = !acceleratorTypes.isEmpty();
     QHash<QString, QStringList> zonesOf; // accelerator → zones offering it
@@ -275,28 +460,53 @@ QList<Plan> plansFrom(const QJsonArray& acceleratorTypes, const QJsonArray& mach
         if (live)
             p.regionsAvailable = zones;
         p.available = !zones.isEmpty() && (!live || maxCards.value(acc) >= o.gpuCount);
-        // Priced where the table has a rate, preferring us-central1 (every GPU is there).
-        std::optional<double> price = priceFor(p.id, QStringLiteral("us-central1"), false);
-        std::optional<double> spot = priceFor(p.id, QStringLiteral("us-central1"), true);
-        for (const QString& z : std::as_const(zones)) {
-            if (price)
+        // Priced in the first region with a price, us-central1 first (every GPU is there): the
+        // SKUs' price where they have all of it, else the table's.
+        QStringList priceRegions{QStringLiteral("us-central1")};
+        for (const QString& z : std::as_const(zones))
+            if (!priceRegions.contains(regionOfZone(z)))
+                priceRegions << regionOfZone(z);
+        std::optional<double> price, spot;
+        QString billedIn;
+        for (const QString& r : std::as_const(priceRegions)) {
+            if (billing) {
+                if (const auto billed = billedPriceFor(*billing, p.id, r)) {
+                    price = billed->first;
+                    spot = billed->second;
+                    billedIn = r;
+                    break;
+                }
+            }
+            if ((price = priceFor(p.id, r, false))) {
+                spot = priceFor(p.id, r, true);
                 break;
-            price = priceFor(p.id, z, false);
-            spot = priceFor(p.id, z, true);
+            }
         }
         p.onDemandHourly = price.value_or(0);
         p.spotHourly = spot;
         p.name = o.gpuCount > 1 || !type.startsWith(QLatin1String("a2-"))
                      ? QStringLiteral("%1x %2 (%3)").arg(o.gpuCount).arg(p.gpuModel, type)
                      : QStringLiteral("1x %1 (%2)").arg(p.gpuModel, type);
-        p.fetchedAt = at;
         p.billing = billingRule();
-        p.note =
-            QStringLiteral(
-                "Google Compute Engine list price from GPUDeck's bundled table (%1, us-central1 "
-                "unless the plan is not offered there); Google does not tell prices through the "
-                "Compute API.")
-                .arg(QString::fromLatin1(kGcePriceTableDate));
+        if (!billedIn.isEmpty()) {
+            p.fetchedAt = billing->fetchedAt;
+            p.note = QStringLiteral("Google Compute Engine list price in %1 from the Cloud Billing "
+                                    "Catalog API (fetched %2).")
+                         .arg(billedIn, billing->fetchedAt.toString(Qt::ISODate));
+        } else {
+            p.fetchedAt = at;
+            p.note =
+                QStringLiteral("Google Compute Engine list price from GPUDeck's bundled table (%1, "
+                               "us-central1 unless the plan is not offered there); Google does not "
+                               "tell prices through the Compute API.")
+                    .arg(QString::fromLatin1(kGcePriceTableDate));
+            if (billing)
+                p.note += QStringLiteral(" The Cloud Billing Catalog API has no price for all "
+                                         "of this plan's parts.");
+            else if (!billingProblem.isEmpty())
+                p.note += QStringLiteral(" The Cloud Billing Catalog API could not be read: %1")
+                              .arg(billingProblem);
+        }
         out.append(p);
     }
     return out;

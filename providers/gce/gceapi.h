@@ -3,6 +3,7 @@
 #include "restclient.h"
 #include "types.h"
 
+#include <QHash>
 #include <QJsonArray>
 #include <QJsonObject>
 
@@ -62,6 +63,38 @@ inline constexpr int kDefaultDiskGb = 100; // Deep Learning VM images need 50 GB
 [[nodiscard]] std::optional<double> priceFor(const QString& planId, const QString& region,
                                              bool spot);
 
+// The Cloud Billing Catalog API (cloudbilling.googleapis.com/v1, read with the user's API key):
+// Compute Engine's SKUs with today's list prices. GPUDeck reads the N1 predefined and A2 vCPU
+// and memory SKUs and the GPU SKUs, on demand and spot (usageType Preemptible).
+inline constexpr char kComputeBillingService[] = "6F81-5844-456A";
+inline constexpr char kBillingKeyVariable[] = "GPUDECK_GCE_BILLING_API_KEY";
+// Hourly USD rates read from SKUs, by region: "n1-core", "n1-ram", "a2-core", "a2-ram" (per
+// vCPU, per GiB) and accelerator names ("nvidia-tesla-t4", per GPU), on demand and spot.
+struct BillingRates {
+    QHash<QString, double> onDemand, spot; // "<region>|<what>" → USD per hour
+    QHash<QString, int> scope;             // same key → how many regions its SKU covered
+    QDateTime fetchedAt;
+    [[nodiscard]] bool isEmpty() const { return onDemand.isEmpty() && spot.isEmpty(); }
+    [[nodiscard]] std::optional<double> rate(const QString& region, const QString& what,
+                                             bool spot) const;
+};
+// A SKU's price per usage unit in USD: the latest pricingInfo, the tier starting at 0 (or the
+// first paid tier when the first is a free allowance), units + nanos. Nothing when the SKU has
+// no USD price.
+[[nodiscard]] std::optional<double> skuUnitPrice(const QJsonObject& sku);
+// What a SKU prices in GPUDeck's terms ("n1-core", "a2-ram", "nvidia-tesla-t4") and whether it
+// is the spot rate; an empty first when GPUDeck does not use it.
+[[nodiscard]] std::pair<QString, bool> skuKind(const QJsonObject& sku);
+// Every SKU GPUDeck uses, per region it serves (serviceRegions). A region-specific SKU wins
+// over one covering a whole continent.
+[[nodiscard]] BillingRates billingRatesFrom(const QJsonArray& skus, const QDateTime& at);
+// The plan's hourly price in `region` from the SKUs: only when every part of it (vCPUs, memory
+// and GPUs, on demand and spot) is there; else nothing and the table's price stands.
+[[nodiscard]] std::optional<std::pair<double, double>>
+billedPriceFor(const BillingRates& rates, const QString& planId, const QString& region);
+// A Cloud Billing error answer → what the user should do (a bad key says so).
+[[nodiscard]] Error billingErrorFrom(const RestResponse& r);
+
 // Per second with a 1-minute minimum; a stopped (TERMINATED) VM bills its disks only.
 [[nodiscard]] BillingRule billingRule();
 
@@ -74,8 +107,15 @@ inline constexpr int kDefaultDiskGb = 100; // Deep Learning VM images need 50 GB
 
 // The table as plans, with live zones and machine specs when given: `acceleratorTypes` and
 // `machineTypes` are the flattened aggregated lists (empty: the table's own zones).
+// `billing`, when given, prices each plan where its SKUs have every part of the price (those
+// plans carry the SKUs' fetch time); the others keep the table's price and its date (so the
+// catalog marks them old), with `billingProblem` in their note when the API could not be read.
 [[nodiscard]] QList<Plan> plansFrom(const QJsonArray& acceleratorTypes,
-                                    const QJsonArray& machineTypes, const QDateTime& at);
+                                    const QJsonArray& machineTypes, const QDateTime& at,
+                                    const BillingRates* billing = nullptr,
+                                    const QString& billingProblem = {});
+// The table's date as a time: 2021-11-01T00:00:00Z.
+[[nodiscard]] QDateTime priceTableDate();
 // Zones offering any of the table's GPUs (from the aggregated acceleratorTypes), sorted.
 [[nodiscard]] QList<Region> zonesFrom(const QJsonArray& acceleratorTypes);
 // An images list → images: Deep Learning VM images first, newest first; deprecated ones out.

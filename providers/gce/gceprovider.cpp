@@ -134,6 +134,8 @@ void GceProvider::setBackoffBaseMs(int ms)
     m_backoffMs = ms;
     m_rest->setBackoffBaseMs(ms);
     m_checkIp->setBackoffBaseMs(ms);
+    if (m_billing)
+        m_billing->setBackoffBaseMs(ms);
     if (m_oauth)
         m_oauth->setBackoffBaseMs(ms);
 }
@@ -303,32 +305,83 @@ void GceProvider::aggregated(const QString& what, const QString& key, const QUrl
     (*step)(first);
 }
 
+void GceProvider::fetchBilling(const QString& apiKey, Callback<gce::BillingRates> done)
+{
+    // The address is read when prices are fetched (GPUDECK_API_BASE_GCE_BILLING may be set
+    // later); a client with a call in flight is kept.
+    const QString defaultBase = QStringLiteral("https://cloudbilling.googleapis.com");
+    const QString base = RestClient::resolveBaseUrl(QStringLiteral("gce_billing"), {}, defaultBase);
+    if (!m_billing || (m_billingBusy == 0 && m_billing->baseUrl() != base)) {
+        delete m_billing;
+        RestConfig billing;
+        billing.providerId = QStringLiteral("gce_billing");
+        billing.providerName = QStringLiteral("Cloud Billing Catalog API");
+        billing.defaultBaseUrl = defaultBase;
+        billing.errorMapper = &gce::billingErrorFrom;
+        // The catalog waits for the prices: a long Retry-After is a failure (the table stands).
+        billing.maxAttempts = 3;
+        billing.maxRetryAfterSec = 10;
+        billing.backoffBaseMs = m_backoffMs;
+        m_billing = new RestClient(billing, this);
+    }
+    ++m_billingBusy;
+    done = [this, done](Result<gce::BillingRates> r) {
+        --m_billingBusy;
+        done(std::move(r));
+    };
+    auto skus = std::make_shared<QJsonArray>();
+    auto pages = std::make_shared<int>(0);
+    using Step = std::function<void(RestRequest)>;
+    auto step = std::make_shared<Step>();
+    // The step holds itself weakly; the request in flight carries the strong reference.
+    *step = [this, skus, pages, done, weak = std::weak_ptr<Step>(step)](RestRequest req) {
+        const std::shared_ptr<Step> self = weak.lock();
+        m_billing->send(req, [=](Result<RestResponse> r) {
+            if (!r.ok()) {
+                done(r.error());
+                return;
+            }
+            const QJsonObject page = r.value().json.object();
+            if (!r.value().json.isObject() || !page.value(QStringLiteral("skus")).isArray()) {
+                done(makeError(ErrorCode::ProviderFailure,
+                               QStringLiteral("The Cloud Billing Catalog API's answer could not "
+                                              "be read (no list of SKUs)."),
+                               QStringLiteral("page %1").arg(*pages + 1)));
+                return;
+            }
+            for (const QJsonValue& v : page.value(QStringLiteral("skus")).toArray())
+                skus->append(v);
+            const RestRequest next = gce::nextPage(page, req);
+            // Bounded: a cursor that does not move or never ends stops the list.
+            if (next.path.isEmpty() || next.query == req.query || ++*pages >= 100) {
+                done(gce::billingRatesFrom(*skus, QDateTime::currentDateTimeUtc()));
+                return;
+            }
+            (*self)(next);
+        });
+    };
+    RestRequest first = get(QStringLiteral("/v1/services/%1/skus")
+                                .arg(QString::fromLatin1(gce::kComputeBillingService)),
+                            false);
+    first.query.addQueryItem(QStringLiteral("key"), apiKey);
+    first.query.addQueryItem(QStringLiteral("pageSize"), QStringLiteral("5000"));
+    (*step)(first);
+}
+
 void GceProvider::fetchLive(Callback<Catalog> done)
 {
-    if (!hasCredential()) {
-        // Without an account: the bundled table, with its date and the table's zones.
-        Catalog c;
-        c.fetchedAt = QDateTime::fromString(QString::fromLatin1(gce::kGcePriceTableDate) +
-                                                QStringLiteral("-01T00:00:00Z"),
-                                            Qt::ISODate);
-        c.plans = gce::plansFrom({}, {}, c.fetchedAt);
-        QJsonArray zones;
-        for (const gce::GceOffer& o : gce::offerTable())
-            for (const QString& z : gce::tableZones(QString::fromLatin1(o.accelerator)))
-                zones.append(
-                    QJsonObject{{QStringLiteral("name"), QString::fromLatin1(o.accelerator)},
-                                {QStringLiteral("zone"), z}});
-        c.regions = gce::zonesFrom(zones);
-        deliver<Catalog>(std::move(done), std::move(c));
-        return;
-    }
     struct Parts {
         QJsonArray accelerators, machines, images;
-        int pending = 3;
+        int pending = 4;
         std::optional<Error> error;
+        std::optional<gce::BillingRates> billing;
+        QString billingProblem;
     };
     auto parts = std::make_shared<Parts>();
-    const auto finish = [parts, done] {
+    const bool account = hasCredential();
+    if (!account)
+        parts->pending = 1; // the prices only
+    const auto finish = [parts, done, account] {
         if (--parts->pending > 0)
             return;
         if (parts->error) {
@@ -336,12 +389,51 @@ void GceProvider::fetchLive(Callback<Catalog> done)
             return;
         }
         Catalog c;
-        c.fetchedAt = QDateTime::currentDateTimeUtc();
-        c.plans = gce::plansFrom(parts->accelerators, parts->machines, c.fetchedAt);
-        c.regions = gce::zonesFrom(parts->accelerators);
-        c.images = gce::imagesFrom(parts->images);
+        // Without an account: the table's zones and, without SKUs, the table's date.
+        c.fetchedAt =
+            account || parts->billing ? QDateTime::currentDateTimeUtc() : gce::priceTableDate();
+        const gce::BillingRates* billing = parts->billing ? &*parts->billing : nullptr;
+        if (account) {
+            c.plans = gce::plansFrom(parts->accelerators, parts->machines, gce::priceTableDate(),
+                                     billing, parts->billingProblem);
+            c.regions = gce::zonesFrom(parts->accelerators);
+            c.images = gce::imagesFrom(parts->images);
+        } else {
+            c.plans = gce::plansFrom({}, {}, gce::priceTableDate(), billing, parts->billingProblem);
+            QJsonArray zones;
+            for (const gce::GceOffer& o : gce::offerTable())
+                for (const QString& z : gce::tableZones(QString::fromLatin1(o.accelerator)))
+                    zones.append(
+                        QJsonObject{{QStringLiteral("name"), QString::fromLatin1(o.accelerator)},
+                                    {QStringLiteral("zone"), z}});
+            c.regions = gce::zonesFrom(zones);
+        }
         done(std::move(c));
     };
+    // Prices: the SKUs when the user gave a Cloud Billing API key; whatever goes wrong there,
+    // the table's prices stand and the plans say why.
+    const QString billingKey = qEnvironmentVariable(gce::kBillingKeyVariable).trimmed();
+    if (billingKey.isEmpty()) {
+        QMetaObject::invokeMethod(this, finish, Qt::QueuedConnection);
+    } else {
+        fetchBilling(billingKey, [parts, finish](Result<gce::BillingRates> r) {
+            if (r.ok() && !r.value().isEmpty()) {
+                qCInfo(lcGce) << "prices from the Cloud Billing Catalog API:"
+                              << r.value().onDemand.size() + r.value().spot.size() << "rates";
+                parts->billing = r.value();
+            } else {
+                parts->billingProblem =
+                    r.ok() ? QStringLiteral("it listed none of the SKUs GPUDeck prices from.")
+                           : r.error().message;
+                qCWarning(lcGce).noquote()
+                    << "Cloud Billing Catalog API not used, bundled price table instead:"
+                    << parts->billingProblem << (r.ok() ? QString() : r.error().detail);
+            }
+            finish();
+        });
+    }
+    if (!account)
+        return;
     authed<QJsonArray>(
         [this](Callback<QJsonArray> got) {
             aggregated(QStringLiteral("acceleratorTypes"), QStringLiteral("acceleratorTypes"), {},

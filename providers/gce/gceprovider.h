@@ -1,5 +1,6 @@
 #pragma once
 
+#include "gceapi.h"
 #include "restprovider.h"
 #include "serviceaccount.h"
 
@@ -17,7 +18,11 @@ namespace gpudeck {
 // across resends so Google never makes a second VM; the insert's operation is waited for.
 // Instance ids are "<zone>/<name>". GPUDECK_API_BASE_GCE replaces
 // https://compute.googleapis.com/compute/v1, GPUDECK_OAUTH_TOKEN_URL the token endpoint,
-// GPUDECK_API_BASE_GCE_CHECKIP the public-address check.
+// GPUDECK_API_BASE_GCE_CHECKIP the public-address check. With a Cloud Billing API key in
+// GPUDECK_GCE_BILLING_API_KEY the catalog also reads Compute Engine's SKUs from the Cloud
+// Billing Catalog API (https://cloudbilling.googleapis.com, GPUDECK_API_BASE_GCE_BILLING) and
+// prices plans from them where they have every part of the price; any failure there leaves the
+// table's prices, with the reason in the plans' notes and the log.
 class GceProvider final : public RestProvider {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(GceProvider)
@@ -78,6 +83,8 @@ private:
     void pickImage(const QString& wanted, Callback<QString> done);
     void insert(const LaunchRequest& request, const QString& image, Callback<Instance> done);
     void power(const QString& id, const QString& action, Callback<Instance> done);
+    // Every page of Compute Engine's SKUs (the API key in the query), as rates.
+    void fetchBilling(const QString& apiKey, Callback<gce::BillingRates> done);
 
     gce::ServiceAccountKey m_key;
     std::optional<Error> m_keyProblem;
@@ -89,6 +96,8 @@ private:
     RestClient* m_oauth = nullptr;
     QString m_oauthUrl;
     RestClient* m_checkIp = nullptr;
+    RestClient* m_billing = nullptr; // made when prices are first fetched with a key
+    int m_billingBusy = 0;
     int m_backoffMs = 1000;
 };
 

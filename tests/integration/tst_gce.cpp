@@ -5,7 +5,9 @@
 // conversion), and the whole client against a stateful fake on loopback that checks every
 // assertion and access token the way Google does: catalog → launch (on-demand and spot) →
 // RUNNING with an external address → stop → start → delete, with 429s, capacity errors, a
-// revoked token, a wrong key and the shared launch faults.
+// revoked token, a wrong key and the shared launch faults. Prices from the Cloud Billing
+// Catalog API's SKUs (the fake serves them over two pages to one API key) where they cover a
+// plan, the table's elsewhere and whenever the API fails.
 #include "asyncwait.h"
 #include "billing.h"
 #include "fakegce.h"
@@ -64,6 +66,10 @@ private slots:
     void billingRule();
     void namesAndRequestIds();
     void catalogWithoutAccount();
+    void billingSkuParsing();
+    void billingPricesCatalog();
+    void billingFailuresKeepTable_data();
+    void billingFailuresKeepTable();
     void contractAgainstPrism();
     void fullFlowOnDemand();
     void spotFlow();
@@ -91,7 +97,8 @@ void tst_Gce::initTestCase()
 {
     m_env = std::make_unique<gpudeck::test::IsolatedEnvironment>();
     for (const char* v : {"GOOGLE_APPLICATION_CREDENTIALS", "GPUDECK_OAUTH_TOKEN_URL",
-                          "CLOUDSDK_COMPUTE_ZONE", "GPUDECK_API_BASE_GCE_CHECKIP"})
+                          "CLOUDSDK_COMPUTE_ZONE", "GPUDECK_API_BASE_GCE_CHECKIP",
+                          "GPUDECK_GCE_BILLING_API_KEY", "GPUDECK_API_BASE_GCE_BILLING"})
         qunsetenv(v);
 }
 
@@ -100,7 +107,8 @@ void tst_Gce::cleanupTestCase()
     m_provider.reset();
     m_fake.reset();
     for (const char* v :
-         {"GPUDECK_API_BASE_GCE", "GPUDECK_OAUTH_TOKEN_URL", "GPUDECK_API_BASE_GCE_CHECKIP"})
+         {"GPUDECK_API_BASE_GCE", "GPUDECK_OAUTH_TOKEN_URL", "GPUDECK_API_BASE_GCE_CHECKIP",
+          "GPUDECK_GCE_BILLING_API_KEY", "GPUDECK_API_BASE_GCE_BILLING"})
         qunsetenv(v);
 }
 
@@ -529,6 +537,222 @@ void tst_Gce::catalogWithoutAccount()
     QVERIFY(!who.ok());
     QCOMPARE(who.error().code, ErrorCode::Unauthorized);
     QVERIFY(who.error().message.contains(QLatin1String("GOOGLE_APPLICATION_CREDENTIALS")));
+}
+
+void tst_Gce::billingSkuParsing()
+{
+    const auto sku = [](const QString& description, const QString& usage, const QString& unit,
+                        const QJsonArray& tiers, const QJsonArray& regions = {}) {
+        return QJsonObject{
+            {QStringLiteral("description"), description},
+            {QStringLiteral("category"),
+             QJsonObject{{QStringLiteral("resourceFamily"), QStringLiteral("Compute")},
+                         {QStringLiteral("resourceGroup"), QStringLiteral("GPU")},
+                         {QStringLiteral("usageType"), usage}}},
+            {QStringLiteral("serviceRegions"), regions},
+            {QStringLiteral("pricingInfo"),
+             QJsonArray{QJsonObject{{QStringLiteral("pricingExpression"),
+                                     QJsonObject{{QStringLiteral("usageUnit"), unit},
+                                                 {QStringLiteral("tieredRates"), tiers}}}}}}};
+    };
+    const auto tier = [](double start, const QString& units, int nanos,
+                         const QString& currency = QStringLiteral("USD")) {
+        return QJsonObject{
+            {QStringLiteral("startUsageAmount"), start},
+            {QStringLiteral("unitPrice"), QJsonObject{{QStringLiteral("currencyCode"), currency},
+                                                      {QStringLiteral("units"), units},
+                                                      {QStringLiteral("nanos"), nanos}}}};
+    };
+    const QString t4 = QStringLiteral("Nvidia Tesla T4 GPU running in Americas");
+    // units + nanos.
+    QCOMPARE(*gce::skuUnitPrice(sku(t4, QStringLiteral("OnDemand"), QStringLiteral("h"),
+                                    {tier(0, QStringLiteral("2"), 480000000)})),
+             2.48);
+    // A free first tier: the paid rate after it; tiers in any order.
+    QCOMPARE(*gce::skuUnitPrice(
+                 sku(t4, QStringLiteral("OnDemand"), QStringLiteral("h"),
+                     {tier(744, QStringLiteral("0"), 300000000), tier(0, QStringLiteral("0"), 0),
+                      tier(1, QStringLiteral("0"), 350000000)})),
+             0.35);
+    // A paid first tier wins over later (volume) tiers.
+    QCOMPARE(*gce::skuUnitPrice(sku(t4, QStringLiteral("OnDemand"), QStringLiteral("h"),
+                                    {tier(0, QStringLiteral("0"), 400000000),
+                                     tier(1000, QStringLiteral("0"), 300000000)})),
+             0.4);
+    QVERIFY(
+        !gce::skuUnitPrice(sku(t4, QStringLiteral("OnDemand"), QStringLiteral("h"),
+                               {tier(0, QStringLiteral("0"), 350000000, QStringLiteral("EUR"))})));
+    QVERIFY(!gce::skuUnitPrice(QJsonObject{}));
+
+    using Kind = std::pair<QString, bool>;
+    const QJsonArray one{tier(0, QStringLiteral("0"), 1)};
+    QCOMPARE(gce::skuKind(sku(t4, QStringLiteral("OnDemand"), QStringLiteral("h"), one)),
+             Kind(QStringLiteral("nvidia-tesla-t4"), false));
+    QCOMPARE(gce::skuKind(sku(QStringLiteral("Nvidia Tesla T4 GPU attached to Spot Preemptible "
+                                             "VMs running in Iowa"),
+                              QStringLiteral("Preemptible"), QStringLiteral("h"), one)),
+             Kind(QStringLiteral("nvidia-tesla-t4"), true));
+    QCOMPARE(gce::skuKind(sku(QStringLiteral("Spot Preemptible N1 Predefined Instance Ram running "
+                                             "in Iowa"),
+                              QStringLiteral("Preemptible"), QStringLiteral("GiBy.h"), one)),
+             Kind(QStringLiteral("n1-ram"), true));
+    QCOMPARE(gce::skuKind(sku(QStringLiteral("A2 Instance Core running in Americas"),
+                              QStringLiteral("OnDemand"), QStringLiteral("h"), one)),
+             Kind(QStringLiteral("a2-core"), false));
+    for (const QString& ignored :
+         {QStringLiteral("Nvidia Tesla T4 Virtual Workstation GPU running in Americas"),
+          QStringLiteral("Nvidia Tesla A100 80GB GPU running in Americas"),
+          QStringLiteral("N1 Custom Instance Core running in Iowa"),
+          QStringLiteral("Commitment v1: Cpu in Americas for 1 Year")})
+        QVERIFY2(gce::skuKind(sku(ignored, QStringLiteral("OnDemand"), QStringLiteral("h"), one))
+                     .first.isEmpty(),
+                 qPrintable(ignored));
+    // A commitment and a RAM SKU billed per month are not hourly list prices.
+    QVERIFY(gce::skuKind(sku(t4, QStringLiteral("Commit1Yr"), QStringLiteral("h"), one))
+                .first.isEmpty());
+    QVERIFY(gce::skuKind(sku(QStringLiteral("N1 Predefined Instance Ram running in Iowa"),
+                             QStringLiteral("OnDemand"), QStringLiteral("GiBy.mo"), one))
+                .first.isEmpty());
+
+    // The fake's list: per region, the region's own SKU over a continent's.
+    const gce::BillingRates rates =
+        gce::billingRatesFrom(FakeGce::billingSkus(), QDateTime::currentDateTimeUtc());
+    const QString central = QStringLiteral("us-central1");
+    QCOMPARE(*rates.rate(central, QStringLiteral("n1-core"), false), 0.033174); // Iowa's
+    QCOMPARE(*rates.rate(QStringLiteral("us-east1"), QStringLiteral("n1-core"), false),
+             0.031611); // Americas'
+    QCOMPARE(*rates.rate(central, QStringLiteral("n1-ram"), false), 0.004446);
+    QCOMPARE(*rates.rate(central, QStringLiteral("n1-core"), true), 0.007);
+    QCOMPARE(*rates.rate(central, QStringLiteral("nvidia-tesla-t4"), false), 0.35);
+    QCOMPARE(*rates.rate(QStringLiteral("us-west1"), QStringLiteral("nvidia-tesla-t4"), false),
+             0.35);
+    QCOMPARE(*rates.rate(central, QStringLiteral("nvidia-tesla-t4"), true), 0.14);
+    QCOMPARE(*rates.rate(central, QStringLiteral("nvidia-tesla-v100"), false), 2.48);
+    QCOMPARE(*rates.rate(central, QStringLiteral("nvidia-tesla-v100"), true), 0.992);
+    QCOMPARE(*rates.rate(central, QStringLiteral("nvidia-tesla-a100"), true), 1.1);
+    QVERIFY(!rates.rate(central, QStringLiteral("nvidia-tesla-p4"), false));
+    QVERIFY(!rates.rate(QStringLiteral("europe-west4"), QStringLiteral("n1-ram"), false));
+
+    const auto t4Price = gce::billedPriceFor(rates, kT4, QStringLiteral("us-central1-a"));
+    QVERIFY(t4Price);
+    QCOMPARE(t4Price->first, 0.748772); // 8 × 0.033174 + 30 × 0.004446 + 0.35
+    QCOMPARE(t4Price->second, 0.22414); // 8 × 0.007 + 30 × 0.000938 + 0.14
+    const auto a100 = gce::billedPriceFor(rates, QStringLiteral("a2-highgpu-1g"), central);
+    QVERIFY(a100);
+    QCOMPARE(a100->first, 3.673385); // 12 × 0.031611 + 85 × 0.004237 + 2.933908
+    QCOMPARE(a100->second, 1.31319); // 12 × 0.00911 + 85 × 0.001222 + 1.1
+    // Not every part priced: nothing (the table's price stands).
+    QVERIFY(!gce::billedPriceFor(rates, kT4, QStringLiteral("europe-west4")));
+    QVERIFY(
+        !gce::billedPriceFor(rates, QStringLiteral("n1-standard-4+1xnvidia-tesla-p4"), central));
+    // us-east1: on-demand parts only (no spot SKUs there) is not a price either.
+    QVERIFY(!gce::billedPriceFor(rates, kT4, QStringLiteral("us-east1")));
+}
+
+void tst_Gce::billingPricesCatalog()
+{
+    startFake();
+    qputenv("GPUDECK_API_BASE_GCE_BILLING", m_fake->billingUrl().toUtf8());
+    qputenv("GPUDECK_GCE_BILLING_API_KEY", m_fake->billingKey().toUtf8());
+    const QDateTime before = QDateTime::currentDateTimeUtc().addSecs(-1);
+    const auto cat = wait<Catalog>([&](auto done) { m_provider->fetchCatalog(done); });
+    VERIFY_OK(cat);
+    // Both pages were read, the second by the first's nextPageToken.
+    QCOMPARE(m_fake->billingPageTokens(), QStringList({QString(), QStringLiteral("CAkSBTI4NjY5")}));
+    const auto plan = [&](const QString& id) {
+        for (const Plan& p : cat.value().plans)
+            if (p.id == id)
+                return p;
+        return Plan{};
+    };
+    const Plan t4 = plan(kT4);
+    QCOMPARE(t4.onDemandHourly, 0.748772);
+    QCOMPARE(*t4.spotHourly, 0.22414);
+    QVERIFY(t4.fetchedAt >= before);
+    QVERIFY2(t4.note.contains(QLatin1String("Cloud Billing Catalog API")), qPrintable(t4.note));
+    QVERIFY(t4.note.contains(QLatin1String("us-central1")));
+    const Plan a2 = plan(QStringLiteral("a2-highgpu-1g"));
+    QCOMPARE(a2.onDemandHourly, 3.673385);
+    QCOMPARE(*a2.spotHourly, 1.31319);
+    // No P4 SKU: the table's price, with the table's date (the catalog marks it old).
+    const QString p4Id = QStringLiteral("n1-standard-4+1xnvidia-tesla-p4");
+    const Plan p4 = plan(p4Id);
+    QCOMPARE(p4.onDemandHourly, *gce::priceFor(p4Id, QStringLiteral("us-central1"), false));
+    QCOMPARE(*p4.spotHourly, *gce::priceFor(p4Id, QStringLiteral("us-central1"), true));
+    QCOMPARE(p4.fetchedAt, gce::priceTableDate());
+    QVERIFY2(p4.note.contains(QLatin1String("bundled table (2021-11")), qPrintable(p4.note));
+    // The key travels in the query only; never in a path the client logs.
+    for (const auto& r : m_fake->server().requests())
+        QVERIFY(!r.path.contains(m_fake->billingKey()));
+
+    // Without a service account the SKUs price the table's plans all the same.
+    ProviderContext ctx;
+    ctx.cacheDir = m_env->path() + QStringLiteral("/cache/gce-billing-only");
+    GceProvider bare(ctx);
+    QVERIFY(!bare.hasCredential());
+    const auto priced = wait<Catalog>([&](auto done) { bare.fetchCatalog(done); });
+    VERIFY_OK(priced);
+    bool found = false;
+    for (const Plan& p : priced.value().plans)
+        if (p.id == kT4) {
+            found = true;
+            QCOMPARE(p.onDemandHourly, 0.748772);
+        }
+    QVERIFY(found);
+    qunsetenv("GPUDECK_GCE_BILLING_API_KEY");
+    qunsetenv("GPUDECK_API_BASE_GCE_BILLING");
+}
+
+void tst_Gce::billingFailuresKeepTable_data()
+{
+    QTest::addColumn<QString>("key");
+    QTest::addColumn<int>("status");
+    QTest::addColumn<QByteArray>("body");
+    QTest::addColumn<QString>("reason");
+    QTest::newRow("wrong key (400)") << QStringLiteral("AIzaSyWrong") << 0 << QByteArray()
+                                     << QStringLiteral("does not accept the Cloud Billing API key");
+    QTest::newRow("API not enabled (403)")
+        << QString() << 403
+        << QByteArray(
+               R"({"error": {"code": 403, "message": "Cloud Billing API has not been used )"
+               R"(in project 1234 before or it is disabled.", "status": "PERMISSION_DENIED",)"
+               R"( "details": [{"reason": "SERVICE_DISABLED"}]}})")
+        << QStringLiteral("enable the Cloud Billing API");
+    QTest::newRow("throttled (429)")
+        << QString() << 429
+        << QByteArray(R"({"error": {"code": 429, "message": "Quota exceeded.", "status": )"
+                      R"("RESOURCE_EXHAUSTED"}})")
+        << QStringLiteral("throttling");
+    QTest::newRow("unreadable") << QString() << 200 << QByteArray("<html>Service Unavailable")
+                                << QStringLiteral("GPUDeck could not read");
+    QTest::newRow("no SKU list") << QString() << 200 << QByteArray(R"({"services": []})")
+                                 << QStringLiteral("(no list of SKUs)");
+}
+
+void tst_Gce::billingFailuresKeepTable()
+{
+    QFETCH(QString, key);
+    QFETCH(int, status);
+    QFETCH(QByteArray, body);
+    QFETCH(QString, reason);
+    startFake();
+    qputenv("GPUDECK_API_BASE_GCE_BILLING", m_fake->billingUrl().toUtf8());
+    qputenv("GPUDECK_GCE_BILLING_API_KEY", (key.isEmpty() ? m_fake->billingKey() : key).toUtf8());
+    if (status != 0)
+        m_fake->breakBilling(status, body);
+    const auto cat = wait<Catalog>([&](auto done) { m_provider->fetchCatalog(done); });
+    qunsetenv("GPUDECK_GCE_BILLING_API_KEY");
+    qunsetenv("GPUDECK_API_BASE_GCE_BILLING");
+    VERIFY_OK(cat);
+    QVERIFY(m_fake->billingCalls() >= 1);
+    QCOMPARE(cat.value().plans.size(), gce::offerTable().size());
+    for (const Plan& p : cat.value().plans) {
+        QCOMPARE(p.onDemandHourly, *gce::priceFor(p.id, QStringLiteral("us-central1"), false));
+        QCOMPARE(p.fetchedAt, gce::priceTableDate());
+        QVERIFY2(p.note.contains(QLatin1String("could not be read")) && p.note.contains(reason),
+                 qPrintable(p.note));
+    }
+    QVERIFY(!cat.value().regions.isEmpty());
 }
 
 void tst_Gce::contractAgainstPrism()

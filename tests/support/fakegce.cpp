@@ -133,6 +133,230 @@ QString FakeGce::tokenUrl() const
     return m_server.baseUrl() + QStringLiteral("/token");
 }
 
+QString FakeGce::billingUrl() const
+{
+    return m_server.baseUrl();
+}
+
+QJsonArray FakeGce::billingSkus()
+{
+    // As the Cloud Billing Catalog API lists them (trimmed to the fields GPUDeck reads and a
+    // few it does not). Prices differ from the bundled 2021-11 table where GPUDeck should use
+    // them.
+    static const char kSkus[] = R"([
+  {"name": "services/6F81-5844-456A/skus/2E27-4F75-95CD", "skuId": "2E27-4F75-95CD",
+   "description": "N1 Predefined Instance Core running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "N1Standard", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1", "us-east1", "us-west1"],
+   "pricingInfo": [{"effectiveTime": "2026-12-03T06:07:39.612Z", "summary": "",
+     "pricingExpression": {"usageUnit": "h", "usageUnitDescription": "hour", "baseUnit": "s",
+       "baseUnitDescription": "second", "baseUnitConversionFactor": 3600, "displayQuantity": 1,
+       "tieredRates": [{"startUsageAmount": 0,
+                        "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 31611000}}]},
+     "currencyConversionRate": 1}],
+   "serviceProviderName": "Google"},
+  {"name": "services/6F81-5844-456A/skus/6C2C-1D0A-2A4D", "skuId": "6C2C-1D0A-2A4D",
+   "description": "N1 Predefined Instance Core running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "N1Standard", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"effectiveTime": "2026-12-03T06:07:39.612Z",
+     "pricingExpression": {"usageUnit": "h", "baseUnit": "s", "baseUnitConversionFactor": 3600,
+       "tieredRates": [{"startUsageAmount": 0,
+                        "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 33174000}}]},
+     "currencyConversionRate": 1}]},
+  {"name": "services/6F81-5844-456A/skus/F449-33EC-A5EF", "skuId": "F449-33EC-A5EF",
+   "description": "N1 Predefined Instance Ram running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "RAM", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"effectiveTime": "2026-12-03T06:07:39.612Z",
+     "pricingExpression": {"usageUnit": "GiBy.h", "baseUnit": "By.s",
+       "baseUnitConversionFactor": 3865470566400,
+       "tieredRates": [{"startUsageAmount": 0,
+                        "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 4446000}}]},
+     "currencyConversionRate": 1}]},
+  {"name": "services/6F81-5844-456A/skus/7B8D-2A1B-6E5C", "skuId": "7B8D-2A1B-6E5C",
+   "description": "Spot Preemptible N1 Predefined Instance Core running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "N1Standard", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 7000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/1C5A-2B3D-9E8F", "skuId": "1C5A-2B3D-9E8F",
+   "description": "Spot Preemptible N1 Predefined Instance Ram running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "RAM", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "GiBy.h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 938000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/0D5D-6E23-4250", "skuId": "0D5D-6E23-4250",
+   "description": "Commitment v1: Cpu in Americas for 1 Year",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "CPU", "usageType": "Commit1Yr"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 19915000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/2A1D-0B6B-7A5F", "skuId": "2A1D-0B6B-7A5F",
+   "description": "Nvidia Tesla T4 GPU running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1", "us-east1", "us-west1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 350000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/9A3F-7C4E-1B2D", "skuId": "9A3F-7C4E-1B2D",
+   "description": "Nvidia Tesla T4 GPU attached to Spot Preemptible VMs running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 140000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/A1F2-6B7C-3D4E", "skuId": "A1F2-6B7C-3D4E",
+   "description": "Nvidia Tesla T4 Virtual Workstation GPU running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 550000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/5C7F-4B8A-2E3D", "skuId": "5C7F-4B8A-2E3D",
+   "description": "Nvidia Tesla V100 GPU running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "2", "nanos": 480000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/8E2B-5D6A-4C1F", "skuId": "8E2B-5D6A-4C1F",
+   "description": "Nvidia Tesla V100 GPU attached to Spot Preemptible VMs running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 0}},
+       {"startUsageAmount": 1, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 992000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/D6B4-2F3A-8C9E", "skuId": "D6B4-2F3A-8C9E",
+   "description": "A2 Instance Core running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "CPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 31611000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/E7C5-3A4B-9DAF", "skuId": "E7C5-3A4B-9DAF",
+   "description": "A2 Instance Ram running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "RAM", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "GiBy.h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 4237000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/F8D6-4B5C-AEB0", "skuId": "F8D6-4B5C-AEB0",
+   "description": "Spot Preemptible A2 Instance Core running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "CPU", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 9110000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/09E7-5C6D-BFC1", "skuId": "09E7-5C6D-BFC1",
+   "description": "Spot Preemptible A2 Instance Ram running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "RAM", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "GiBy.h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 1222000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/1AF8-6D7E-C0D2", "skuId": "1AF8-6D7E-C0D2",
+   "description": "Nvidia Tesla A100 GPU running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "2", "nanos": 933908000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/2B09-7E8F-D1E3", "skuId": "2B09-7E8F-D1E3",
+   "description": "Nvidia Tesla A100 GPU attached to Spot Preemptible VMs running in Americas",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "GPU", "usageType": "Preemptible"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "1", "nanos": 100000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/3C1A-8F90-E2F4", "skuId": "3C1A-8F90-E2F4",
+   "description": "N1 Predefined Instance Core running in Netherlands",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "N1Standard", "usageType": "OnDemand"},
+   "serviceRegions": ["europe-west4"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 40000000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/4D2B-9A01-F305", "skuId": "4D2B-9A01-F305",
+   "description": "Custom Instance Core running in Iowa",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Compute",
+                "resourceGroup": "CPU", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "h", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 33174000}}]}}]},
+  {"name": "services/6F81-5844-456A/skus/D973-5D65-BAB2", "skuId": "D973-5D65-BAB2",
+   "description": "Storage PD Capacity",
+   "category": {"serviceDisplayName": "Compute Engine", "resourceFamily": "Storage",
+                "resourceGroup": "PDStandard", "usageType": "OnDemand"},
+   "serviceRegions": ["us-central1"],
+   "pricingInfo": [{"pricingExpression": {"usageUnit": "GiBy.mo", "tieredRates": [
+       {"startUsageAmount": 0, "unitPrice": {"currencyCode": "USD", "units": "0", "nanos": 40000000}}]}}]}
+])";
+    return QJsonDocument::fromJson(kSkus).array();
+}
+
+FakeHttpReply FakeGce::billing(const FakeHttpRequest& r)
+{
+    ++m_billingCalls;
+    if (m_billingStatus != 0) {
+        FakeHttpReply reply;
+        reply.status = m_billingStatus;
+        reply.body = m_billingBody;
+        if (m_billingStatus == 429)
+            reply.headers.append({QByteArray("Retry-After"), QByteArray("0")});
+        return reply;
+    }
+    const QString key = r.query.value(QStringLiteral("key"));
+    if (key != billingKey()) {
+        // What Google answers a wrong key (a missing one: 403 PERMISSION_DENIED).
+        const bool missing = key.isEmpty();
+        const QJsonObject error{
+            {QStringLiteral("code"), missing ? 403 : 400},
+            {QStringLiteral("message"),
+             missing ? QStringLiteral("The request is missing a valid API key.")
+                     : QStringLiteral("API key not valid. Please pass a valid API key.")},
+            {QStringLiteral("status"),
+             missing ? QStringLiteral("PERMISSION_DENIED") : QStringLiteral("INVALID_ARGUMENT")},
+            {QStringLiteral("details"),
+             QJsonArray{QJsonObject{
+                 {QStringLiteral("@type"),
+                  QStringLiteral("type.googleapis.com/google.rpc.ErrorInfo")},
+                 {QStringLiteral("reason"), missing ? QStringLiteral("API_KEY_SERVICE_BLOCKED")
+                                                    : QStringLiteral("API_KEY_INVALID")},
+                 {QStringLiteral("domain"), QStringLiteral("googleapis.com")}}}}};
+        return FakeHttpServer::json(missing ? 403 : 400,
+                                    QJsonDocument(QJsonObject{{QStringLiteral("error"), error}})
+                                        .toJson(QJsonDocument::Compact));
+    }
+    const QString token = r.query.value(QStringLiteral("pageToken"));
+    m_billingPageTokens.append(token);
+    const QJsonArray all = billingSkus();
+    constexpr int kFirstPage = 9;
+    QJsonObject page;
+    QJsonArray skus;
+    if (token.isEmpty()) {
+        for (int i = 0; i < kFirstPage && i < all.size(); ++i)
+            skus.append(all.at(i));
+        page.insert(QStringLiteral("nextPageToken"), QStringLiteral("CAkSBTI4NjY5"));
+    } else if (token == QLatin1String("CAkSBTI4NjY5")) {
+        for (int i = kFirstPage; i < all.size(); ++i)
+            skus.append(all.at(i));
+        page.insert(QStringLiteral("nextPageToken"), QString());
+    } else {
+        return googleError(400, QStringLiteral("badRequest"),
+                           QStringLiteral("Page token is invalid."),
+                           QStringLiteral("INVALID_ARGUMENT"));
+    }
+    page.insert(QStringLiteral("skus"), skus);
+    return FakeHttpServer::json(200, QJsonDocument(page).toJson(QJsonDocument::Compact));
+}
+
 QString FakeGce::checkIpUrl() const
 {
     return m_server.baseUrl() + QStringLiteral("/checkip");
@@ -253,6 +477,8 @@ FakeHttpReply FakeGce::handle(const FakeHttpRequest& r)
         reply.contentType = "text/plain";
         return reply;
     }
+    if (r.path == QLatin1String("/v1/services/6F81-5844-456A/skus") && r.method == "GET")
+        return billing(r);
     const QStringList parts = r.path.split(QLatin1Char('/'), Qt::SkipEmptyParts);
     if (parts.size() < 4 || parts.at(0) != QLatin1String("compute") ||
         parts.at(1) != QLatin1String("v1") || parts.at(2) != QLatin1String("projects"))

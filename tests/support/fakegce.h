@@ -3,6 +3,7 @@
 #include "fakehttpserver.h"
 
 #include <QDateTime>
+#include <QJsonArray>
 #include <QJsonObject>
 #include <QMap>
 #include <QSet>
@@ -28,6 +29,11 @@ namespace gpudeck::test {
 // GPUDECK_API_BASE_GCE_CHECKIP=checkIpUrl(), and the key from serviceAccountJson() (the
 // credential itself, or a file written by writeKeyFile() named by
 // GOOGLE_APPLICATION_CREDENTIALS).
+//
+// It also serves the Cloud Billing Catalog API's Compute Engine SKUs
+// (GET /v1/services/6F81-5844-456A/skus?key=…): a small list in Google's shapes over two pages
+// (nextPageToken), only to the API key billingKey() (else 400 API_KEY_INVALID as Google answers).
+// GPUDECK_API_BASE_GCE_BILLING=billingUrl(), GPUDECK_GCE_BILLING_API_KEY=billingKey().
 class FakeGce final : public QObject {
     Q_OBJECT
 public:
@@ -39,6 +45,20 @@ public:
     [[nodiscard]] QString baseUrl() const; // …/compute/v1
     [[nodiscard]] QString tokenUrl() const;
     [[nodiscard]] QString checkIpUrl() const;
+    [[nodiscard]] QString billingUrl() const; // the server's root: paths start with /v1
+    [[nodiscard]] QString billingKey() const { return QStringLiteral("AIzaSyFakeBillingKey0123"); }
+    // The SKUs served, both pages: us-central1 N1 and A2 vCPU/RAM, T4, V100 and A100 GPUs (on
+    // demand and spot, priced unlike the 2021 table), a europe-west4 N1 core without its RAM
+    // SKU, and SKUs GPUDeck ignores (commitments, disks, custom N1, T4 workstation).
+    [[nodiscard]] static QJsonArray billingSkus();
+    // Every billing call answers this status and body from now on (0: serve the SKUs again).
+    void breakBilling(int status, const QByteArray& body = {})
+    {
+        m_billingStatus = status;
+        m_billingBody = body;
+    }
+    [[nodiscard]] int billingCalls() const { return m_billingCalls; }
+    [[nodiscard]] QStringList billingPageTokens() const { return m_billingPageTokens; }
     [[nodiscard]] QString project() const { return m_project; }
     [[nodiscard]] QString clientEmail() const;
     // The service account's key as Google's console downloads it; token_uri is tokenUrl().
@@ -85,6 +105,7 @@ private:
     FakeHttpReply token(const FakeHttpRequest& r);
     FakeHttpReply compute(const FakeHttpRequest& r, const QStringList& parts);
     FakeHttpReply insert(const FakeHttpRequest& r, const QString& zone);
+    FakeHttpReply billing(const FakeHttpRequest& r);
     [[nodiscard]] QString verifyAssertion(const QByteArray& jwt) const;
     QJsonObject operation(const QString& zone, const QString& type, const QString& target,
                           bool done, const QJsonObject& error = {});
@@ -116,6 +137,10 @@ private:
     QStringList m_requestIds;
     QJsonObject m_firewall;
     QByteArray m_lastAssertion;
+    int m_billingStatus = 0;
+    QByteArray m_billingBody;
+    int m_billingCalls = 0;
+    QStringList m_billingPageTokens;
 };
 
 } // namespace gpudeck::test
