@@ -77,6 +77,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         (void)gce::parseKey(r.body);
         (void)gce::parseTokenAnswer(o, at);
         (void)gce::tokenError(r.status, o);
+        // The Cloud Billing Catalog's SKU pages (prices when the user gives an API key).
+        const gce::BillingRates rates =
+            gce::billingRatesFrom(o.value(QStringLiteral("skus")).toArray(), at);
+        (void)gce::billedPriceFor(rates, QStringLiteral("n1-standard-8+1xnvidia-tesla-t4"),
+                                  QStringLiteral("us-central1"));
+        (void)gce::skuUnitPrice(o);
+        (void)gce::skuKind(o);
+        (void)gce::billingErrorFrom(r);
         break;
     }
     return 0;

@@ -90,6 +90,7 @@ for f in $(find_json libcloud-fixtures/digitalocean_v2); do seed fuzz_provider '
 for f in $(find_json libcloud-fixtures/gce); do seed fuzz_provider '\005' "$f"; done
 mkdir -p "$seeds/fuzz_provider"
 printf '\002{"pods":[{"id":"p1","desiredStatus":"RUNNING","publicIp":"1.2.3.4","portMappings":{"22":40022}}]}' >"$seeds/fuzz_provider/runpod"
+printf '\005{"skus":[{"description":"Nvidia Tesla T4 GPU running in Americas","category":{"resourceFamily":"Compute","resourceGroup":"GPU","usageType":"OnDemand"},"serviceRegions":["us-central1"],"pricingInfo":[{"pricingExpression":{"usageUnit":"h","tieredRates":[{"unitPrice":{"currencyCode":"USD","units":"0","nanos":350000000}}]}}]}],"nextPageToken":""}' >"$seeds/fuzz_provider/gce-billing"
 printf '\004{"offers":[{"id":1,"gpu_name":"RTX 4090","num_gpus":1,"dph_total":0.4,"geolocation":"US"}]}' >"$seeds/fuzz_provider/vast"
 
 status=0
