@@ -1,6 +1,8 @@
 // Every cloud provider's answers as they come over the network: the bytes are read as JSON (as
-// RestClient does) and handed to that provider's pure parsers — instances, plans, error bodies,
-// paging — whatever shape they have. The first byte chooses the provider.
+// RestClient does) — or as XML for AWS's Query API — and handed to that provider's pure
+// parsers — instances, plans, error bodies, paging — whatever shape they have. The first byte
+// chooses the provider.
+#include "aws/ec2api.h"
 #include "digitalocean/digitaloceanapi.h"
 #include "fuzzinput.h"
 #include "gce/gceapi.h"
@@ -30,7 +32,25 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (o.value(key).isArray() && a.isEmpty())
             a = o.value(key).toArray();
     const QDateTime at = QDateTime::fromSecsSinceEpoch(1764547200);
-    switch (data[0] % 6) {
+    switch (data[0] % 7) {
+    case 6: {
+        // EC2 answers XML; the parsers read the tree QXmlStreamReader built.
+        (void)aws::errorFrom(r);
+        (void)aws::errorCode(r.body);
+        const Result<XmlNode> x = XmlNode::parse(r.body);
+        if (!x.ok())
+            break;
+        const QList<Plan> plans = aws::plansFrom(x.value(), QStringLiteral("us-east-1"),
+                                                 aws::spotPricesFrom(x.value()), at);
+        QHash<QString, Plan> byId;
+        for (const Plan& p : plans)
+            byId.insert(p.id, p);
+        (void)aws::instancesFrom(x.value(), QStringLiteral("us-east-1"), byId);
+        (void)aws::imagesFrom(x.value());
+        (void)aws::regionsFrom(x.value());
+        (void)aws::volumeSizesFrom(x.value());
+        break;
+    }
     case 0:
         (void)linode::instanceFrom(o, {});
         (void)linode::plansFromTypes(a, {QStringLiteral("us-east")}, {}, {}, at);

@@ -81,13 +81,17 @@ seed fuzz_terminal '' "$work/term.seed"
 
 # Providers' answers: the recorded responses in ../shared/providers, each behind the byte that
 # picks its provider's parsers (fuzz_provider.cpp: 0 Linode, 1 Lambda, 2 RunPod, 3 DigitalOcean,
-# 4 Vast.ai, 5 Google Compute Engine).
+# 4 Vast.ai, 5 Google Compute Engine, 6 AWS EC2's XML).
 providers=$shared/providers
 find_json() { [ -d "$providers/$1" ] && find "$providers/$1" -name '*.json' -size -512k | sort || true; }
 for f in $(find_json libcloud-fixtures/linode_v4); do seed fuzz_provider '\000' "$f"; done
 for f in $(find_json lambda); do seed fuzz_provider '\001' "$f"; done
 for f in $(find_json libcloud-fixtures/digitalocean_v2); do seed fuzz_provider '\003' "$f"; done
 for f in $(find_json libcloud-fixtures/gce); do seed fuzz_provider '\005' "$f"; done
+[ -d "$providers/libcloud-fixtures/ec2" ] &&
+    for f in $(find "$providers/libcloud-fixtures/ec2" -name '*.xml' -size -512k | sort); do
+        seed fuzz_provider '\006' "$f"
+    done
 mkdir -p "$seeds/fuzz_provider"
 printf '\002{"pods":[{"id":"p1","desiredStatus":"RUNNING","publicIp":"1.2.3.4","portMappings":{"22":40022}}]}' >"$seeds/fuzz_provider/runpod"
 printf '\005{"skus":[{"description":"Nvidia Tesla T4 GPU running in Americas","category":{"resourceFamily":"Compute","resourceGroup":"GPU","usageType":"OnDemand"},"serviceRegions":["us-central1"],"pricingInfo":[{"pricingExpression":{"usageUnit":"h","tieredRates":[{"unitPrice":{"currencyCode":"USD","units":"0","nanos":350000000}}]}}]}],"nextPageToken":""}' >"$seeds/fuzz_provider/gce-billing"
