@@ -3,10 +3,10 @@
 #include "awscredentials.h"
 #include "catalogcache.h"
 #include "ec2api.h"
+#include "publicaddress.h"
 #include "restclient.h"
 #include "xmltree.h"
 
-#include <QHostAddress>
 #include <QNetworkRequest>
 
 #include <memory>
@@ -28,11 +28,7 @@ Ec2Provider::Ec2Provider(const ProviderContext& context, QObject* parent)
     , m_region(defaultRegion())
 {
     m_credentials = resolveCredentials({});
-    RestConfig ip;
-    ip.providerId = QStringLiteral("aws_checkip");
-    ip.providerName = QStringLiteral("the address check");
-    ip.defaultBaseUrl = QStringLiteral("https://checkip.amazonaws.com");
-    m_checkIp = new RestClient(ip, this);
+    m_address = new PublicAddress(QStringLiteral("aws"), this);
 }
 
 Ec2Provider::~Ec2Provider() = default;
@@ -99,7 +95,7 @@ void Ec2Provider::setBackoffBaseMs(int ms)
     m_backoffMs = ms;
     for (RestClient* c : std::as_const(m_clients))
         c->setBackoffBaseMs(ms);
-    m_checkIp->setBackoffBaseMs(ms);
+    m_address->setBackoffBaseMs(ms);
 }
 
 RestClient& Ec2Provider::rest(const QString& region)
@@ -372,30 +368,6 @@ void Ec2Provider::withVolumes(const QString& region, QList<Instance> list,
         true);
 }
 
-void Ec2Provider::myAddress(Callback<QString> done)
-{
-    RestRequest r;
-    r.path = QStringLiteral("/");
-    r.authenticated = false;
-    r.jsonAnswer = false;
-    m_checkIp->send(r, [done](Result<RestResponse> res) {
-        if (!res.ok()) {
-            done(res.error());
-            return;
-        }
-        const QString ip = QString::fromLatin1(res.value().body).trimmed();
-        QHostAddress addr;
-        if (!addr.setAddress(ip) || addr.protocol() != QAbstractSocket::IPv4Protocol) {
-            done(makeError(ErrorCode::Network,
-                           QStringLiteral("GPUDeck could not learn this computer's public IPv4 "
-                                          "address, so it cannot open SSH to it alone."),
-                           QStringLiteral("checkip answered: %1").arg(ip.left(80))));
-            return;
-        }
-        done(ip);
-    });
-}
-
 void Ec2Provider::ensureKeyPair(const QString& region, const QString& publicKey,
                                 Callback<QString> done)
 {
@@ -447,7 +419,7 @@ void Ec2Provider::ensureSecurityGroup(const QString& region, Callback<QString> d
 
 void Ec2Provider::openSsh(const QString& region, const QString& groupId, Callback<QString> done)
 {
-    myAddress([this, region, groupId, done](Result<QString> ip) {
+    m_address->lookup([this, region, groupId, done](Result<QString> ip) {
         if (!ip.ok()) {
             done(ip.error());
             return;
@@ -482,7 +454,7 @@ void Ec2Provider::allowSshFromHere(const Instance& instance, Callback<QString> d
 {
     const QString region =
         splitId(instance.id, instance.region.isEmpty() ? m_region : instance.region).first;
-    myAddress([this, region, done](Result<QString> ip) {
+    m_address->lookup([this, region, done](Result<QString> ip) {
         if (!ip.ok()) {
             done(ip.error());
             return;

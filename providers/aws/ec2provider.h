@@ -8,6 +8,8 @@
 
 namespace gpudeck {
 
+class PublicAddress;
+
 class RestClient;
 struct XmlNode;
 
@@ -66,7 +68,6 @@ private:
     void ensureKeyPair(const QString& region, const QString& publicKey, Callback<QString> done);
     void ensureSecurityGroup(const QString& region, Callback<QString> done);
     void openSsh(const QString& region, const QString& groupId, Callback<QString> done);
-    void myAddress(Callback<QString> done);
     void pickImage(const QString& region, const QString& wanted, Callback<QString> done);
     void power(const QString& id, const QString& action, Callback<Instance> done);
 
@@ -75,7 +76,7 @@ private:
     QString m_stored; // keychain value, may be empty (then environment, then profile)
     aws::AwsCredentials m_credentials;
     QHash<QString, RestClient*> m_clients;
-    RestClient* m_checkIp = nullptr;
+    PublicAddress* m_address = nullptr;
     int m_backoffMs = 1000;
     QHash<QString, Plan> m_plans;
 };

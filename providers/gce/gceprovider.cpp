@@ -1,8 +1,8 @@
 #include "gceprovider.h"
 
 #include "gceapi.h"
+#include "publicaddress.h"
 
-#include <QHostAddress>
 #include <QLoggingCategory>
 #include <QNetworkRequest>
 #include <QTimer>
@@ -56,11 +56,7 @@ GceProvider::GceProvider(const ProviderContext& context, QObject* parent)
     // Compute Engine's documented default: 20 requests per second per project for reads
     // (and fewer for writes); GPUDeck stays well below.
     m_rest->rateLimiter().setLimit(QStringLiteral("default"), {20, 1000});
-    RestConfig ip;
-    ip.providerId = QStringLiteral("gce_checkip");
-    ip.providerName = QStringLiteral("the address check");
-    ip.defaultBaseUrl = QStringLiteral("https://checkip.amazonaws.com");
-    m_checkIp = new RestClient(ip, this);
+    m_address = new PublicAddress(QStringLiteral("gce"), this);
     setCredential({});
 }
 
@@ -133,7 +129,7 @@ void GceProvider::setBackoffBaseMs(int ms)
 {
     m_backoffMs = ms;
     m_rest->setBackoffBaseMs(ms);
-    m_checkIp->setBackoffBaseMs(ms);
+    m_address->setBackoffBaseMs(ms);
     if (m_billing)
         m_billing->setBackoffBaseMs(ms);
     if (m_oauth)
@@ -551,33 +547,11 @@ void GceProvider::waitOperation(const QString& zone, QJsonObject operation, int 
     });
 }
 
-void GceProvider::myAddress(Callback<QString> done)
-{
-    RestRequest r = get(QStringLiteral("/"), false);
-    r.jsonAnswer = false;
-    m_checkIp->send(r, [done](Result<RestResponse> res) {
-        if (!res.ok()) {
-            done(res.error());
-            return;
-        }
-        const QString ip = QString::fromLatin1(res.value().body).trimmed();
-        QHostAddress addr;
-        if (!addr.setAddress(ip) || addr.protocol() != QAbstractSocket::IPv4Protocol) {
-            done(makeError(ErrorCode::Network,
-                           QStringLiteral("GPUDeck could not learn this computer's public IPv4 "
-                                          "address, so it cannot open SSH to it alone."),
-                           QStringLiteral("checkip answered: %1").arg(ip.left(80))));
-            return;
-        }
-        done(ip);
-    });
-}
-
 void GceProvider::ensureFirewall(Callback<QString> done)
 {
     const QString rulePath =
         projectPath() + QStringLiteral("/global/firewalls/") + QString::fromLatin1(gce::kSshTag);
-    myAddress([this, rulePath, done](Result<QString> ip) {
+    m_address->lookup([this, rulePath, done](Result<QString> ip) {
         if (!ip.ok()) {
             done(ip.error());
             return;

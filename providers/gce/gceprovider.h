@@ -8,6 +8,8 @@
 
 namespace gpudeck {
 
+class PublicAddress;
+
 // Google Compute Engine v1 (JSON REST). Signs in with a service-account key: an RS256 JWT
 // (OpenSSL) traded at Google's token endpoint for an access token, kept until shortly before it
 // expires and fetched again once when the API answers 401. GPU plans are N1 machine types with
@@ -78,7 +80,6 @@ private:
                     Callback<QJsonArray> done);
     void waitOperation(const QString& zone, QJsonObject operation, int round,
                        Callback<QJsonObject> done);
-    void myAddress(Callback<QString> done);
     void ensureFirewall(Callback<QString> done);
     void pickImage(const QString& wanted, Callback<QString> done);
     void insert(const LaunchRequest& request, const QString& image, Callback<Instance> done);
@@ -95,7 +96,7 @@ private:
     QList<std::function<void(std::optional<Error>)>> m_tokenWaiters;
     RestClient* m_oauth = nullptr;
     QString m_oauthUrl;
-    RestClient* m_checkIp = nullptr;
+    PublicAddress* m_address = nullptr;
     RestClient* m_billing = nullptr; // made when prices are first fetched with a key
     int m_billingBusy = 0;
     int m_backoffMs = 1000;
