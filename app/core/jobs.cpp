@@ -110,6 +110,12 @@ JobSpec specFrom(const QString& instanceId, const QJsonObject& o)
     return s;
 }
 
+// How a job is named in messages: its first line, shortened.
+QString commandLabel(const QString& command)
+{
+    return command.section(QLatin1Char('\n'), 0, 0).left(60);
+}
+
 QString newJobId()
 {
     return QDateTime::currentDateTimeUtc().toString(QStringLiteral("yyyyMMdd-HHmmss-")) +
@@ -143,7 +149,7 @@ std::optional<JobSpec::After> afterFromName(const QString& name)
 
 QString Job::summary(const QDateTime& now) const
 {
-    const QString cmd = spec.command.section(QLatin1Char('\n'), 0, 0).left(60);
+    const QString cmd = commandLabel(spec.command);
     switch (state) {
     case State::Starting:
         return QStringLiteral("%1 — starting").arg(cmd);
@@ -435,7 +441,7 @@ bool Jobs::running(const QString& instanceId) const
 
 QString jobEndText(const Job& job)
 {
-    const QString cmd = job.spec.command.section(QLatin1Char('\n'), 0, 0).left(60);
+    const QString cmd = commandLabel(job.spec.command);
     switch (job.state) {
     case Job::State::Succeeded:
         return QStringLiteral("Job `%1` finished (exit status 0)").arg(cmd);

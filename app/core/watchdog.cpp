@@ -198,9 +198,11 @@ void Watchdogs::install(const Instance& instance)
     c.installBootHook = support.survivesReboot;
     QPointer<Watchdogs> self(this);
     const QString id = instance.id;
+    m_installing.insert(id);
     run(instance, watchdogInstallCommand(c), [self, id](Result<QByteArray> r) {
         if (!self)
             return;
+        self->m_installing.remove(id);
         if (!r.ok()) {
             qCWarning(lcWatchdog) << id << "install failed:" << r.error().message;
             emit self->failed(
@@ -240,7 +242,9 @@ void Watchdogs::checkStatus(const Instance& instance)
         const QString state = lines.value(0).trimmed();
         const QString last = lines.value(1).trimmed();
         if (state == QLatin1String("absent")) {
-            self->m_installed.remove(id);
+            // An install that finished after this question was sent is the newer answer.
+            if (self->m_installed.contains(id) || self->m_installing.contains(id))
+                return;
             emit self->installedChanged(id, false, QStringLiteral("No watchdog on the machine."));
             return;
         }

@@ -75,6 +75,7 @@ private:
 
     Fleet& m_fleet;
     QSet<QString> m_installed;
+    QSet<QString> m_installing; // install sent, no answer yet
     QTimer m_heartbeat;
     int m_staleSeconds = 15 * 60;
     int m_checkSeconds = 30;
