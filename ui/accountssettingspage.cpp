@@ -158,9 +158,12 @@ AccountsSettingsPage::AccountsSettingsPage(Accounts& accounts, QWidget* parent)
 
 void AccountsSettingsPage::showStatus(const QString& providerId, const QString& outcome)
 {
-    const Row row = m_rows.value(providerId);
-    if (!row.status)
+    if (!m_rows.contains(providerId))
         return;
+    Row& stored = m_rows[providerId];
+    if (!outcome.isNull())
+        stored.outcome = outcome;
+    const Row row = stored;
     const Accounts::Status s = m_accounts.status(providerId);
     QString text;
     switch (s.source) {
@@ -182,8 +185,8 @@ void AccountsSettingsPage::showStatus(const QString& providerId, const QString& 
     }
     if (!s.problem.isEmpty())
         text += QLatin1Char(' ') + s.problem;
-    if (!outcome.isEmpty())
-        text = outcome + QLatin1Char('\n') + text;
+    if (!row.outcome.isEmpty())
+        text = row.outcome + QLatin1Char('\n') + text;
     row.status->setText(text);
     const bool fromEnvironment = s.source == Accounts::Source::Environment;
     row.token->setEnabled(!fromEnvironment);
@@ -194,6 +197,8 @@ void AccountsSettingsPage::showStatus(const QString& providerId, const QString& 
 
 void AccountsSettingsPage::setBusy(const QString& providerId, bool busy)
 {
+    if (busy && m_rows.contains(providerId))
+        m_rows[providerId].outcome.clear(); // a new action: the last one's message goes
     const Row row = m_rows.value(providerId);
     for (QWidget* w : {static_cast<QWidget*>(row.token), static_cast<QWidget*>(row.save),
                        static_cast<QWidget*>(row.check), static_cast<QWidget*>(row.remove)})

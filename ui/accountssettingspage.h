@@ -31,6 +31,7 @@ private:
         QPushButton* save = nullptr;
         QPushButton* check = nullptr;
         QPushButton* remove = nullptr;
+        QString outcome; // what the last Save/Check/Remove said; kept until the next one
     };
     void showStatus(const QString& providerId, const QString& outcome = {});
     void setBusy(const QString& providerId, bool busy);

@@ -38,11 +38,22 @@ Result<Provider*> Accounts::accountProvider(const QString& providerId) const
 void Accounts::settle(Provider* p, Source source, const QString& token, const QString& problem)
 {
     p->setCredential(token);
+    m_tokens.insert(p->id(), token);
     Status& s = m_status[p->id()];
     // Without a token of ours the provider may still have found one of its own.
     s.source = source == Source::None && p->hasCredential() ? Source::Provider : source;
     s.problem = problem;
     emit changed(p->id());
+}
+
+void Accounts::settleRead(Provider* p, const Result<QString>& token)
+{
+    if (token.ok())
+        settle(p, Source::Keychain, token.value());
+    else if (token.error().code == ErrorCode::NotFound)
+        settle(p, Source::None, {});
+    else
+        settle(p, Source::None, {}, token.error().message);
 }
 
 void Accounts::load(std::function<void()> done, Keychain keychain)
@@ -65,13 +76,11 @@ void Accounts::load(std::function<void()> done, Keychain keychain)
             continue;
         }
         ++*pending;
-        m_store.read(p->id(), [this, p, finishOne](Result<QString> token) {
-            if (token.ok())
-                settle(p, Source::Keychain, token.value());
-            else if (token.error().code == ErrorCode::NotFound)
-                settle(p, Source::None, {});
-            else
-                settle(p, Source::None, {}, token.error().message);
+        const int changesBefore = m_changes.value(p->id());
+        m_store.read(p->id(), [this, p, finishOne, changesBefore](Result<QString> token) {
+            // A token the user saved or removed meanwhile stands.
+            if (m_changes.value(p->id()) == changesBefore)
+                settleRead(p, token);
             finishOne();
         });
     }
@@ -115,17 +124,12 @@ void Accounts::save(const QString& providerId, const QString& token, Callback<QS
                        QStringLiteral("Paste the %1 token first.").arg(p->displayName())));
         return;
     }
-    // Checked first with the provider; only a token it takes is saved and kept in use. The one
-    // in use before is read back from the keychain when the check fails (nothing else keeps it).
-    auto restore = [this, p, before] {
-        if (before.source != Source::Keychain) {
-            settle(p, before.source, {}, before.problem);
-            return;
-        }
-        m_store.read(p->id(), [this, p](Result<QString> old) {
-            settle(p, old.ok() ? Source::Keychain : Source::None,
-                   old.ok() ? old.value() : QString());
-        });
+    // Checked first with the provider; only a token it takes is saved and kept in use. The tried
+    // token is given to the provider alone, so a failed check gives back what is in use now: the
+    // token before, or the one a start-up keychain read settled meanwhile.
+    auto restore = [this, p] {
+        const Status now = m_status.value(p->id());
+        settle(p, now.source, m_tokens.value(p->id()), now.problem);
     };
     p->setCredential(trimmed);
     p->checkCredential([this, p, trimmed, restore, done](Result<QString> who) {
@@ -148,6 +152,7 @@ void Accounts::save(const QString& providerId, const QString& token, Callback<QS
                 done(w.error());
                 return;
             }
+            ++m_changes[p->id()];
             settle(p, Source::Keychain, trimmed);
             done(who.value());
         });
@@ -167,6 +172,7 @@ void Accounts::remove(const QString& providerId, Callback<void> done)
             done(r.error());
             return;
         }
+        ++m_changes[p->id()];
         const Status s = m_status.value(p->id());
         if (s.source == Source::Environment)
             emit changed(p->id()); // the environment's token stays in use

@@ -67,10 +67,16 @@ signals:
 private:
     [[nodiscard]] Result<Provider*> accountProvider(const QString& providerId) const;
     void settle(Provider* p, Source source, const QString& token, const QString& problem = {});
+    // What a keychain read found: its token, none, or the keychain's problem.
+    void settleRead(Provider* p, const Result<QString>& token);
 
     Fleet& m_fleet;
     SecretStore& m_store;
     QHash<QString, Status> m_status;
+    QHash<QString, QString> m_tokens; // the token each provider was given by settle()
+    // Bumped by every completed save and remove: a keychain read started earlier (load) must not
+    // undo them.
+    QHash<QString, int> m_changes;
 };
 
 } // namespace gpudeck
