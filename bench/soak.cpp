@@ -16,6 +16,7 @@
 //
 //   QT_QPA_PLATFORM=offscreen gpudeck-bench-soak [--machines 4] [--minutes 60] [--window]
 //       [--interval-ms 2000] [--lines-per-second 5] [--scrollback 10000] [--sample-seconds 60]
+//       [--no-teardown]
 #include "await.h"
 #include "fleet.h"
 #include "gpumonitor.h"
@@ -89,6 +90,10 @@ int main(int argc, char* argv[])
     parser.addOption(
         {QStringLiteral("window"),
          QStringLiteral("Run inside the main window, each machine's Monitor tab open.")});
+    parser.addOption(
+        {QStringLiteral("no-teardown"),
+         QStringLiteral("Exit right after the last sample, freeing nothing: under a heap profiler "
+                        "(heaptrack) what is still held at exit is what the run accumulated.")});
     parser.process(app);
     const bool inWindow = parser.isSet(QStringLiteral("window"));
     auto value = [&](const char* name) { return parser.value(QLatin1String(name)).toInt(); };
@@ -218,6 +223,8 @@ int main(int argc, char* argv[])
     });
     every.start(sampleSeconds * 1000);
     app.exec();
+    if (parser.isSet(QStringLiteral("no-teardown")))
+        std::exit(0);
 
     // Tear down as the app does when the machines are destroyed: terminal, monitors, machines.
     shell->write("\x03");

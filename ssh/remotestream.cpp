@@ -1,5 +1,6 @@
 #include "remotestream.h"
 
+#include "handoff.h"
 #include "remotecommand.h"
 
 #include <condition_variable>
@@ -47,14 +48,19 @@ void RemoteStream::start()
     RemoteStream* self = this;
     const Endpoint ep = m_endpoint;
     const QString command = m_command;
-    // The worker only touches its copies and emits signals of `this`, which are queued to the
-    // owner's thread; stop() (also run by the destructor) joins it before `this` goes away.
-    w->thread = std::thread([w, self, ep, command] {
+    // The worker only touches its copies; the signals of `this` are emitted on the owner's
+    // thread, handed over by postTo (see handoff.h), and only while `this` exists. stop() (also
+    // run by the destructor) joins the worker before `this` goes away.
+    const QPointer<RemoteStream> owner(this);
+    w->thread = std::thread([w, self, owner, ep, command] {
+        auto state = [self, owner](State s, const QString& message) {
+            postTo(owner, [self, s, message] { emit self->stateChanged(s, message); });
+        };
         int attempt = 0;
         bool ran = false;
         while (!w->stopping) {
-            emit self->stateChanged(ran ? State::Reconnecting : State::Connecting,
-                                    QStringLiteral("Connecting to %1…").arg(ep.describe()));
+            state(ran ? State::Reconnecting : State::Connecting,
+                  QStringLiteral("Connecting to %1…").arg(ep.describe()));
             Session session;
             // The host key must already be trusted (the provider's, or accepted in a terminal):
             // a background stream never asks.
@@ -64,41 +70,40 @@ void RemoteStream::start()
             if (!connected.ok()) {
                 const ErrorCode code = connected.error().code;
                 if (code != ErrorCode::Network && code != ErrorCode::Timeout) {
-                    emit self->stateChanged(State::Failed, connected.error().message);
+                    state(State::Failed, connected.error().message);
                     return;
                 }
                 const int delay = std::min(1 << std::min(attempt++, 5), 30);
-                emit self->stateChanged(State::Reconnecting,
-                                        QStringLiteral("%1 Trying again in %2 s.")
-                                            .arg(connected.error().message)
-                                            .arg(delay));
+                state(State::Reconnecting, QStringLiteral("%1 Trying again in %2 s.")
+                                               .arg(connected.error().message)
+                                               .arg(delay));
                 if (!w->sleepFor(delay * 1000))
                     break;
                 continue;
             }
             attempt = 0;
             ran = true;
-            emit self->stateChanged(State::Running,
-                                    QStringLiteral("Running on %1.").arg(session.where()));
+            state(State::Running, QStringLiteral("Running on %1.").arg(session.where()));
             const Result<int> status = session.exec(
                 command,
-                [self](const QByteArray& data, bool isStderr) {
-                    if (isStderr)
-                        emit self->errorOutput(data);
-                    else
-                        emit self->output(data);
+                [self, owner](const QByteArray& data, bool isStderr) {
+                    postTo(owner, [self, data, isStderr] {
+                        if (isStderr)
+                            emit self->errorOutput(data);
+                        else
+                            emit self->output(data);
+                    });
                 },
                 &w->stopping);
             if (w->stopping)
                 break;
             if (status.ok()) {
-                emit self->stateChanged(
-                    State::Exited,
-                    QStringLiteral("The command ended (exit status %1).").arg(status.value()));
-                emit self->exited(status.value());
+                state(State::Exited,
+                      QStringLiteral("The command ended (exit status %1).").arg(status.value()));
+                postTo(owner, [self, code = status.value()] { emit self->exited(code); });
                 return;
             }
-            emit self->stateChanged(State::Reconnecting, status.error().message);
+            state(State::Reconnecting, status.error().message);
             if (!w->sleepFor(1000))
                 break;
         }

@@ -1,5 +1,7 @@
 #include "shellsession.h"
 
+#include "handoff.h"
+
 #include <QElapsedTimer>
 #include <QLoggingCategory>
 
@@ -40,6 +42,7 @@ using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDe
 
 struct ShellSession::Worker final : public Asker {
     ShellSession* q;
+    const QPointer<ShellSession> owner; // made on the owner's thread, with the worker
     Options opt;
     std::thread thread;
     std::mutex mu;
@@ -52,8 +55,9 @@ struct ShellSession::Worker final : public Asker {
     std::atomic<qint64> unconsumed{0};
     int wake[2] = {-1, -1};
 
-    Worker(ShellSession* owner, Options o)
-        : q(owner)
+    Worker(ShellSession* session, Options o)
+        : q(session)
+        , owner(session)
         , opt(std::move(o))
     {
         if (::pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -89,10 +93,13 @@ struct ShellSession::Worker final : public Asker {
         return stopping;
     }
 
+    // The owner's signals are emitted on its thread, handed over by postTo (see handoff.h).
+    void toOwner(std::function<void()> fn) { postTo(owner, std::move(fn)); }
+
     void setState(State s, const QString& message)
     {
         qCInfo(lcShell).noquote() << opt.endpoint.describe() << s << message;
-        emit q->stateChanged(s, message);
+        toOwner([q = q, s, message] { emit q->stateChanged(s, message); });
     }
 
     // Waits (interruptibly) for `ms`; false when stopping.
@@ -109,7 +116,7 @@ struct ShellSession::Worker final : public Asker {
             std::lock_guard lock(mu);
             hostKeyAnswer.reset();
         }
-        emit q->hostKeyQuestion(where, fingerprint);
+        toOwner([q = q, where, fingerprint] { emit q->hostKeyQuestion(where, fingerprint); });
         std::unique_lock lock(mu);
         cv.wait(lock, [this] { return stopping || hostKeyAnswer.has_value(); });
         return !stopping && hostKeyAnswer.value_or(false);
@@ -121,7 +128,7 @@ struct ShellSession::Worker final : public Asker {
             std::lock_guard lock(mu);
             promptAnswer.reset();
         }
-        emit q->promptRequested(title, prompt, echo);
+        toOwner([q = q, title, prompt, echo] { emit q->promptRequested(title, prompt, echo); });
         std::unique_lock lock(mu);
         cv.wait(lock, [this] { return stopping || promptAnswer.has_value(); });
         if (stopping)
@@ -192,7 +199,7 @@ struct ShellSession::Worker final : public Asker {
                     if (n > 0) {
                         got = true;
                         unconsumed += n;
-                        emit q->data(QByteArray(buf, n));
+                        toOwner([q = q, bytes = QByteArray(buf, n)] { emit q->data(bytes); });
                     }
                 }
             }
@@ -207,7 +214,7 @@ struct ShellSession::Worker final : public Asker {
                          QStringLiteral("The shell ended (exit status %1). Open a new terminal "
                                         "to continue.")
                              .arg(status));
-                emit q->finished(status);
+                toOwner([q = q, status] { emit q->finished(status); });
                 return true;
             }
             if (got)
@@ -239,9 +246,12 @@ struct ShellSession::Worker final : public Asker {
             if (!connected.ok()) {
                 const ErrorCode code = connected.error().code;
                 const bool transient = code == ErrorCode::Network || code == ErrorCode::Timeout;
-                if (code == ErrorCode::HostKeyChanged)
-                    emit q->hostKeyChanged(session.where(), session.knownFingerprint(),
-                                           session.serverFingerprint());
+                if (code == ErrorCode::HostKeyChanged) {
+                    toOwner([q = q, where = session.where(), known = session.knownFingerprint(),
+                             server = session.serverFingerprint()] {
+                        emit q->hostKeyChanged(where, known, server);
+                    });
+                }
                 if (!transient || !opt.reconnect) {
                     setState(State::Failed, connected.error().message);
                     return;

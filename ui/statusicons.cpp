@@ -2,21 +2,38 @@
 
 #include <QCoreApplication>
 #include <QFile>
+#include <QHash>
 
 namespace gpudeck {
+namespace {
+
+// One QIcon per file, made once. A new QIcon of an SVG is a new engine whose every rendering
+// goes into QPixmapCache under a new key: a list asking for its icons at every repaint filled
+// the cache toward its 10 MiB limit (the window soak's growth).
+QIcon iconFile(const QString& path)
+{
+    // Never destroyed: icons must not outlive the application object at exit.
+    static auto* icons = new QHash<QString, QIcon>;
+    auto it = icons->constFind(path);
+    if (it == icons->constEnd())
+        it = icons->insert(path, QIcon(path));
+    return *it;
+}
+
+} // namespace
 
 QIcon statusIcon(InstanceStatus s)
 {
     switch (s) {
     case InstanceStatus::Running:
-        return QIcon(QStringLiteral(":/icons/instance-running.svg"));
+        return iconFile(QStringLiteral(":/icons/instance-running.svg"));
     case InstanceStatus::Stopped:
     case InstanceStatus::Destroyed:
-        return QIcon(QStringLiteral(":/icons/instance-stopped.svg"));
+        return iconFile(QStringLiteral(":/icons/instance-stopped.svg"));
     case InstanceStatus::Error:
-        return QIcon(QStringLiteral(":/icons/instance-error.svg"));
+        return iconFile(QStringLiteral(":/icons/instance-error.svg"));
     default:
-        return QIcon(QStringLiteral(":/icons/instance-pending.svg"));
+        return iconFile(QStringLiteral(":/icons/instance-pending.svg"));
     }
 }
 
@@ -48,9 +65,9 @@ QString statusText(InstanceStatus s)
 QIcon providerIcon(const QString& providerId)
 {
     if (providerId == QLatin1String("sandbox"))
-        return QIcon(QStringLiteral(":/icons/sandbox.svg"));
+        return iconFile(QStringLiteral(":/icons/sandbox.svg"));
     const QString badge = QStringLiteral(":/icons/provider-%1.svg").arg(providerId);
-    return QIcon(QFile::exists(badge) ? badge : QStringLiteral(":/icons/provider.svg"));
+    return iconFile(QFile::exists(badge) ? badge : QStringLiteral(":/icons/provider.svg"));
 }
 
 } // namespace gpudeck

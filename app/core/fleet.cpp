@@ -1,6 +1,7 @@
 #include "fleet.h"
 
 #include "database.h"
+#include "handoff.h"
 #include "knownhosts.h"
 #include "ledger.h"
 #include "meter.h"
@@ -353,24 +354,19 @@ void Fleet::probeSsh(const Instance& instance)
             // server is up; the refusal (wrong user or key) is the first connection's message.
             if (!r.ok() && r.error().code == ErrorCode::AuthDenied)
                 r = 0;
-            QMetaObject::invokeMethod(
-                self.data(),
-                [self, r, k, id, found, reported] {
-                    if (!self)
-                        return;
-                    self->m_probing.remove(k);
-                    if (!found.isEmpty() && found != reported)
-                        self->rememberLoginUser(k, found);
-                    LaunchTimeline& t = self->m_timelines[k];
-                    if (r.ok()) {
-                        t.sshReady = QDateTime::currentDateTimeUtc();
-                        t.sshError.clear();
-                    } else {
-                        t.sshError = r.error().message;
-                    }
-                    emit self->timelineChanged(id);
-                },
-                Qt::QueuedConnection);
+            postTo(self, [self, r, k, id, found, reported] {
+                self->m_probing.remove(k);
+                if (!found.isEmpty() && found != reported)
+                    self->rememberLoginUser(k, found);
+                LaunchTimeline& t = self->m_timelines[k];
+                if (r.ok()) {
+                    t.sshReady = QDateTime::currentDateTimeUtc();
+                    t.sshError.clear();
+                } else {
+                    t.sshError = r.error().message;
+                }
+                emit self->timelineChanged(id);
+            });
         });
 }
 

@@ -1,5 +1,6 @@
 #include "remote.h"
 
+#include "handoff.h"
 #include "knownhosts.h"
 #include "paths.h"
 #include "remotecommand.h"
@@ -60,13 +61,7 @@ void runRemoteAsync(QObject* context, const ssh::Endpoint& endpoint, const QStri
                                                    .arg(r.value())
                                                    .arg(QString::fromUtf8(out).trimmed())))
                 : Result<QByteArray>(out);
-        QMetaObject::invokeMethod(
-            guard.data(),
-            [guard, done, result] {
-                if (guard)
-                    done(result);
-            },
-            Qt::QueuedConnection);
+        postTo(guard, [done, result] { done(result); });
     });
 }
 

@@ -1,6 +1,7 @@
 #include "remotebrowser.h"
 
-#include <QCoreApplication>
+#include "handoff.h"
+
 #include <QPointer>
 
 #include <condition_variable>
@@ -87,14 +88,8 @@ void RemoteBrowser::run(std::function<Result<T>(ssh::SftpClient&)> job,
             open = w->ensureOpen();
             r = open.ok() ? job(*w->sftp) : Result<T>(open.error());
         }
-        // The QPointer is only read on the owner's thread, inside the queued call.
-        QMetaObject::invokeMethod(
-            QCoreApplication::instance(),
-            [self, reply = std::move(reply), r = std::move(r)]() mutable {
-                if (self)
-                    reply(std::move(r));
-            },
-            Qt::QueuedConnection);
+        postTo(self,
+               [reply = std::move(reply), r = std::move(r)]() mutable { reply(std::move(r)); });
     });
     w->cv.notify_one();
 }

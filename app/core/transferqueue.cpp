@@ -1,6 +1,7 @@
 #include "transferqueue.h"
 
 #include "fleet.h"
+#include "handoff.h"
 #include "remote.h"
 #include "remotepath.h"
 
@@ -201,10 +202,9 @@ void TransferQueue::launch(TransferItem& item)
     const quint64 run = job->run;
     const TransferRequest request = item.request;
     Job* raw = job.get();
-    job->thread = std::thread([this, id, run, request, raw] {
-        auto post = [this](auto fn) {
-            QMetaObject::invokeMethod(this, std::move(fn), Qt::QueuedConnection);
-        };
+    const QPointer<TransferQueue> self(this);
+    job->thread = std::thread([this, self, id, run, request, raw] {
+        auto post = [self](std::function<void()> fn) { postTo(self, std::move(fn)); };
         ssh::Session session;
         Result<void> connected = session.connect(request.endpoint, request.hostKeyPolicy);
         if (!connected.ok()) {
@@ -356,21 +356,19 @@ void TransferQueue::stop(quint64 id, bool discard)
             m_jobs.insert(id, cleanup);
             const TransferRequest request = item.request;
             const quint64 run = cleanup->run;
-            cleanup->thread = std::thread([this, id, run, request] {
+            const QPointer<TransferQueue> self(this);
+            cleanup->thread = std::thread([this, self, id, run, request] {
                 ssh::Session session;
                 if (session.connect(request.endpoint, request.hostKeyPolicy).ok())
                     (void)ssh::discardPartial(session, request.spec);
-                QMetaObject::invokeMethod(
-                    this,
-                    [this, id, run] {
-                        const auto j = m_jobs.value(id);
-                        if (!j || j->run != run)
-                            return;
-                        j->thread.join();
-                        m_jobs.remove(id);
-                        startNext();
-                    },
-                    Qt::QueuedConnection);
+                postTo(self, [this, id, run] {
+                    const auto j = m_jobs.value(id);
+                    if (!j || j->run != run)
+                        return;
+                    j->thread.join();
+                    m_jobs.remove(id);
+                    startNext();
+                });
             });
         }
         emit itemChanged(id);

@@ -1,5 +1,6 @@
 #include "sandboxprovider.h"
 
+#include "handoff.h"
 #include "sandboxmachine.h"
 #include "sandboxplans.h"
 
@@ -51,15 +52,15 @@ QString SandboxProvider::selfStopCommand() const
 template <typename T>
 void SandboxProvider::runAsync(std::function<Result<T>()> work, Callback<T> done)
 {
-    QPointer<SandboxProvider> self(this);
+    const QPointer<SandboxProvider> self(this);
     std::shared_ptr<sandbox::SandboxStore> store = m_store;
-    QThreadPool::globalInstance()->start(
-        [self, store, work = std::move(work), done = std::move(done)]() mutable {
-            store->cleanupStaleOnce();
-            Result<T> result = work();
-            if (self)
-                self->deliver<T>(std::move(done), std::move(result));
-        });
+    QThreadPool::globalInstance()->start([self, store, work = std::move(work),
+                                          done = std::move(done)]() mutable {
+        store->cleanupStaleOnce();
+        Result<T> result = work();
+        postTo(self,
+               [done = std::move(done), r = std::move(result)]() mutable { done(std::move(r)); });
+    });
 }
 
 void SandboxProvider::fetchCatalog(Callback<Catalog> done)
