@@ -34,15 +34,20 @@ namespace {
 
 enum Metric { Utilization, Memory, Temperature, Power, Clock, MetricCount };
 
-QChartView* makeChart(const QString& objectName, const QString& title, const QString& unit)
+// `x`: the horizontal axis (the chart owns it), by default times.
+QChartView* makeChart(const QString& objectName, const QString& title, const QString& unit,
+                      QAbstractAxis* x = nullptr)
 {
     auto* chart = new QChart;
     chart->setTitle(title);
     chart->legend()->setAlignment(Qt::AlignBottom);
     chart->setMargins(QMargins(4, 4, 4, 4));
-    auto* x = new QDateTimeAxis;
-    x->setFormat(QStringLiteral("HH:mm"));
-    x->setTickCount(3); // three times fit a third of the window without eliding
+    if (!x) {
+        auto* times = new QDateTimeAxis;
+        times->setFormat(QStringLiteral("HH:mm"));
+        times->setTickCount(3); // three times fit a third of the window without eliding
+        x = times;
+    }
     auto* y = new QValueAxis;
     y->setTitleText(unit);
     y->setLabelFormat(QStringLiteral("%.0f"));
@@ -152,8 +157,6 @@ MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWid
     m_metric->setObjectName(QStringLiteral("trainingMetric"));
     m_metric->setToolTip(tr("Which metric to chart per epoch (with its validation twin)"));
     connect(m_metric, &QComboBox::currentIndexChanged, this, &MonitorPage::refreshTraining);
-    m_trainingChart = makeChart(QStringLiteral("chartTraining"), tr("Loss per epoch"), QString());
-    m_trainingChart->setMinimumHeight(210);
     auto* epochAxis = new QValueAxis;
     epochAxis->setTitleText(tr("epoch"));
     epochAxis->setTitleVisible(false); // the chart title says "per epoch"; height is scarce
@@ -161,9 +164,9 @@ MonitorPage::MonitorPage(Fleet& fleet, MonitorHub* hub, QString instanceId, QWid
     epochAxis->setTickType(QValueAxis::TicksDynamic);
     epochAxis->setTickAnchor(1);
     epochAxis->setTickInterval(1);
-    QChart* tc = m_trainingChart->chart();
-    tc->removeAxis(tc->axes(Qt::Horizontal).first());
-    tc->addAxis(epochAxis, Qt::AlignBottom);
+    m_trainingChart =
+        makeChart(QStringLiteral("chartTraining"), tr("Loss per epoch"), QString(), epochAxis);
+    m_trainingChart->setMinimumHeight(210);
 
     auto* top = new QHBoxLayout;
     top->addWidget(m_status, 1);
