@@ -45,16 +45,15 @@ void RemoteStream::start()
         return;
     m_worker->stopping = false;
     Worker* w = m_worker.get();
-    RemoteStream* self = this;
     const Endpoint ep = m_endpoint;
     const QString command = m_command;
     // The worker only touches its copies; the signals of `this` are emitted on the owner's
     // thread, handed over by postTo (see handoff.h), and only while `this` exists. stop() (also
     // run by the destructor) joins the worker before `this` goes away.
     const QPointer<RemoteStream> owner(this);
-    w->thread = std::thread([w, self, owner, ep, command] {
-        auto state = [self, owner](State s, const QString& message) {
-            postTo(owner, [self, s, message] { emit self->stateChanged(s, message); });
+    w->thread = std::thread([w, owner, ep, command] {
+        auto state = [owner](State s, const QString& message) {
+            postTo(owner, [owner, s, message] { emit owner->stateChanged(s, message); });
         };
         int attempt = 0;
         bool ran = false;
@@ -86,12 +85,12 @@ void RemoteStream::start()
             state(State::Running, QStringLiteral("Running on %1.").arg(session.where()));
             const Result<int> status = session.exec(
                 command,
-                [self, owner](const QByteArray& data, bool isStderr) {
-                    postTo(owner, [self, data, isStderr] {
+                [owner](const QByteArray& data, bool isStderr) {
+                    postTo(owner, [owner, data, isStderr] {
                         if (isStderr)
-                            emit self->errorOutput(data);
+                            emit owner->errorOutput(data);
                         else
-                            emit self->output(data);
+                            emit owner->output(data);
                     });
                 },
                 &w->stopping);
@@ -100,7 +99,7 @@ void RemoteStream::start()
             if (status.ok()) {
                 state(State::Exited,
                       QStringLiteral("The command ended (exit status %1).").arg(status.value()));
-                postTo(owner, [self, code = status.value()] { emit self->exited(code); });
+                postTo(owner, [owner, code = status.value()] { emit owner->exited(code); });
                 return;
             }
             state(State::Reconnecting, status.error().message);

@@ -41,7 +41,6 @@ using ChannelPtr = std::unique_ptr<std::remove_pointer_t<ssh_channel>, ChannelDe
 } // namespace
 
 struct ShellSession::Worker final : public Asker {
-    ShellSession* q;
     const QPointer<ShellSession> owner; // made on the owner's thread, with the worker
     Options opt;
     std::thread thread;
@@ -56,8 +55,7 @@ struct ShellSession::Worker final : public Asker {
     int wake[2] = {-1, -1};
 
     Worker(ShellSession* session, Options o)
-        : q(session)
-        , owner(session)
+        : owner(session)
         , opt(std::move(o))
     {
         if (::pipe2(wake, O_NONBLOCK | O_CLOEXEC) != 0)
@@ -93,13 +91,17 @@ struct ShellSession::Worker final : public Asker {
         return stopping;
     }
 
-    // The owner's signals are emitted on its thread, handed over by postTo (see handoff.h).
-    void toOwner(std::function<void()> fn) { postTo(owner, std::move(fn)); }
+    // The owner's signals are emitted on its thread, handed over by postTo (see handoff.h), and
+    // only while it exists.
+    void toOwner(std::function<void(ShellSession*)> fn)
+    {
+        postTo(owner, [q = owner, fn = std::move(fn)] { fn(q.data()); });
+    }
 
     void setState(State s, const QString& message)
     {
         qCInfo(lcShell).noquote() << opt.endpoint.describe() << s << message;
-        toOwner([q = q, s, message] { emit q->stateChanged(s, message); });
+        toOwner([s, message](ShellSession* q) { emit q->stateChanged(s, message); });
     }
 
     // Waits (interruptibly) for `ms`; false when stopping.
@@ -116,7 +118,8 @@ struct ShellSession::Worker final : public Asker {
             std::lock_guard lock(mu);
             hostKeyAnswer.reset();
         }
-        toOwner([q = q, where, fingerprint] { emit q->hostKeyQuestion(where, fingerprint); });
+        toOwner(
+            [where, fingerprint](ShellSession* q) { emit q->hostKeyQuestion(where, fingerprint); });
         std::unique_lock lock(mu);
         cv.wait(lock, [this] { return stopping || hostKeyAnswer.has_value(); });
         return !stopping && hostKeyAnswer.value_or(false);
@@ -128,7 +131,9 @@ struct ShellSession::Worker final : public Asker {
             std::lock_guard lock(mu);
             promptAnswer.reset();
         }
-        toOwner([q = q, title, prompt, echo] { emit q->promptRequested(title, prompt, echo); });
+        toOwner([title, prompt, echo](ShellSession* q) {
+            emit q->promptRequested(title, prompt, echo);
+        });
         std::unique_lock lock(mu);
         cv.wait(lock, [this] { return stopping || promptAnswer.has_value(); });
         if (stopping)
@@ -199,7 +204,8 @@ struct ShellSession::Worker final : public Asker {
                     if (n > 0) {
                         got = true;
                         unconsumed += n;
-                        toOwner([q = q, bytes = QByteArray(buf, n)] { emit q->data(bytes); });
+                        toOwner(
+                            [bytes = QByteArray(buf, n)](ShellSession* q) { emit q->data(bytes); });
                     }
                 }
             }
@@ -214,7 +220,7 @@ struct ShellSession::Worker final : public Asker {
                          QStringLiteral("The shell ended (exit status %1). Open a new terminal "
                                         "to continue.")
                              .arg(status));
-                toOwner([q = q, status] { emit q->finished(status); });
+                toOwner([status](ShellSession* q) { emit q->finished(status); });
                 return true;
             }
             if (got)
@@ -247,8 +253,8 @@ struct ShellSession::Worker final : public Asker {
                 const ErrorCode code = connected.error().code;
                 const bool transient = code == ErrorCode::Network || code == ErrorCode::Timeout;
                 if (code == ErrorCode::HostKeyChanged) {
-                    toOwner([q = q, where = session.where(), known = session.knownFingerprint(),
-                             server = session.serverFingerprint()] {
+                    toOwner([where = session.where(), known = session.knownFingerprint(),
+                             server = session.serverFingerprint()](ShellSession* q) {
                         emit q->hostKeyChanged(where, known, server);
                     });
                 }

@@ -35,7 +35,7 @@ Result<int> runRemote(const ssh::Endpoint& endpoint, const QString& command,
                       const std::atomic_bool* cancel, QDeadlineTimer deadline, ssh::Asker* asker)
 {
     // Runs last, after the session below is gone: frees the OpenSSL state libssh made on this
-    // thread. Pool threads (the callers here) are not joined the pthread way at exit, so a pool
+    // thread. Pool threads (most callers) are not joined the pthread way at exit, so a pool
     // thread still ending its life while OpenSSL's atexit cleanup runs freed that state twice
     // (a rare double free in nptl_deallocate_tsd under ASan; OpenSSL issue 6214). Freed here,
     // nothing is left for the thread's exit; the next connection on the thread makes it again.
