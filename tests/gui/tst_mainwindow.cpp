@@ -618,7 +618,7 @@ void TestMainWindow::filesTabDropUploadsAndDownloads()
     // (Qt reports the synthesised events' acceptance inconsistently without a platform drag;
     // what counts is that the drop queued the uploads.)
     auto* transfers = workspace->findChild<QTableView*>(QStringLiteral("transferView"));
-    QTRY_COMPARE_WITH_TIMEOUT(transfers->model()->rowCount(), 2, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(transfers->model()->rowCount(), 2, 15000);
     QTRY_VERIFY_WITH_TIMEOUT(
         listed(QStringLiteral("dataset")) && listed(QStringLiteral("weights.bin")), 30000);
     screenshot(m_window.get(), QStringLiteral("files.png"));
@@ -897,7 +897,7 @@ void TestMainWindow::addHostKeyLabelHasABuddy()
 void TestMainWindow::welcomeOnceThenTrySandbox()
 {
     auto* view = m_window->findChild<QTableView*>(QStringLiteral("catalogView"));
-    QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 5000);
+    QTRY_VERIFY_WITH_TIMEOUT(view->model()->rowCount() > 0, 15000);
     m_window->showWelcomeIfFirstRun();
     QDialog* welcome = nullptr;
     QTRY_VERIFY((welcome = m_window->findChild<QDialog*>(QStringLiteral("welcomeDialog"))));
@@ -1175,13 +1175,13 @@ void TestMainWindow::costTicksTheSameInListAndOverview()
     QVERIFY2(listText().contains(QStringLiteral("· $0.0121")), qPrintable(listText()));
     // One second later the window's own timer (not the test) shows the next amount.
     m_meterClock.advance(1);
-    QTRY_COMPARE_WITH_TIMEOUT(overviewAmount(), QStringLiteral("$0.0122"), 1500);
+    QTRY_COMPARE_WITH_TIMEOUT(overviewAmount(), QStringLiteral("$0.0122"), 5000);
     QVERIFY2(listText().contains(QStringLiteral("· $0.0122")), qPrintable(listText()));
     // Whenever both are read together, they show the same amount.
     for (int step = 0; step < 3; ++step) {
         const QString before = overviewAmount();
         m_meterClock.advance(13);
-        QTRY_VERIFY_WITH_TIMEOUT(overviewAmount() != before, 1500);
+        QTRY_VERIFY_WITH_TIMEOUT(overviewAmount() != before, 5000);
         QVERIFY2(listText().contains(QStringLiteral("· ") + overviewAmount()),
                  qPrintable(listText() + QStringLiteral(" vs ") + overviewAmount()));
     }

@@ -308,7 +308,7 @@ void tst_RestClient::rateLimitedSends()
             ++done;
         });
     }
-    QTRY_COMPARE_WITH_TIMEOUT(done, 3, 5000);
+    QTRY_COMPARE_WITH_TIMEOUT(done, 3, 15000);
     QVERIFY2(t.elapsed() >= 790, qPrintable(QString::number(t.elapsed())));
 }
 

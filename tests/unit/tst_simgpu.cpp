@@ -815,7 +815,7 @@ void TestSimGpu::trainingLoadsTheGpus()
                  QStringLiteral("--log"), log});
     QVERIFY(train.waitForStarted());
     const qint64 pid = train.processId();
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(statePath()), 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(statePath()), 10000);
 
     const Run busy =
         smi({QStringLiteral("--query-gpu=index,utilization.gpu,memory.used,memory.total"),
@@ -896,7 +896,7 @@ void TestSimGpu::trainingStopsCleanlyOnTerm()
     train.setProcessEnvironment(m_env);
     train.start(tool("gpudeck-demo-train"), {QStringLiteral("--epochs"), QStringLiteral("50")});
     QVERIFY(train.waitForStarted());
-    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(statePath()), 3000);
+    QTRY_VERIFY_WITH_TIMEOUT(QFile::exists(statePath()), 10000);
     train.terminate();
     QVERIFY(train.waitForFinished(3000));
     QCOMPARE(train.exitStatus(), QProcess::NormalExit);
