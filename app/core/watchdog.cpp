@@ -199,10 +199,12 @@ void Watchdogs::install(const Instance& instance)
     QPointer<Watchdogs> self(this);
     const QString id = instance.id;
     m_installing.insert(id);
+    ++m_changes[id];
     run(instance, watchdogInstallCommand(c), [self, id](Result<QByteArray> r) {
         if (!self)
             return;
         self->m_installing.remove(id);
+        ++self->m_changes[id];
         if (!r.ok()) {
             qCWarning(lcWatchdog) << id << "install failed:" << r.error().message;
             emit self->failed(
@@ -218,9 +220,11 @@ void Watchdogs::remove(const Instance& instance)
 {
     QPointer<Watchdogs> self(this);
     const QString id = instance.id;
+    ++m_changes[id];
     run(instance, watchdogRemoveCommand(), [self, id](Result<QByteArray> r) {
         if (!self)
             return;
+        ++self->m_changes[id];
         if (!r.ok()) {
             emit self->failed(
                 id, QStringLiteral("Could not remove the watchdog: %1").arg(r.error().message));
@@ -235,16 +239,19 @@ void Watchdogs::checkStatus(const Instance& instance)
 {
     QPointer<Watchdogs> self(this);
     const QString id = instance.id;
-    run(instance, watchdogStatusCommand(), [self, id](Result<QByteArray> r) {
+    const quint64 asked = m_changes.value(id);
+    run(instance, watchdogStatusCommand(), [self, id, asked](Result<QByteArray> r) {
         if (!self || !r.ok())
+            return;
+        // An install or removal sent or answered since this question was asked (or still
+        // running) says what is on the machine now; this answer may have seen it half-done.
+        if (self->m_changes.value(id) != asked || self->m_installing.contains(id))
             return;
         const QStringList lines = QString::fromUtf8(r.value()).trimmed().split(QLatin1Char('\n'));
         const QString state = lines.value(0).trimmed();
         const QString last = lines.value(1).trimmed();
         if (state == QLatin1String("absent")) {
-            // An install that finished after this question was sent is the newer answer.
-            if (self->m_installed.contains(id) || self->m_installing.contains(id))
-                return;
+            self->m_installed.remove(id);
             emit self->installedChanged(id, false, QStringLiteral("No watchdog on the machine."));
             return;
         }

@@ -3,6 +3,7 @@
 #include "result.h"
 #include "types.h"
 
+#include <QHash>
 #include <QObject>
 #include <QSet>
 #include <QTimer>
@@ -76,6 +77,9 @@ private:
     Fleet& m_fleet;
     QSet<QString> m_installed;
     QSet<QString> m_installing; // install sent, no answer yet
+    // Per machine, bumped when an install or removal is sent or answers: a status answer asked
+    // before the last of those is older than what that install or removal said.
+    QHash<QString, quint64> m_changes;
     QTimer m_heartbeat;
     int m_staleSeconds = 15 * 60;
     int m_checkSeconds = 30;

@@ -24,8 +24,12 @@
 #include <QProcess>
 #include <QSignalSpy>
 
+#include <QTemporaryDir>
 #include <QTest>
 #include <csignal>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace gpudeck;
 
@@ -61,6 +65,7 @@ private slots:
     void startupFindsMachinesCreatedElsewhere();
     void scenario4OfflineWatchdogActsAndReconnectReports();
     void cpuLoadIsActivity();
+    void watchdogStatusAskedBeforeARemovalIsIgnored();
     void jobOutlivesTheAppThenEndsTheMachine();
     void runningJobIsNeverIdleAndKeepCancelsItsEnd();
 
@@ -510,6 +515,68 @@ void TestGuard::scenario5TrainingFinishesThenIdlePolicyEnds()
     QVERIFY(destroyed.wait(20000));
     const Recap recap = destroyed.at(0).at(1).value<Recap>();
     QCOMPARE(recap.cost.billedSeconds, std::max<qint64>(60, recap.cost.runningSeconds));
+}
+
+void TestGuard::watchdogStatusAskedBeforeARemovalIsIgnored()
+{
+    // The Overview asks a machine whether its watchdog runs while an install or removal may be
+    // on its way; the answer that comes back last is not always the newest. Here the status
+    // answer is held on the machine until after a removal has answered: it must not bring the
+    // watchdog back (seen in a full run: a status taken mid-install replaced "installed").
+    const Instance inst = launchReady(QStringLiteral("t4-1x"));
+    Watchdogs watchdogs(*m_fleet);
+    watchdogs.setHeartbeatInterval(0);
+    QSignalSpy changed(&watchdogs, &Watchdogs::installedChanged);
+    watchdogs.install(inst);
+    QTRY_VERIFY_WITH_TIMEOUT(watchdogs.installed(inst.id), 20000);
+
+    // The status script ends with `tail` of the watchdog's log: made a link to a FIFO outside
+    // the watchdog's folder, it waits there until the test writes and closes the other end.
+    QTemporaryDir dir;
+    const QByteArray fifo = QFile::encodeName(dir.filePath(QStringLiteral("held-log")));
+    QCOMPARE(::mkfifo(fifo.constData(), 0600), 0);
+    const Result<int> linked = exec(
+        inst, ssh::remoteCommand(QStringLiteral("ln -sf \"$1\" \"$HOME/.gpudeck/watchdog/log\""),
+                                 QList<QByteArray>{fifo}));
+    QVERIFY(linked.ok() && linked.value() == 0);
+    changed.clear();
+    watchdogs.checkStatus(inst);
+    // A writer can open a FIFO without blocking only once a reader has it open: the status
+    // script is past its checks ("running") and waiting.
+    int writer = -1;
+    const auto holdWriter = [&] {
+        if (writer < 0) // QTRY evaluates its condition once more after it held
+            writer = ::open(fifo.constData(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+        return writer >= 0;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(holdWriter(), 20000);
+
+    watchdogs.remove(inst);
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 1, 20000);
+    QCOMPARE(argText(changed, 0, 2), QStringLiteral("Watchdog removed."));
+    QVERIFY(!watchdogs.installed(inst.id));
+
+    // Now the held answer ("running", and this line) goes back.
+    QCOMPARE(::write(writer, "held\n", 5), 5);
+    ::close(writer);
+    // Its reader gone, the script has answered; its answer crosses SSH and the main thread's
+    // queue in milliseconds. It changes nothing.
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+            const int fd = ::open(fifo.constData(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0)
+                ::close(fd);
+            return fd < 0;
+        }(),
+        20000);
+    QTest::qWait(2000);
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(!watchdogs.installed(inst.id));
+
+    // A status asked now, with nothing else on its way, is the machine's word.
+    watchdogs.checkStatus(inst);
+    QTRY_COMPARE_WITH_TIMEOUT(changed.size(), 2, 20000);
+    QCOMPARE(argText(changed, 1, 2), QStringLiteral("No watchdog on the machine."));
 }
 
 void TestGuard::scenario3KilledAppWatchdogStopsAndNextStartReconciles()
