@@ -13,9 +13,9 @@
 #include "transfer.h"
 #include "await.h"
 #include "fleet.h"
-#include "localshell.h"
 #include "logging.h"
 #include "remote.h"
+#include "shquote.h"
 #include "sshsession.h"
 
 #include <QCommandLineParser>
@@ -260,7 +260,7 @@ int main(int argc, char* argv[])
         QStringLiteral("-o UserKnownHostsFile=%1 -o GlobalKnownHostsFile=/dev/null "
                        "-o StrictHostKeyChecking=yes -o IdentitiesOnly=yes -o BatchMode=yes "
                        "-i %2")
-            .arg(localShellQuote(fleet.paths().knownHosts()), localShellQuote(fleet.keyPathFor(m)));
+            .arg(shQuote(fleet.paths().knownHosts()), shQuote(fleet.keyPathFor(m)));
     const QString target = m.user + QStringLiteral("@127.0.0.1");
     const QString sshCmd =
         QStringLiteral("ssh %1 -p %2 %3").arg(sshOptions).arg(proxyPort).arg(target);

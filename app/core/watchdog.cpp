@@ -4,6 +4,7 @@
 #include "meter.h"
 #include "remote.h"
 #include "remotecommand.h"
+#include "shquote.h"
 
 #include <QLoggingCategory>
 #include <QPointer>
@@ -82,13 +83,6 @@ echo removed
 )SH";
 // clang-format on
 
-QString singleQuoted(const QString& s)
-{
-    QString q = s;
-    q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
-    return QLatin1Char('\'') + q + QLatin1Char('\'');
-}
-
 } // namespace
 
 WatchdogSupport watchdogSupport(const Provider& provider, const Instance& instance)
@@ -129,7 +123,7 @@ QString watchdogInstallCommand(const WatchdogConfig& c)
                                .arg(c.staleSeconds)
                                .arg(c.checkSeconds)
                                .arg(c.gpuIdlePercent)
-                               .arg(singleQuoted(c.action));
+                               .arg(shQuote(c.action)); // read by the watchdog's sh
     return ssh::remoteCommand(
         QString::fromLatin1(kInstallScript),
         QStringList{QString::fromLatin1(kWatchdogScript), config,

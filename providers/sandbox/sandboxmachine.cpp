@@ -1,9 +1,9 @@
 #include "sandboxmachine.h"
 
-#include "localshell.h"
 #include "poweroff.h"
 #include "processes.h"
 #include "sandboxplans.h"
+#include "shquote.h"
 
 #include <QDir>
 #include <QFile>
@@ -365,8 +365,8 @@ Result<void> SandboxStore::prepareMachine(const QString& dir, const Plan& plan,
                        "    exec \"${SHELL:-/bin/sh}\" -c \"$SSH_ORIGINAL_COMMAND\"\n"
                        "fi\n"
                        "exec \"${SHELL:-/bin/sh}\" -l\n")
-            .arg(localShellQuote(home), localShellQuote(dir), QLatin1String(kTagVariable),
-                 localShellQuote(tag), localShellQuote(bin), localShellQuote(loginShell))
+            .arg(shQuote(home), shQuote(dir), QLatin1String(kTagVariable), shQuote(tag),
+                 shQuote(bin), shQuote(loginShell))
             .toUtf8();
     const QByteArray profile =
         QStringLiteral(
@@ -475,7 +475,7 @@ Result<void> SandboxStore::startServer(const Record& r, int delayMs) const
     launcher.setArguments(
         {QStringLiteral("-c"),
          QStringLiteral("sleep %1; exec %2 -D -f %3/sshd_config -E %3/sshd.log")
-             .arg(QString::number(delayMs / 1000.0, 'f', 3), sshdPath(), localShellQuote(dir))});
+             .arg(QString::number(delayMs / 1000.0, 'f', 3), sshdPath(), shQuote(dir))});
     launcher.setStandardInputFile(QProcess::nullDevice());
     launcher.setStandardOutputFile(dir + QStringLiteral("/launcher.log"), QIODevice::Append);
     launcher.setStandardErrorFile(dir + QStringLiteral("/launcher.log"), QIODevice::Append);

@@ -1,8 +1,8 @@
-#include "localshell.h"
+#include "shquote.h"
 
 namespace gpudeck {
 
-QString localShellQuote(const QString& word)
+QString shQuote(const QString& word)
 {
     QString q = word;
     q.replace(QLatin1Char('\''), QLatin1String("'\\''"));
