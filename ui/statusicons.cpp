@@ -10,13 +10,15 @@ namespace {
 // One QIcon per file, made once. A new QIcon of an SVG is a new engine whose every rendering
 // goes into QPixmapCache under a new key: a list asking for its icons at every repaint filled
 // the cache toward its 10 MiB limit (the window soak's growth).
-QIcon iconFile(const QString& path)
+// `fallback` stands in when `path` is not among the resources (looked up once per path).
+QIcon iconFile(const QString& path, const QString& fallback = QString())
 {
     // Never destroyed: icons must not outlive the application object at exit.
     static auto* icons = new QHash<QString, QIcon>;
     auto it = icons->constFind(path);
     if (it == icons->constEnd())
-        it = icons->insert(path, QIcon(path));
+        it =
+            icons->insert(path, QIcon(fallback.isEmpty() || QFile::exists(path) ? path : fallback));
     return *it;
 }
 
@@ -67,7 +69,7 @@ QIcon providerIcon(const QString& providerId)
     if (providerId == QLatin1String("sandbox"))
         return iconFile(QStringLiteral(":/icons/sandbox.svg"));
     const QString badge = QStringLiteral(":/icons/provider-%1.svg").arg(providerId);
-    return iconFile(QFile::exists(badge) ? badge : QStringLiteral(":/icons/provider.svg"));
+    return iconFile(badge, QStringLiteral(":/icons/provider.svg"));
 }
 
 } // namespace gpudeck

@@ -92,7 +92,9 @@ public:
     virtual void checkCredential(Callback<QString> done);
 
 protected:
-    // Deliver a result from the event loop, never from inside the call that asked for it.
+    // Deliver a result from the event loop, never from inside the call that asked for it. Called
+    // on the provider's own (main) thread; a worker thread hands its result back with postTo
+    // (handoff.h), as the Sandbox provider does.
     template <typename T> void deliver(Callback<T> done, Result<T> result)
     {
         QMetaObject::invokeMethod(
